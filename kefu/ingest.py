@@ -1,0 +1,341 @@
+"""Landing files → typed Parquet in ``lake/raw/<entity>/`` (+ ``lake/quarantine/<entity>/``).
+
+Every source row is accounted for: it is either loaded (with its load id, source file,
+source row number and file checksum) or quarantined with a reason naming the file, row
+and column. The load log (``lake/loads/``) records rows read / loaded / quarantined per
+file and doubles as the checksum registry, so a file delivered twice is loaded once.
+
+Typing is one set-based DuckDB query per file over an all-string Arrow table; Python
+never loops over rows except over rows that are already broken (the error path).
+Row numbers are CSV record numbers with the header as row 1, as a spreadsheet shows them.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from kefu.contracts import Column, Contract, contract, contracts
+from kefu.workspace import Workspace
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
+TIMESTAMP_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+TRUE_VALUES = ["1", "true", "t", "y", "yes", "是"]
+FALSE_VALUES = ["0", "false", "f", "n", "no", "否"]
+UNDECODABLE = "__kefu_undecodable_line_{}__"
+SQL_TYPES = {"string": "varchar", "int": "bigint", "decimal": "decimal(18,2)", "date": "date",
+             "timestamp": "timestamp", "bool": "boolean"}
+LOAD_COLUMNS = {"_load_id": "varchar", "_source_file": "varchar", "_source_row": "bigint",
+                "_file_sha256": "varchar", "_loaded_at": "timestamp"}
+
+
+@dataclass
+class LoadResult:
+    load_id: str
+    entity: str
+    source_file: str
+    file_sha256: str
+    encoding: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    duplicate_of: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_quarantined
+
+
+def _q(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# -- decoding -------------------------------------------------------------------------
+def decode(data: bytes) -> tuple[str, str, dict[int, bytes]]:
+    """Text of a landing file, its encoding, and the lines that are neither UTF-8 nor GBK.
+
+    A whole-file decode (C speed) is tried first; only a file that is neither wholly
+    UTF-8 nor wholly GBK is decoded line by line, and a line that is neither becomes a
+    marker row that the parser rejects, so it is quarantined with its own row number.
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            return text, "utf-8" if encoding == "utf-8-sig" else "gbk", {}
+        except UnicodeDecodeError:
+            continue
+    lines, bad = [], {}
+    for number, line in enumerate(data.splitlines(keepends=True), 1):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                lines.append(line.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            bad[number] = line
+            lines.append(UNDECODABLE.format(number) + "\n")
+    return "".join(lines), "mixed utf-8/gbk", bad
+
+
+# -- typing ---------------------------------------------------------------------------
+def _typed_expr(col: Column, raw: str) -> str:
+    v = f"nullif(trim({raw}), '')"
+    match col.type:
+        case "string":
+            return v
+        case "int":
+            return f"try_cast({v} as bigint)"
+        case "decimal":
+            return f"try_cast({v} as decimal(18,2))"
+        case "date":
+            return f"cast(try_strptime({v}, [{', '.join(map(_q, DATE_FORMATS))}]) as date)"
+        case "timestamp":
+            return f"try_strptime({v}, [{', '.join(map(_q, TIMESTAMP_FORMATS))}])"
+        case "bool":
+            return (f"case when lower({v}) in ({', '.join(map(_q, TRUE_VALUES))}) then true "
+                    f"when lower({v}) in ({', '.join(map(_q, FALSE_VALUES))}) then false end")
+    raise ValueError(col.type)
+
+
+def _problem_exprs(col: Column, raw: str, typed: str) -> list[str]:
+    """SQL expressions that give a message when the column is wrong in a row, else null."""
+    v = f"nullif(trim({raw}), '')"
+    name = col.name
+    out = []
+    if col.required:
+        out.append(f"case when {v} is null then 'column {name}: required value is missing' end")
+    if col.type != "string":
+        out.append(f"case when {v} is not null and {typed} is null then "
+                   f"'column {name}: cannot read ''' || {v} || ''' as {col.type}' end")
+    if col.allowed is not None:
+        allowed = ", ".join(_q(a) for a in col.allowed)
+        out.append(f"case when {typed} is not null and {typed} not in ({allowed}) then "
+                   f"'column {name}: value ''' || {v} || ''' is not one of the allowed values' end")
+    if col.min is not None:
+        out.append(f"case when {typed} < {col.min} then "
+                   f"'column {name}: value ' || {v} || ' is below the minimum {col.min:g}' end")
+    return out
+
+
+# -- one file -------------------------------------------------------------------------
+class Ingestor:
+    def __init__(self, ws: Workspace):
+        self.ws = ws.ensure()
+
+    def known_checksums(self) -> dict[str, str]:
+        files = list(self.ws.loads.glob("*.parquet"))
+        if not files:
+            return {}
+        log = pq.read_table(files, columns=["file_sha256", "source_file"])
+        return dict(zip(log["file_sha256"].to_pylist(), log["source_file"].to_pylist()))
+
+    def ingest_file(self, entity: str, path: Path, known: dict[str, str] | None = None) -> LoadResult:
+        spec = contract(entity)
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        load_id = f"{now:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+        result = LoadResult(load_id, entity, str(path), sha)
+        known = self.known_checksums() if known is None else known
+        if sha in known:
+            result.duplicate_of = known[sha]
+            return result
+
+        text, result.encoding, undecodable = decode(data)
+        if result.encoding.startswith("mixed"):
+            result.warnings.append(f"{path}: lines are in different encodings; decoded line by line")
+        strings, rejected = self._parse(spec, path, text, undecodable, result)
+        con = duckdb.connect()
+        try:
+            con.execute("set preserve_insertion_order = true")
+            con.register("src", strings)
+            con.register("rejected", rejected)
+            self._write(con, spec, strings, result, now)
+        finally:
+            con.close()
+        return result
+
+    def _parse(self, spec: Contract, path: Path, text: str, undecodable: dict[int, bytes],
+               result: LoadResult) -> tuple[pa.Table, pa.Table]:
+        """All-string table of the parsable rows (+ _source_row, _file_problem) and a table
+        of the rows that could not be parsed at all (wrong field count, bad encoding)."""
+        bad_rows: list[tuple[int, str, str]] = []
+        header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 if "\n" in text else len(text)])), [])
+        if not header:
+            result.warnings.append(f"{path}: empty file, no header")
+            empty = pa.table({"_source_row": pa.array([], pa.int64()), "_file_problem": pa.array([], pa.string())})
+            return empty, _rejected_table(bad_rows)
+
+        def on_invalid(row) -> str:
+            marker = row.text.strip()
+            if marker.startswith("__kefu_undecodable_line_"):
+                line = int(marker.rsplit("_", 3)[-3])
+                bad_rows.append((row.number, f"{path}, row {row.number}: line {line} is neither UTF-8 nor GBK",
+                                 undecodable[line].decode("utf-8", "backslashreplace")))
+            else:
+                bad_rows.append((row.number, f"{path}, row {row.number}: has {row.actual_columns} fields, "
+                                 f"the header has {row.expected_columns}", row.text))
+            return "skip"
+
+        file_problem = self._header_problem(spec, header, path)
+        names = _unique_names(header)
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            # Serial parsing: pyarrow knows the record number of a skipped row only then.
+            read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=1,
+                                           block_size=1 << 26),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+        # record numbers of the kept rows: all records from 2 (the header is 1) minus the rejected
+        total = table.num_rows + len(bad_rows)
+        rows = np.setdiff1d(np.arange(2, total + 2), np.array([b[0] for b in bad_rows], dtype=np.int64))
+        table = table.append_column("_source_row", pa.array(rows, pa.int64()))
+        table = table.append_column("_file_problem", pa.array([file_problem] * table.num_rows, pa.string()))
+        for extra in sorted(set(names) - set(spec.names)):
+            result.warnings.append(f"{path}, row 1, column {extra}: not in the {spec.entity} contract; "
+                                   "kept in _extra, not typed")
+        return table, _rejected_table(bad_rows)
+
+    def _header_problem(self, spec: Contract, header: list[str], path: Path) -> str | None:
+        """A problem of the whole file (every row goes to quarantine with it), or None."""
+        duplicated = sorted({h for h in header if header.count(h) > 1})
+        if duplicated:
+            return f"{path}, row 1: column {', '.join(duplicated)} appears more than once in the header"
+        missing = [c for c in spec.required if c not in header]
+        if missing:
+            return f"{path}, row 1: required column {', '.join(missing)} is missing from the header"
+        return None
+
+    def _write(self, con: duckdb.DuckDBPyConnection, spec: Contract, strings: pa.Table,
+               result: LoadResult, now: dt.datetime) -> None:
+        present = set(strings.column_names)
+        path = result.source_file
+        typed, problems = [], []
+        for col in spec.columns:
+            raw = _ident(col.name) if col.name in present else "cast(null as varchar)"
+            expr = _typed_expr(col, raw)
+            typed.append(f"cast({expr} as {SQL_TYPES[col.type]}) as {_ident(col.name)}")
+            problems += _problem_exprs(col, raw, expr)
+        extras = sorted(present - set(spec.names) - {"_source_row", "_file_problem"})
+        extra_json = (f"to_json(struct_pack({', '.join(f'{_ident(e)} := {_ident(e)}' for e in extras)}))"
+                      if extras else "cast(null as varchar)")
+        meta = (f"{_q(result.load_id)} as _load_id, {_q(path)} as _source_file, _source_row, "
+                f"{_q(result.file_sha256)} as _file_sha256, timestamp {_q(now.isoformat(sep=' '))} as _loaded_at")
+        row_problem = (f"concat_ws('; ', {', '.join(problems)})" if problems else "''")
+        con.execute(f"""
+            create temp table checked as
+            select {', '.join(typed)}, {extra_json} as _extra, {meta},
+                   coalesce(_file_problem, nullif({row_problem}, '')) as _problem,
+                   to_json(src) as _raw
+            from src""")
+        raw_dir = self.ws.raw / spec.entity
+        quarantine_dir = self.ws.quarantine / spec.entity
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        quarantine_dir.mkdir(parents=True, exist_ok=True)
+        raw_tmp = raw_dir / f"{result.load_id}.parquet.tmp"
+        q_tmp = quarantine_dir / f"{result.load_id}.parquet.tmp"
+        con.execute(f"""copy (select * exclude (_problem, _raw) from checked where _problem is null
+                              order by _source_row) to {_q(raw_tmp)} (format parquet)""")
+        con.execute(f"""copy (
+            select _load_id, _source_file, _source_row, _file_sha256, _loaded_at,
+                   {_q(path + ', row ')} || _source_row || ': ' || _problem as reason, _raw as raw_record
+            from checked where _problem is not null
+            union all
+            select {_q(result.load_id)}, {_q(path)}, source_row, {_q(result.file_sha256)},
+                   timestamp {_q(now.isoformat(sep=' '))}, reason, raw_record from rejected
+            order by _source_row) to {_q(q_tmp)} (format parquet)""")
+        result.rows_loaded = con.execute("select count(*) from checked where _problem is null").fetchone()[0]
+        result.rows_quarantined = con.execute(
+            "select (select count(*) from checked where _problem is not null) + (select count(*) from rejected)"
+        ).fetchone()[0]
+        result.rows_read = strings.num_rows + con.execute("select count(*) from rejected").fetchone()[0]
+        self._commit(result, raw_tmp, q_tmp, now)
+
+    def _commit(self, result: LoadResult, raw_tmp: Path, q_tmp: Path, now: dt.datetime) -> None:
+        """Publish the load: data files first, the load-log entry last. A crash before the
+        log entry leaves files without a log entry, which the next run removes."""
+        raw_tmp.replace(raw_tmp.with_suffix(""))
+        if result.rows_quarantined:
+            q_tmp.replace(q_tmp.with_suffix(""))
+        else:
+            q_tmp.unlink()
+        log = {k: v for k, v in asdict(result).items() if k != "duplicate_of"}
+        log["warnings"] = json.dumps(result.warnings, ensure_ascii=False)
+        log["loaded_at"] = now
+        log_tmp = self.ws.loads / f"{result.load_id}.parquet.tmp"
+        pq.write_table(pa.Table.from_pylist([log]), log_tmp)
+        log_tmp.replace(log_tmp.with_suffix(""))
+
+    # -- the landing folder ------------------------------------------------------------
+    def remove_uncommitted(self) -> list[Path]:
+        """Delete data files of loads that never reached the load log (a crashed run)."""
+        committed = {p.name.removesuffix(".parquet") for p in self.ws.loads.glob("*.parquet")}
+        removed = []
+        for folder in (self.ws.raw, self.ws.quarantine, self.ws.loads):
+            for p in folder.rglob("*.parquet*"):
+                stem = p.name.split(".parquet")[0]
+                if p.name.endswith(".tmp") or (stem not in committed and not stem.startswith("_")):
+                    p.unlink()
+                    removed.append(p)
+        return removed
+
+    def ensure_readable_sources(self) -> None:
+        """Give every extract an empty Parquet file with its contract schema, so the raw
+        lake is readable (by dbt on any engine) before the extract's first load."""
+        for spec in contracts().values():
+            folder = self.ws.raw / spec.entity
+            folder.mkdir(parents=True, exist_ok=True)
+            schema_file = folder / "_schema.parquet"
+            if not schema_file.exists():
+                cols = [f"cast(null as {SQL_TYPES[c.type]}) as {_ident(c.name)}" for c in spec.columns]
+                cols += ["cast(null as varchar) as _extra"]
+                cols += [f"cast(null as {t}) as {n}" for n, t in LOAD_COLUMNS.items()]
+                duckdb.sql(f"copy (select {', '.join(cols)} limit 0) to {_q(schema_file)} (format parquet)")
+
+    def ingest_landing(self, entities: list[str] | None = None) -> list[LoadResult]:
+        """Load every landing file not loaded before, extract by extract, in file-name order."""
+        self.remove_uncommitted()
+        self.ensure_readable_sources()
+        known = self.known_checksums()
+        results = []
+        for entity in entities or sorted(contracts()):
+            for path in sorted((self.ws.landing / entity).glob("*.csv")):
+                result = self.ingest_file(entity, path, known)
+                known.setdefault(result.file_sha256, str(path))
+                results.append(result)
+        return results
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in header:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h}__{seen[h]}")
+    return out
+
+
+def _rejected_table(bad_rows: list[tuple[int, str, str]]) -> pa.Table:
+    return pa.table({
+        "source_row": pa.array([b[0] for b in bad_rows], pa.int64()),
+        "reason": pa.array([b[1] for b in bad_rows], pa.string()),
+        "raw_record": pa.array([json.dumps({"text": b[2]}, ensure_ascii=False) for b in bad_rows], pa.string()),
+    })

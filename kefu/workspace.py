@@ -1,0 +1,77 @@
+"""Where a warehouse lives on disk.
+
+One workspace folder (``KEFU_HOME``, default: the repository) holds the landing folder,
+the Parquet lake, the DuckDB warehouse file and the published snapshot, so several
+independent warehouses can sit side by side (tests build one per temporary folder).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+PII_KEY_ENV = "KEFU_PII_KEY"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    home: Path
+
+    @classmethod
+    def from_env(cls) -> "Workspace":
+        return cls(Path(os.environ.get("KEFU_HOME", REPO_ROOT)).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def raw(self) -> Path:
+        return self.home / "lake" / "raw"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "lake" / "quarantine"
+
+    @property
+    def loads(self) -> Path:
+        """One Parquet file per committed load: the load log and checksum registry."""
+        return self.home / "lake" / "loads"
+
+    @property
+    def warehouse_file(self) -> Path:
+        return self.home / "warehouse" / "kefu.duckdb"
+
+    @property
+    def published_file(self) -> Path:
+        return self.home / "published" / "kefu_marts.duckdb"
+
+    def ensure(self) -> "Workspace":
+        for path in (self.landing, self.raw, self.quarantine, self.loads,
+                     self.warehouse_file.parent, self.published_file.parent):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def pii_key(self) -> str:
+        """The key for hashing customer identifiers: from the environment, else a random
+        per-workspace key kept outside the repository's tracked files (mode 600)."""
+        if os.environ.get(PII_KEY_ENV):
+            return os.environ[PII_KEY_ENV]
+        key_file = self.home / ".pii_key"
+        if not key_file.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt subprocess working on this workspace."""
+        return {**os.environ, "KEFU_HOME": str(self.home), PII_KEY_ENV: self.pii_key()}
+
+    def activate(self) -> None:
+        """Export this workspace to the current process (dagster-dbt runs dbt as a child)."""
+        os.environ.update({"KEFU_HOME": str(self.home), PII_KEY_ENV: self.pii_key()})

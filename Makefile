@@ -1,0 +1,35 @@
+# kefu-warehouse: `make run` builds a sample warehouse, `make test` runs the test suite.
+# Both create .venv and install the project on first use, and are safe to run again.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCALE ?= 0.1
+SEED ?= 42
+
+.PHONY: run test ui bench docs clean install
+
+install: $(STAMP)
+
+# Reinstall whenever the dependency pins change.
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (or make PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kefu run --scale $(SCALE) --seed $(SEED)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+ui: $(STAMP)
+	$(BIN)/kefu ui
+
+bench: $(STAMP)
+	$(BIN)/kefu bench --scale $(SCALE) --seed $(SEED)
+
+clean:
+	rm -rf landing lake warehouse published dbt_project/target dbt_project/logs .dagster_home

@@ -1,0 +1,43 @@
+{#
+  The few engine-specific expressions the models need, dispatched per adapter so that the
+  same models run on DuckDB and on Spark. dbt's own cross-database macros (dateadd,
+  datediff, date_trunc, safe_cast, type_*) are used everywhere else.
+#}
+
+{# ISO day of week: 1 = Monday … 7 = Sunday #}
+{% macro iso_day_of_week(date_expr) -%}
+    {{ return(adapter.dispatch('iso_day_of_week', 'kefu')(date_expr)) }}
+{%- endmacro %}
+{% macro default__iso_day_of_week(date_expr) -%} isodow({{ date_expr }}) {%- endmacro %}
+{% macro spark__iso_day_of_week(date_expr) -%} (((dayofweek({{ date_expr }}) + 5) % 7) + 1) {%- endmacro %}
+
+{# Keyed SHA-256 of a customer identifier; the key never appears in the SQL text. #}
+{% macro pii_hash(expr) -%}
+    {{ return(adapter.dispatch('pii_hash', 'kefu')(expr)) }}
+{%- endmacro %}
+{% macro duckdb__pii_hash(expr) -%}
+    case when {{ expr }} is not null then sha256(
+        coalesce(getvariable('kefu_pii_key'), error('KEFU_PII_KEY is not set: customer identifiers cannot be hashed'))
+        || '|' || {{ expr }}) end
+{%- endmacro %}
+{% macro spark__pii_hash(expr) -%}
+    case when {{ expr }} is not null then sha2(concat('${spark.kefu.pii_key}', '|', {{ expr }}), 256) end
+{%- endmacro %}
+
+{# 'YYYY-MM' label of a date #}
+{% macro month_label(date_expr) -%}
+    concat(cast(extract(year from {{ date_expr }}) as {{ dbt.type_string() }}), '-',
+           lpad(cast(extract(month from {{ date_expr }}) as {{ dbt.type_string() }}), 2, '0'))
+{%- endmacro %}
+
+{# A rate as a fraction; null (not zero, not an error) when the denominator is zero.
+   double, not dbt.type_float(): that is 32-bit float on both DuckDB and Spark. #}
+{% macro safe_ratio(numerator, denominator) -%}
+    case when {{ denominator }} = 0 then null
+         else cast({{ numerator }} as double) / {{ denominator }} end
+{%- endmacro %}
+
+{# Upper bound for open-ended validity ranges (effective_to empty = still in force). #}
+{% macro open_end(date_expr) -%}
+    coalesce({{ date_expr }}, cast('9999-12-31' as date))
+{%- endmacro %}

@@ -1,0 +1,18 @@
+-- Counter, hotline and online service interactions.
+select
+    service_event_id,
+    org_code,
+    employee_id,
+    policy_no,
+    channel_code,
+    business_type,
+    outcome,
+    occurred_at,
+    cast(occurred_at as date) as occurred_date,
+    cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as occurred_month,
+    wait_seconds,
+    handle_seconds,
+    load_id,
+    source_file,
+    source_row
+from {{ ref('stg_ops__service_events') }}

@@ -1,0 +1,29 @@
+with source as (
+    -- one row per key: the latest load wins (a correction or late-arriving update)
+    {{ latest_load(source('ops', 'complaints'), ['complaint_id']) }}
+),
+
+renamed as (
+    select
+        -- ids (the complainant only as a keyed hash: names, ID numbers, phones stop here)
+        complaint_id,
+        org_code,
+        employee_id,
+        policy_no,
+        {{ pii_hash('customer_id_no') }} as customer_key,
+        -- strings
+        channel as channel_code,
+        complaint_class,
+        reason_code,
+        product_line,
+        summary,
+        -- timestamps
+        received_at,
+        -- lineage
+        _load_id as load_id,
+        _source_file as source_file,
+        _source_row as source_row
+    from source
+)
+
+select * from renamed

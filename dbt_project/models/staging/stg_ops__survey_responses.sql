@@ -1,0 +1,32 @@
+with source as (
+    -- one row per key: the latest load wins (a correction or late-arriving update)
+    {{ latest_load(source('ops', 'survey_responses'), ['response_id']) }}
+),
+
+renamed as (
+    select
+        -- ids (the respondent's phone stops here)
+        response_id,
+        complaint_id,
+        service_event_id,
+        org_code,
+        employee_id,
+        -- strings
+        survey_type,
+        contact_result,
+        overall as overall_answer,
+        attitude as attitude_rating,
+        timeliness as timeliness_rating,
+        professionalism as professionalism_rating,
+        convenience as convenience_rating,
+        satisfaction as satisfaction_rating,
+        -- timestamps
+        surveyed_at,
+        -- lineage
+        _load_id as load_id,
+        _source_file as source_file,
+        _source_row as source_row
+    from source
+)
+
+select * from renamed

@@ -251,8 +251,7 @@ class Generator:
         gaps = rng.gamma(1.5, 1.0, (n, len(STAGES) - 1)) * np.array([10, 12, 20, 60, 24, 20, 12]) * slowness[:, None]
         offsets = np.concatenate([np.zeros((n, 1)), np.cumsum(gaps, axis=1)], axis=1)
         times = received[:, None] + (offsets * 3600).astype(np.int64)
-        # open complaints stop at a stage; the most recent ones are more often open
-        age_days = (self.end - received) / 86400
+        # open complaints stop at a stage; those whose stages run past the period end are open
         is_open = (rng.random(n) < 0.02) | (times[:, -1] > self.end)
         stages_done = np.where(is_open, rng.integers(1, len(STAGES), n), len(STAGES))
         stages_done = np.where(times[:, -1] > self.end, np.minimum(stages_done, (times <= self.end).sum(axis=1)), stages_done)

@@ -139,7 +139,7 @@ class Ingestor:
         self.ws = ws.ensure()
 
     def known_checksums(self) -> dict[str, str]:
-        files = list(self.ws.loads.glob("*.parquet"))
+        files = list(self.ws.loads.rglob("*.parquet"))
         if not files:
             return {}
         log = pq.read_table(files, columns=["file_sha256", "source_file"])
@@ -280,48 +280,54 @@ class Ingestor:
         log = {k: v for k, v in asdict(result).items() if k != "duplicate_of"}
         log["warnings"] = json.dumps(result.warnings, ensure_ascii=False)
         log["loaded_at"] = now
-        log_tmp = self.ws.loads / f"{result.load_id}.parquet.tmp"
+        log_dir = self.ws.loads / result.entity
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_tmp = log_dir / f"{result.load_id}.parquet.tmp"
         pq.write_table(pa.Table.from_pylist([log]), log_tmp)
         log_tmp.replace(log_tmp.with_suffix(""))
 
     # -- the landing folder ------------------------------------------------------------
-    def remove_uncommitted(self) -> list[Path]:
-        """Delete data files of loads that never reached the load log (a crashed run)."""
-        committed = {p.name.removesuffix(".parquet") for p in self.ws.loads.glob("*.parquet")}
+    def remove_uncommitted(self, entity: str) -> list[Path]:
+        """Delete an extract's data files of loads that never reached the load log (a
+        crashed run). Scoped to one extract, so extracts can load in parallel."""
+        committed = {p.name.removesuffix(".parquet") for p in (self.ws.loads / entity).glob("*.parquet")}
         removed = []
-        for folder in (self.ws.raw, self.ws.quarantine, self.ws.loads):
-            for p in folder.rglob("*.parquet*"):
+        for folder in (self.ws.raw / entity, self.ws.quarantine / entity, self.ws.loads / entity):
+            for p in folder.glob("*.parquet*"):
                 stem = p.name.split(".parquet")[0]
                 if p.name.endswith(".tmp") or (stem not in committed and not stem.startswith("_")):
                     p.unlink()
                     removed.append(p)
         return removed
 
-    def ensure_readable_sources(self) -> None:
-        """Give every extract an empty Parquet file with its contract schema, so the raw
-        lake is readable (by dbt on any engine) before the extract's first load."""
-        for spec in contracts().values():
-            folder = self.ws.raw / spec.entity
-            folder.mkdir(parents=True, exist_ok=True)
-            schema_file = folder / "_schema.parquet"
-            if not schema_file.exists():
-                cols = [f"cast(null as {SQL_TYPES[c.type]}) as {_ident(c.name)}" for c in spec.columns]
-                cols += ["cast(null as varchar) as _extra"]
-                cols += [f"cast(null as {t}) as {n}" for n, t in LOAD_COLUMNS.items()]
-                duckdb.sql(f"copy (select {', '.join(cols)} limit 0) to {_q(schema_file)} (format parquet)")
+    def ensure_readable_source(self, entity: str) -> None:
+        """Give an extract an empty Parquet file with its contract schema, so the raw lake
+        is readable (by dbt on any engine) before the extract's first load."""
+        folder = self.ws.raw / entity
+        folder.mkdir(parents=True, exist_ok=True)
+        schema_file = folder / "_schema.parquet"
+        if not schema_file.exists():
+            spec = contract(entity)
+            cols = [f"cast(null as {SQL_TYPES[c.type]}) as {_ident(c.name)}" for c in spec.columns]
+            cols += ["cast(null as varchar) as _extra"]
+            cols += [f"cast(null as {t}) as {n}" for n, t in LOAD_COLUMNS.items()]
+            duckdb.sql(f"copy (select {', '.join(cols)} limit 0) to {_q(schema_file)} (format parquet)")
 
-    def ingest_landing(self, entities: list[str] | None = None) -> list[LoadResult]:
-        """Load every landing file not loaded before, extract by extract, in file-name order."""
-        self.remove_uncommitted()
-        self.ensure_readable_sources()
+    def ingest_extract(self, entity: str) -> list[LoadResult]:
+        """Load every landing file of one extract not loaded before, in file-name order
+        (so a later file's corrections get a later load id and win)."""
+        self.remove_uncommitted(entity)
+        self.ensure_readable_source(entity)
         known = self.known_checksums()
         results = []
-        for entity in entities or sorted(contracts()):
-            for path in sorted((self.ws.landing / entity).glob("*.csv")):
-                result = self.ingest_file(entity, path, known)
-                known.setdefault(result.file_sha256, str(path))
-                results.append(result)
+        for path in sorted((self.ws.landing / entity).glob("*.csv")):
+            result = self.ingest_file(entity, path, known)
+            known.setdefault(result.file_sha256, str(path))
+            results.append(result)
         return results
+
+    def ingest_landing(self) -> list[LoadResult]:
+        return [r for entity in sorted(contracts()) for r in self.ingest_extract(entity)]
 
 
 def _unique_names(header: list[str]) -> list[str]:

@@ -1,0 +1,23 @@
+"""The one Definitions object of the kefu pipeline."""
+from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+
+from dagster_defs.checks import gx_kpi_marts, gx_raw_complaints
+from dagster_defs.dbt import dbt_resource, kefu_dbt_models
+from dagster_defs.ingest import ingest_assets
+from dagster_defs.publish import published_marts
+
+pipeline_job = define_asset_job(
+    "kefu_pipeline", selection=AssetSelection.all(),
+    description="Landing files → raw Parquet lake → dbt (staging, core, KPI marts) → checks → published marts.")
+
+daily_schedule = ScheduleDefinition(
+    name="kefu_daily", job=pipeline_job, cron_schedule="0 6 * * *", execution_timezone="Asia/Shanghai",
+    description="Every day at 06:00 Beijing time, after the overnight extracts land.")
+
+defs = Definitions(
+    assets=[*ingest_assets, kefu_dbt_models, published_marts],
+    asset_checks=[gx_raw_complaints, gx_kpi_marts],
+    jobs=[pipeline_job],
+    schedules=[daily_schedule],
+    resources={"dbt": dbt_resource()},
+)

@@ -1,0 +1,149 @@
+"""`kefu` (客服): the command-line face of the warehouse."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kefu.workspace import DBT_PROJECT_DIR, REPO_ROOT, Workspace
+
+
+def cmd_generate(args, ws: Workspace) -> None:
+    from kefu.generate import generate
+
+    out = Path(args.out) if args.out else ws.landing
+    started = time.perf_counter()
+    rows = generate(args.scale, args.seed, out)
+    seconds = time.perf_counter() - started
+    print(f"generated {sum(rows.values()):,} rows in {seconds:.1f}s into {out}: "
+          + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+
+
+def cmd_ingest(args, ws: Workspace) -> None:
+    from kefu.ingest import Ingestor
+
+    results = Ingestor(ws).ingest_landing()
+    loaded = [r for r in results if r.duplicate_of is None]
+    for r in loaded:
+        for warning in r.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    print(f"loaded {len(loaded)} files ({len(results) - len(loaded)} already loaded): "
+          f"{sum(r.rows_read for r in loaded):,} rows read, {sum(r.rows_loaded for r in loaded):,} loaded, "
+          f"{sum(r.rows_quarantined for r in loaded):,} quarantined")
+
+
+def cmd_build(args, ws: Workspace) -> None:
+    from kefu.pipeline import run_pipeline
+
+    run = run_pipeline(ws)
+    print(f"pipeline run {run.run_id}: {run.steps} steps, {run.checks_passed} checks passed")
+
+
+def cmd_summary(args, ws: Workspace) -> None:
+    from kefu.summary import kpi_summary
+
+    print(kpi_summary(ws))
+
+
+def cmd_run(args, ws: Workspace) -> None:
+    cmd_generate(args, ws)
+    cmd_build(args, ws)
+    cmd_summary(args, ws)
+
+
+def cmd_check(args, ws: Workspace) -> None:
+    from kefu.quality import checkpoint_names, run_checkpoint
+
+    failed = False
+    for name in args.checkpoints or checkpoint_names():
+        outcome = run_checkpoint(ws, name)
+        print(outcome.describe())
+        failed |= not outcome.success
+    sys.exit(1 if failed else 0)
+
+
+def cmd_calendar(args, ws: Workspace) -> None:
+    from kefu.calendar import write_calendar_seeds
+
+    n = write_calendar_seeds(REPO_ROOT / "seeds", args.first_year, args.last_year)
+    print(f"wrote {n} holidays and make-up workdays for {args.first_year}–{args.last_year} to seeds/")
+
+
+def cmd_dbt(args, ws: Workspace) -> None:
+    """Run dbt against this workspace, e.g. `kefu dbt -- docs generate`."""
+    dbt = Path(sys.executable).parent / "dbt"
+    sys.exit(subprocess.call([str(dbt), *args.dbt_args, "--project-dir", str(DBT_PROJECT_DIR),
+                              "--profiles-dir", str(DBT_PROJECT_DIR)], env=ws.dbt_env()))
+
+
+def cmd_ui(args, ws: Workspace) -> None:
+    ws.ensure().activate()
+    dagster_home = ws.home / ".dagster_home"
+    dagster_home.mkdir(exist_ok=True)
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    dagster = Path(sys.executable).parent / "dagster"
+    os.execve(str(dagster), [str(dagster), "dev", "-m", "dagster_defs.definitions",
+                             "--host", args.host, "--port", str(args.port)], env)
+
+
+def cmd_bench(args, ws: Workspace) -> None:
+    from kefu.bench import run_bench
+
+    print(json.dumps(run_bench(args.scale, args.seed, Path(args.home) if args.home else None)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="kefu", description="kefu-warehouse: insurance customer-service quality")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_args(p):
+        p.add_argument("--scale", type=float, default=0.1, help="1 ≈ 500k service events, 10k complaints")
+        p.add_argument("--seed", type=int, default=42)
+        p.add_argument("--out", help="landing folder (default: $KEFU_HOME/landing)")
+
+    p = sub.add_parser("generate", help="write synthetic operational extracts")
+    data_args(p)
+    p.set_defaults(func=cmd_generate)
+    sub.add_parser("ingest", help="load new landing files into the raw lake").set_defaults(func=cmd_ingest)
+    sub.add_parser("build", help="run the pipeline on what the workspace holds").set_defaults(func=cmd_build)
+    sub.add_parser("summary", help="print the KPI summary").set_defaults(func=cmd_summary)
+    p = sub.add_parser("run", help="generate sample data, run the pipeline, print the summary")
+    data_args(p)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("check", help="run Great Expectations checkpoints")
+    p.add_argument("checkpoints", nargs="*")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("calendar", help="regenerate the working-day calendar seeds from chinesecalendar")
+    p.add_argument("--from", dest="first_year", type=int, default=2018)
+    p.add_argument("--to", dest="last_year", type=int, default=2026)
+    p.set_defaults(func=cmd_calendar)
+    p = sub.add_parser("dbt", help="run dbt on this workspace: kefu dbt -- <dbt args>")
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_dbt)
+    p = sub.add_parser("ui", help="start the Dagster web UI (127.0.0.1 by default)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+    p = sub.add_parser("bench", help="benchmark the pipeline against a hand-written floor query")
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--home", help="workspace for the benchmark (default: a fresh temporary folder)")
+    p.set_defaults(func=cmd_bench)
+
+    args = parser.parse_args(argv)
+    if getattr(args, "dbt_args", None) and args.dbt_args[0] == "--":
+        args.dbt_args = args.dbt_args[1:]
+    from kefu.pipeline import PipelineFailed
+
+    try:
+        args.func(args, Workspace.from_env())
+    except PipelineFailed as e:
+        sys.exit(f"kefu: {e}")
+
+
+if __name__ == "__main__":
+    main()

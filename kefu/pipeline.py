@@ -1,0 +1,38 @@
+"""Runs the Dagster job in-process: the same assets, checks and order as the daily schedule."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kefu.workspace import Workspace
+
+JOB = "kefu_pipeline"
+
+
+class PipelineFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class PipelineRun:
+    run_id: str
+    steps: int
+    checks_passed: int
+
+
+def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
+    ws.ensure().activate()
+    from dagster_defs.definitions import defs  # imported late: it reads KEFU_HOME
+
+    result = defs.get_job_def(JOB).execute_in_process(
+        raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    failed_checks = [e.event_specific_data for e in result.all_events
+                     if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
+    if not result.success or failed_checks:
+        problems = [f"step {e.step_key} failed: {e.event_specific_data.error.message.strip()}"
+                    for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        problems += [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} failed"
+                     for c in failed_checks]
+        raise PipelineFailed(f"pipeline run {result.run_id} failed:\n  " + "\n  ".join(problems))
+    checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    return PipelineRun(result.run_id, len(steps), len(checks))

@@ -1,0 +1,121 @@
+"""Great Expectations checkpoints over the raw lake and the KPI marts.
+
+Suites are GX's own JSON (``expectations/suites/``); a checkpoint file
+(``expectations/checkpoints/``) names the suites it runs and the data each one checks: a
+raw extract in the lake (``{"lake": "complaints"}``, read by DuckDB straight from Parquet)
+or a warehouse table (``{"table": "marts.kpi_complaint_rate"}``, opened read-only). GX
+turns every expectation into SQL that DuckDB runs; no table is pulled into pandas.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+from kefu.workspace import EXPECTATIONS_DIR, Workspace
+
+
+@cache
+def install_duckdb_result_buffering() -> None:
+    """Work around GX 1.x returning empty metrics through duckdb-engine (GX issues
+    #10738/#11579): ``execute_query`` returns a cursor after its connection has closed, and
+    a closed duckdb connection's cursor is empty. Buffering the rows before the connection
+    closes (SQLAlchemy ``Result.freeze``) keeps them; other databases are unaffected."""
+    from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+
+    def execute_query(self, query):
+        with self.get_connection() as connection:
+            result = self._execute_query_with_recovery(connection, query)
+            return result.freeze()() if result.returns_rows else result
+
+    SqlAlchemyExecutionEngine.execute_query = execute_query
+
+
+@dataclass
+class ExpectationOutcome:
+    suite: str
+    data: str
+    expectation: str
+    kwargs: dict
+    success: bool
+    observed: dict
+
+
+@dataclass
+class CheckpointOutcome:
+    name: str
+    success: bool
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    def describe(self) -> str:
+        lines = [f"checkpoint {self.name}: {'passed' if self.success else 'FAILED'} "
+                 f"({len(self.outcomes) - len(self.failures)}/{len(self.outcomes)} expectations met)"]
+        for f in self.failures:
+            observed = {k: v for k, v in f.observed.items() if k in (
+                "observed_value", "unexpected_count", "partial_unexpected_list", "error")}
+            lines.append(f"  {f.data}: {f.expectation} {f.kwargs} → {observed}")
+        return "\n".join(lines)
+
+
+def checkpoint_names() -> list[str]:
+    return sorted(p.stem for p in (EXPECTATIONS_DIR / "checkpoints").glob("*.json"))
+
+
+def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
+    import great_expectations as gx
+
+    install_duckdb_result_buffering()
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    spec = json.loads((EXPECTATIONS_DIR / "checkpoints" / f"{name}.json").read_text(encoding="utf-8"))
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    sources = {}
+
+    def source(name: str):  # created on first use: a raw check must not need the warehouse file
+        if name not in sources:
+            url = "duckdb:///:memory:" if name == "lake" else f"duckdb:///{ws.warehouse_file}"
+            sources[name] = context.data_sources.add_sql(
+                name=name, connection_string=url, kwargs={"connect_args": {"read_only": name != "lake"}})
+        return sources[name]
+
+    definitions = []
+    for validation in spec["validations"]:
+        suite_doc = json.loads((EXPECTATIONS_DIR / "suites" / f"{validation['suite']}.json").read_text(encoding="utf-8"))
+        suite = context.suites.add(gx.ExpectationSuite(**suite_doc))
+        data = validation["data"]
+        if "lake" in data:
+            label = f"lake/raw/{data['lake']}"
+            query = f"select * from read_parquet('{ws.raw / data['lake']}/*.parquet', union_by_name = true)"
+            asset = source("lake").add_query_asset(name=data["lake"], query=query)
+        else:
+            # a query asset, not a table asset: GX's column reflection drops the schema name
+            label = data["table"]
+            asset = source("warehouse").add_query_asset(name=label, query=f"select * from {label}")
+        batch = asset.add_batch_definition_whole_table("all")
+        definitions.append(context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{label}:{suite.name}", data=batch, suite=suite)))
+    result = context.checkpoints.add(gx.Checkpoint(name=name, validation_definitions=definitions)).run()
+    outcomes = []
+    for run_result in result.run_results.values():
+        label = run_result.meta["active_batch_definition"]["data_asset_name"]
+        for r in run_result.results:
+            cfg = r.expectation_config
+            observed = dict(r.result)
+            if r.exception_info.get("raised_exception"):
+                observed["error"] = r.exception_info.get("exception_message")
+            else:  # GX keys its exception info by metric when several metrics were resolved
+                errors = [e["exception_message"] for e in r.exception_info.values()
+                          if isinstance(e, dict) and e.get("raised_exception")]
+                if errors:
+                    observed["error"] = errors[0]
+            outcomes.append(ExpectationOutcome(run_result.suite_name, label, cfg.type,
+                                               {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
+                                               bool(r.success), observed))
+    return CheckpointOutcome(name, bool(result.success), outcomes)

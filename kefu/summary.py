@@ -1,0 +1,42 @@
+"""A short KPI summary of the published snapshot: head office, whole period and last month."""
+from __future__ import annotations
+
+import duckdb
+
+from kefu.workspace import Workspace
+
+RATES = [
+    ("kpi_complaint_rate", "投诉率 complaint rate", "", "{:.3%}"),
+    ("kpi_complaint_timeliness", "投诉处理及时率 on-time handling", "", "{:.1%}"),
+    ("kpi_satisfaction", "客户满意度 satisfaction (complainants)", "and survey_type = 'complaint_callback'", "{:.1%}"),
+    ("kpi_satisfaction", "客户满意度 satisfaction (all surveyed)", "", "{:.1%}"),
+]
+
+
+def kpi_summary(ws: Workspace) -> str:
+    con = duckdb.connect(str(ws.published_file), read_only=True)
+    try:
+        head = con.execute("select org_code, org_name from kpi_complaint_rate where org_level = 1 limit 1").fetchone()
+        last = con.execute("select max(period_month) from kpi_complaint_rate").fetchone()[0]
+        first = con.execute("select min(period_month) from kpi_complaint_rate").fetchone()[0]
+        lines = [f"KPI summary — {head[1]} ({head[0]}), {first} … {last}   [workspace {ws.home}]"]
+        for table, label, where, fmt in RATES:
+            total_n, total_d, last_n, last_d = con.execute(f"""
+                select sum(numerator), sum(denominator),
+                       sum(case when period_month = ? then numerator end),
+                       sum(case when period_month = ? then denominator end)
+                from {table} where org_level = 1 {where}""", [last, last]).fetchone()
+            lines.append(f"  {label:<42} {_rate(total_n, total_d, fmt):>9} ({total_n:,} / {total_d:,})"
+                         f"   {last}: {_rate(last_n, last_d, fmt)}")
+        score, grade, version = con.execute(
+            "select score, grade, weight_version from kpi_service_quality_score "
+            "where org_level = 1 and period_month = ?", [last]).fetchone()
+        lines.append(f"  {'服务质量综合得分 service-quality score':<42} {score:9.1f} ({grade}, weights {version})"
+                     f"   {last}")
+        return "\n".join(lines)
+    finally:
+        con.close()
+
+
+def _rate(n, d, fmt) -> str:
+    return fmt.format(n / d) if d else "n/a"

@@ -12,7 +12,10 @@ from kefu.workspace import PII_KEY_ENV
 
 
 class Plugin(BasePlugin):
-    def configure_connection(self, conn):
+    # DuckDB variables belong to one connection, and every dbt cursor is a connection of its
+    # own, so the key is set on each cursor.
+    def configure_cursor(self, cursor):
         key = os.environ.get(PII_KEY_ENV)
         if key:
-            conn.execute("set variable kefu_pii_key = $key", {"key": key})
+            cursor.execute("set variable kefu_pii_key = $key", {"key": key})
+        return cursor

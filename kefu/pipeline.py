@@ -23,7 +23,7 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     ws.ensure().activate()
     from dagster_defs.definitions import defs  # imported late: it reads KEFU_HOME
 
-    result = defs.get_job_def(JOB).execute_in_process(
+    result = defs.resolve_job_def(JOB).execute_in_process(
         raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     failed_checks = [e.event_specific_data for e in result.all_events
                      if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]

@@ -101,7 +101,14 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
         batch = asset.add_batch_definition_whole_table("all")
         definitions.append(context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{label}:{suite.name}", data=batch, suite=suite)))
-    result = context.checkpoints.add(gx.Checkpoint(name=name, validation_definitions=definitions)).run()
+    try:
+        result = context.checkpoints.add(gx.Checkpoint(name=name, validation_definitions=definitions)).run()
+    finally:
+        # close pooled connections: DuckDB has one writer per file, and a connection left
+        # open here would block the next pipeline run (and clash with other readers)
+        for datasource in sources.values():
+            datasource.get_execution_engine().engine.dispose()
+            datasource.get_engine().dispose()
     outcomes = []
     for run_result in result.run_results.values():
         label = run_result.meta["active_batch_definition"]["data_asset_name"]

@@ -15,10 +15,14 @@
 {% macro pii_hash(expr) -%}
     {{ return(adapter.dispatch('pii_hash', 'kefu')(expr)) }}
 {%- endmacro %}
+{# (DuckDB folds coalesce(null, error(...)) to null without raising, hence the case) #}
 {% macro duckdb__pii_hash(expr) -%}
-    case when {{ expr }} is not null then sha256(
-        coalesce(getvariable('kefu_pii_key'), error('KEFU_PII_KEY is not set: customer identifiers cannot be hashed'))
-        || '|' || {{ expr }}) end
+    case
+        when {{ expr }} is null then null
+        when getvariable('kefu_pii_key') is null
+            then error('KEFU_PII_KEY is not set: customer identifiers cannot be hashed')
+        else sha256(getvariable('kefu_pii_key') || '|' || {{ expr }})
+    end
 {%- endmacro %}
 {% macro spark__pii_hash(expr) -%}
     case when {{ expr }} is not null then sha2(concat('${spark.kefu.pii_key}', '|', {{ expr }}), 256) end

@@ -4,7 +4,8 @@
   version in force at the start of the month (sq_weights seed, line of business 'all'),
   and the grade band it falls in (grade_bands seed). The score is null when a weighted
   dimension has no ratings in the month: a missing dimension is not scored as zero, nor
-  are the other weights silently stretched.
+  are the other weights silently stretched. The score is rounded to 6 decimals before it
+  is banded, so floating-point noise cannot push an exact 60 down to 59.9999999 (grade C).
 #}
 with dimensions as (
     select * from {{ ref('kpi_service_quality_dimensions') }}
@@ -40,7 +41,7 @@ versioned as (
         cast(weight_versions.weight_total as double) as weight_total,
         weight_versions.dimensions_weighted,
         case when scored.dimensions_rated = weight_versions.dimensions_weighted
-             then scored.weighted_score end as score
+             then round(scored.weighted_score, 6) end as score
     from scored
     left join weight_versions
         on scored.month_start between weight_versions.effective_from

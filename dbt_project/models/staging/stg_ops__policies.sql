@@ -1,3 +1,6 @@
+-- a table, not a view: the keyed hash is computed once at build time, when the key is set
+{{ config(materialized='table') }}
+
 with source as (
     -- one row per key: the latest load wins (a correction or late-arriving update)
     {{ latest_load(source('ops', 'policies'), ['policy_no']) }}

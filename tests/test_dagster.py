@@ -1,0 +1,55 @@
+"""The Dagster definitions: one graph from landing files to the published marts."""
+import duckdb
+import pytest
+from dagster import AssetKey
+
+from dagster_defs.definitions import defs
+from kefu.generate import generate
+from kefu.ingest import Ingestor
+from kefu.pipeline import PipelineFailed, run_pipeline
+from tests.conftest import TEST_SCALE, TEST_SEED
+
+
+def test_graph_runs_from_ingest_assets_through_dbt_to_published():
+    graph = defs.resolve_asset_graph()
+    staged = graph.get(AssetKey(["staging", "stg_ops__complaints"]))
+    assert AssetKey(["raw", "complaints"]) in staged.parent_keys
+    assert AssetKey(["marts", "kpi_complaint_timeliness"]) in graph.get(AssetKey("published_marts")).parent_keys
+    raw_keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
+    assert len(raw_keys) == 7 and all(graph.get(k).is_materializable for k in raw_keys)
+
+
+def test_raw_check_blocks_and_kpi_checks_exist():
+    specs = {s.key.name: s for a in defs.resolve_asset_graph().assets_defs for s in a.check_specs}
+    assert specs["gx_raw_complaints"].blocking
+    assert specs["gx_raw_complaints"].asset_key == AssetKey(["raw", "complaints"])
+    assert specs["gx_kpi_suite"].blocking
+    assert "not_null_fct_complaints_received_at" in specs  # dbt tests surface as asset checks
+
+
+def test_daily_schedule_in_beijing_time():
+    schedule = defs.resolve_schedule_def("kefu_daily")
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.job_name == "kefu_pipeline"
+
+
+def test_a_failing_raw_check_stops_the_models(workspace):
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    Ingestor(workspace).ingest_landing()
+    # a raw file that breaks the contract (as a hand-edited or foreign lake file would)
+    # and is registered in the load log, so it is part of the lake
+    [load] = list((workspace.loads / "complaints").glob("*.parquet"))[:1]
+    bad_id = "29990101T000000000000-badbad00"
+    duckdb.sql(f"""copy (select * replace ('fax' as channel, '{bad_id}' as _load_id)
+                   from read_parquet('{workspace.raw}/complaints/2*.parquet') limit 3)
+                   to '{workspace.raw}/complaints/{bad_id}.parquet' (format parquet)""")
+    duckdb.sql(f"copy (select * replace ('{bad_id}' as load_id) from read_parquet('{load}')) "
+               f"to '{workspace.loads}/complaints/{bad_id}.parquet' (format parquet)")
+    with pytest.raises(PipelineFailed, match="gx_raw_complaints"):
+        run_pipeline(workspace)
+    assert not workspace.published_file.exists()
+    if workspace.warehouse_file.exists():
+        con = duckdb.connect(str(workspace.warehouse_file), read_only=True)
+        tables = con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
+        assert tables == []

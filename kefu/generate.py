@@ -339,7 +339,7 @@ class Generator:
         contact = rng.choice(3, n, p=[0.85, 0.12, 0.03])
         reached = contact == 0
         # better units and non-complainants answer more favourably
-        mood = quality - 0.25 * is_complaint + rng.normal(0, 0.25, n)
+        mood = quality - 0.1 * is_complaint + rng.normal(0, 0.25, n)
         overall = np.digitize(-mood, [-0.85, -0.55, -0.35, -0.15])
         ratings = {d: np.digitize(-(mood + rng.normal(0, 0.2, n)), [-0.6, -0.2]) for d in SQ_DIMENSIONS}
         answered = reached & (rng.random(n) < 0.97)

@@ -1,6 +1,8 @@
 """A short KPI summary of the published snapshot: head office, whole period and last month."""
 from __future__ import annotations
 
+import unicodedata
+
 import duckdb
 
 from kefu.workspace import Workspace
@@ -21,21 +23,28 @@ def kpi_summary(ws: Workspace) -> str:
         first = con.execute("select min(period_month) from kpi_complaint_rate").fetchone()[0]
         lines = [f"KPI summary — {head[1]} ({head[0]}), {first} … {last}   [workspace {ws.home}]"]
         for table, label, where, fmt in RATES:
+            label = _pad(label, 44)
             total_n, total_d, last_n, last_d = con.execute(f"""
                 select sum(numerator), sum(denominator),
                        sum(case when period_month = ? then numerator end),
                        sum(case when period_month = ? then denominator end)
                 from {table} where org_level = 1 {where}""", [last, last]).fetchone()
-            lines.append(f"  {label:<42} {_rate(total_n, total_d, fmt):>9} ({total_n:,} / {total_d:,})"
+            lines.append(f"  {label} {_rate(total_n, total_d, fmt):>9} ({total_n:,} / {total_d:,})"
                          f"   {last}: {_rate(last_n, last_d, fmt)}")
         score, grade, version = con.execute(
             "select score, grade, weight_version from kpi_service_quality_score "
             "where org_level = 1 and period_month = ?", [last]).fetchone()
-        lines.append(f"  {'服务质量综合得分 service-quality score':<42} {score:9.1f} ({grade}, weights {version})"
+        lines.append(f"  {_pad('服务质量综合得分 service-quality score', 44)} {score:9.1f} ({grade}, weights {version})"
                      f"   {last}")
         return "\n".join(lines)
     finally:
         con.close()
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify by display width: a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - shown)
 
 
 def _rate(n, d, fmt) -> str:

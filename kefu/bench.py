@@ -1,0 +1,129 @@
+"""`kefu bench`: the pipeline against its floor, as ratios measured in one run.
+
+The floor is one hand-written DuckDB query that computes the same four KPIs (org unit ×
+month, rolled up the hierarchy) straight from the raw Parquet lake: what the warehouse
+costs over the bare computation. Figures are printed, never asserted in tests.
+"""
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from kefu.generate import generate
+from kefu.ingest import Ingestor
+from kefu.pipeline import run_pipeline
+from kefu.workspace import REPO_ROOT, Workspace
+
+FLOOR_SQL = """
+with recursive
+orgs as (select org_code, parent_code from read_parquet('{raw}/org_units/*.parquet')),
+tree(org_code, ancestor) as (
+    select org_code, org_code from orgs
+    union all
+    select tree.org_code, orgs.parent_code from tree join orgs on orgs.org_code = tree.ancestor
+    where orgs.parent_code is not null),
+exceptions as (select * from read_csv('{seeds}/cn_calendar_days.csv')),
+coverage as (select * from read_csv('{seeds}/calendar_coverage.csv')),
+days as (
+    select d::date as day,
+           case when e.day_type = 'holiday' then false when e.day_type = 'makeup_workday' then true
+                else isodow(d) <= 5 end as workday
+    from coverage, generate_series(coverage.first_day, coverage.last_day, interval 1 day) g(d)
+    left join exceptions e on e.date_day = d::date),
+cal as (select day, workday, sum(workday::int) over (order by day) as seq from days),
+complaints as (
+    select * from read_parquet('{raw}/complaints/*.parquet')
+    qualify row_number() over (partition by complaint_id order by _load_id desc, _source_row desc) = 1),
+last_event as (
+    select complaint_id, arg_max(event_type, event_seq) as last_type, max(event_at) filter (
+        where event_type = 'closed') as closed_at
+    from read_parquet('{raw}/complaint_events/*.parquet') group by complaint_id),
+rules as (select * from read_csv('{seeds}/complaint_deadlines.csv') where stage = 'close'),
+complaint_facts as (
+    select c.org_code, date_trunc('month', c.received_at)::date as month,
+           (l.last_type = 'closed' and l.closed_at::date <= dl.day)::int as on_time
+    from complaints c
+    left join last_event l using (complaint_id)
+    join rules r on r.complaint_class = c.complaint_class
+    join cal rc on rc.day = c.received_at::date
+    join cal dl on dl.workday and dl.seq = rc.seq + r.working_days),
+policies as (
+    select org_code, date_trunc('month', underwritten_on)::date as month, count(*) as n
+    from read_parquet('{raw}/policies/*.parquet') group by all),
+surveys as (select * from read_parquet('{raw}/survey_responses/*.parquet')),
+satisfied as (select * from read_csv('{seeds}/satisfaction_answers.csv')),
+scale as (select * from read_csv('{seeds}/sq_rating_scale.csv')),
+weights as (select * from read_csv('{seeds}/sq_weights.csv')),
+ratings as (
+    unpivot (select org_code, date_trunc('month', surveyed_at)::date as month,
+                    attitude, timeliness, professionalism, convenience, satisfaction from surveys)
+    on attitude, timeliness, professionalism, convenience, satisfaction into name dimension value rating),
+rates as (
+    select t.ancestor as org_code, f.month, 'complaint_rate' as kpi, count(*) as numerator, 0 as denominator
+    from complaint_facts f join tree t using (org_code) group by all
+    union all
+    select t.ancestor, p.month, 'complaint_rate', 0, sum(p.n) from policies p join tree t using (org_code) group by all
+    union all
+    select t.ancestor, f.month, 'timeliness', sum(on_time), count(*) from complaint_facts f join tree t using (org_code)
+    group by all
+    union all
+    select t.ancestor, date_trunc('month', s.surveyed_at)::date, 'satisfaction_' || s.survey_type,
+           count(*) filter (where s.contact_result = 'reached' and a.is_satisfied),
+           count(*) filter (where s.contact_result = 'reached')
+    from surveys s join tree t using (org_code) left join satisfied a on a.answer = s.overall group by all),
+dimension_scores as (
+    select t.ancestor as org_code, r.month, r.dimension, sum(sc.points) / sum(sc.max_points) as share
+    from ratings r join scale sc using (rating) join tree t using (org_code) group by all)
+select org_code, month, kpi, sum(numerator) as numerator, sum(denominator) as denominator
+from rates group by all
+union all
+select org_code, month, 'service_quality_score', round(100 * sum(share * w.weight), 6), count(*)
+from dimension_scores d join weights w on w.dimension_code = d.dimension group by all
+"""
+
+
+def floor_query(ws: Workspace) -> str:
+    return FLOOR_SQL.format(raw=ws.raw, seeds=REPO_ROOT / "seeds")
+
+
+def _peak_rss_gib() -> float:
+    """Peak resident memory of this process and of its finished children (dbt), in GiB."""
+    kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return round(kib / 1024 / 1024, 2)
+
+
+def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
+    ws = Workspace(home or Path(tempfile.mkdtemp(prefix="kefu-bench-"))).ensure()
+    ws.activate()
+    t = time.perf_counter()
+    rows = generate(scale, seed, ws.landing)
+    generate_s = time.perf_counter() - t
+
+    t = time.perf_counter()
+    Ingestor(ws).ingest_landing()
+    ingest_s = time.perf_counter() - t
+
+    t = time.perf_counter()
+    run_pipeline(ws)  # nothing new to ingest: dbt build with its tests, GX checks, publish
+    build_s = time.perf_counter() - t
+
+    t = time.perf_counter()
+    con = duckdb.connect()
+    floor_rows = con.execute(floor_query(ws)).fetchall()
+    floor_s = time.perf_counter() - t
+
+    total_rows = sum(rows.values())
+    pipeline_s = ingest_s + build_s
+    return {
+        "scale": scale, "rows": total_rows, "workspace": str(ws.home),
+        "generate_s": round(generate_s, 2), "generate_rows_per_s": round(total_rows / generate_s),
+        "ingest_s": round(ingest_s, 2), "build_s": round(build_s, 2),
+        "pipeline_s": round(pipeline_s, 2), "floor_s": round(floor_s, 3), "floor_rows": len(floor_rows),
+        "ratio": round(pipeline_s / floor_s, 1), "build_ratio": round(build_s / floor_s, 1),
+        "peak_rss_gib": _peak_rss_gib(),
+    }

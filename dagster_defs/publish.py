@@ -1,13 +1,15 @@
 """The published snapshot: what BI readers open (never the warehouse file the pipeline writes)."""
 from dagster import MaterializeResult, asset
+from dagster_dbt import get_asset_key_for_model
 
-from dagster_defs.checks import KPI_KEYS
+from dagster_defs.dbt import kefu_dbt_models
+from kefu.marts import MART_GRAIN
 from kefu.publish import publish_marts
 from kefu.workspace import Workspace
 
 
 @asset(key="published_marts", group_name="published", kinds={"duckdb"},
-       deps=list(KPI_KEYS.values()),
+       deps=[get_asset_key_for_model([kefu_dbt_models], mart) for mart in MART_GRAIN],
        description="Read-only copy of the KPI marts for BI tools, replaced atomically after every "
                    "successful run, so readers never hold the pipeline's file or see a half-built state.")
 def published_marts() -> MaterializeResult:

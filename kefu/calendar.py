@@ -16,6 +16,9 @@ from pathlib import Path
 import chinese_calendar
 
 CALENDAR = "CN"
+# the Chinese name users search for (also: no apostrophe, which dbt-spark's seed loader
+# does not escape, as in "New Year's Day")
+HOLIDAY_NAMES_ZH = {h.value: h.chinese for h in chinese_calendar.Holiday}
 
 
 def calendar_rows(first_year: int, last_year: int) -> list[dict]:
@@ -27,7 +30,7 @@ def calendar_rows(first_year: int, last_year: int) -> list[dict]:
         if is_weekend == is_workday:  # a weekday off, or a weekend day worked (调休)
             rows.append({"calendar": CALENDAR, "date_day": day.isoformat(),
                          "day_type": "makeup_workday" if is_workday else "holiday",
-                         "holiday_name": chinese_calendar.get_holiday_detail(day)[1] or ""})
+                         "holiday_name": HOLIDAY_NAMES_ZH.get(chinese_calendar.get_holiday_detail(day)[1], "")})
         day += dt.timedelta(days=1)
     return rows
 

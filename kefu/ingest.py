@@ -35,6 +35,8 @@ FALSE_VALUES = ["0", "false", "f", "n", "no", "否"]
 UNDECODABLE = "__kefu_undecodable_line_{}__"
 SQL_TYPES = {"string": "varchar", "int": "bigint", "decimal": "decimal(18,2)", "date": "date",
              "timestamp": "timestamp", "bool": "boolean"}
+# Empty file with the contract schema. Not "_schema": Spark hides files starting with "_".
+SCHEMA_FILE = "schema.parquet"
 LOAD_COLUMNS = {"_load_id": "varchar", "_source_file": "varchar", "_source_row": "bigint",
                 "_file_sha256": "varchar", "_loaded_at": "timestamp"}
 
@@ -295,7 +297,7 @@ class Ingestor:
         for folder in (self.ws.raw / entity, self.ws.quarantine / entity, self.ws.loads / entity):
             for p in folder.glob("*.parquet*"):
                 stem = p.name.split(".parquet")[0]
-                if p.name.endswith(".tmp") or (stem not in committed and not stem.startswith("_")):
+                if p.name.endswith(".tmp") or (stem not in committed and p.name != SCHEMA_FILE):
                     p.unlink()
                     removed.append(p)
         return removed
@@ -305,7 +307,7 @@ class Ingestor:
         is readable (by dbt on any engine) before the extract's first load."""
         folder = self.ws.raw / entity
         folder.mkdir(parents=True, exist_ok=True)
-        schema_file = folder / "_schema.parquet"
+        schema_file = folder / SCHEMA_FILE
         if not schema_file.exists():
             spec = contract(entity)
             cols = [f"cast(null as {SQL_TYPES[c.type]}) as {_ident(c.name)}" for c in spec.columns]

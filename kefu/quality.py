@@ -3,7 +3,8 @@
 Suites are GX's own JSON (``expectations/suites/``); a checkpoint file
 (``expectations/checkpoints/``) names the suites it runs and the data each one checks: a
 raw extract in the lake (``{"lake": "complaints"}``, read by DuckDB straight from Parquet)
-or a warehouse table (``{"table": "marts.kpi_complaint_rate"}``, opened read-only). GX
+or a warehouse table (``{"table": "marts.kpi_complaint_rate"}``, opened read-only; on the Spark target, Spark's
+Parquet output of that table). GX
 turns every expectation into SQL that DuckDB runs; no table is pulled into pandas.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 
+from kefu.marts import mart_sql
 from kefu.workspace import EXPECTATIONS_DIR, Workspace
 
 
@@ -97,7 +99,11 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
         else:
             # a query asset, not a table asset: GX's column reflection drops the schema name
             label = data["table"]
-            asset = source("warehouse").add_query_asset(name=label, query=f"select * from {label}")
+            if ws.dbt_target == "spark":  # Spark's Parquet tables, read in place by DuckDB
+                query = f"select * from {mart_sql(ws, label.split('.')[-1])}"
+                asset = source("lake").add_query_asset(name=label, query=query)
+            else:
+                asset = source("warehouse").add_query_asset(name=label, query=f"select * from {label}")
         batch = asset.add_batch_definition_whole_table("all")
         definitions.append(context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{label}:{suite.name}", data=batch, suite=suite)))

@@ -47,6 +47,16 @@ class Workspace:
         return self.home / "warehouse" / "kefu.duckdb"
 
     @property
+    def spark_warehouse(self) -> Path:
+        """Where the Spark target keeps its tables (plain Parquet, one folder per table)."""
+        return self.home / "warehouse" / "spark"
+
+    @property
+    def dbt_target(self) -> str:
+        """The engine dbt builds on: duckdb (default) or spark, from KEFU_DBT_TARGET."""
+        return os.environ.get("KEFU_DBT_TARGET", "duckdb")
+
+    @property
     def published_file(self) -> Path:
         return self.home / "published" / "kefu_marts.duckdb"
 

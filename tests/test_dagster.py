@@ -53,3 +53,16 @@ def test_a_failing_raw_check_stops_the_models(workspace):
         con = duckdb.connect(str(workspace.warehouse_file), read_only=True)
         tables = con.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()
         assert tables == []
+
+
+def test_dagster_cli_validates_the_definitions(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dagster = Path(sys.executable).parent / "dagster"
+    out = subprocess.run([str(dagster), "definitions", "validate", "-m", "dagster_defs.definitions"],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={**__import__("os").environ, "DAGSTER_HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "All code locations passed validation" in out.stderr + out.stdout

@@ -24,8 +24,15 @@
         else sha256(getvariable('kefu_pii_key') || '|' || {{ expr }})
     end
 {%- endmacro %}
+{# Spark substitutes ${spark.kefu.pii_key} from the session conf; left unsubstituted, the
+   literal still starts with '$' and the build fails instead of hashing with a known key. #}
 {% macro spark__pii_hash(expr) -%}
-    case when {{ expr }} is not null then sha2(concat('${spark.kefu.pii_key}', '|', {{ expr }}), 256) end
+    case
+        when {{ expr }} is null then null
+        when substr('${spark.kefu.pii_key}', 1, 2) = '${' or '${spark.kefu.pii_key}' = ''
+            then raise_error('KEFU_PII_KEY is not set: customer identifiers cannot be hashed')
+        else sha2(concat('${spark.kefu.pii_key}', '|', {{ expr }}), 256)
+    end
 {%- endmacro %}
 
 {# 'YYYY-MM' label of a date #}

@@ -9,6 +9,7 @@ as daily/monthly extracts arrive in practice.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pyarrow.csv as pacsv
 
 PERIOD_START = dt.date(2024, 11, 1)
 PERIOD_MONTHS = 24  # two years of history, ending 2026-10-31 (inside the 2026 calendar)
+LAST_DAY = dt.date(2026, 10, 31)
 COMPANY = "康福人寿"
 
 PROVINCES = [
@@ -361,6 +363,37 @@ class Generator:
         return table.filter(pa.array(in_period)).sort_by("surveyed_at")
 
 
+def corrections(name: str, table: pa.Table, rng: np.random.Generator) -> pa.Table | None:
+    """A few historical rows re-delivered with corrections, as a daily extract carries them:
+    a service event moved to another month, a reclassified complaint, a corrected closing
+    time, a changed survey answer, a corrected premium. The latest load must win."""
+    n = table.num_rows
+    if name not in MONTH_COLUMN or n == 0:
+        return None
+    pick = pa.array(np.sort(rng.choice(n, min(n, max(3, n // 2000)), replace=False)))
+    rows = table.take(pick)
+
+    def replace(column: str, values) -> pa.Table:
+        return rows.set_column(rows.schema.get_field_index(column), column, values)
+
+    seconds = lambda col: pc.strptime(rows[col], format="%Y-%m-%d %H:%M:%S", unit="s").to_numpy().astype(np.int64)
+    match name:
+        case "service_events":
+            rows = replace("occurred_at", _timestamps(seconds("occurred_at") - 40 * 86400))
+            return replace("outcome", _s(["transferred"] * rows.num_rows))
+        case "complaints":
+            classes = rows["complaint_class"].to_numpy(zero_copy_only=False)
+            return replace("complaint_class", _s(COMPLAINT_CLASSES[(np.searchsorted(
+                np.sort(COMPLAINT_CLASSES), classes) + 1) % 3]))
+        case "complaint_events":
+            return replace("event_at", _timestamps(seconds("event_at") + 86400))
+        case "survey_responses":
+            return replace("overall", _mask(_s(np.tile(OVERALL, rows.num_rows)[: rows.num_rows]),
+                                            pc.is_valid(rows["overall"]).to_numpy(zero_copy_only=False)))
+        case "policies":
+            return replace("premium", pc.multiply(rows["premium"], 2))
+
+
 GBK_EXTRACTS = {"org_units", "employees"}
 MONTHLY_EXTRACTS = {"policies", "complaints", "complaint_events", "service_events", "survey_responses"}
 MONTH_COLUMN = {"policies": "underwritten_on", "complaints": "received_at", "complaint_events": "event_at",
@@ -380,20 +413,51 @@ def write_csv(table: pa.Table, path: Path, encoding: str = "utf-8") -> None:
     tmp.replace(path)
 
 
-def write_extract(name: str, table: pa.Table, out: Path) -> list[Path]:
+def write_extract(name: str, table: pa.Table, out: Path, last_day: dt.date,
+                  rng: np.random.Generator) -> list[Path]:
+    """Small extracts as one file; large ones as monthly files, except the period's last day,
+    which is its own daily file (<name>_<yyyymmdd>.csv), as a daily extract would arrive."""
     folder = out / name
     if name in GBK_EXTRACTS:
         path = folder / f"{name}.csv"
         write_csv(table, path, "gbk")
         return [path]
-    column = table[MONTH_COLUMN[name]]
-    month = pc.utf8_slice_codeunits(pc.replace_substring(column, "/", "-"), 0, 7)
+    day = pc.utf8_slice_codeunits(pc.replace_substring(table[MONTH_COLUMN[name]], "/", "-"), 0, 10)
+    is_last_day = pc.equal(day, last_day.isoformat())
     paths = []
+    history = table.filter(pc.invert(is_last_day))
+    month = pc.utf8_slice_codeunits(pc.replace_substring(history[MONTH_COLUMN[name]], "/", "-"), 0, 7)
     for value in pc.unique(month).to_pylist():
-        path = folder / f"{name}_{value.replace('-', '')}.csv"
-        write_csv(table.filter(pc.equal(month, value)), path)
-        paths.append(path)
+        paths.append(folder / f"{name}_{value.replace('-', '')}.csv")
+        write_csv(history.filter(pc.equal(month, value)), paths[-1])
+    paths.append(folder / f"{name}_{last_day:%Y%m%d}.csv")
+    daily = table.filter(is_last_day)
+    fixes = corrections(name, history, rng)
+    write_csv(daily if fixes is None else pa.concat_tables([daily, fixes]), paths[-1])
     return paths
+
+
+def daily_files(landing: Path) -> list[Path]:
+    """The last day's files of the generated period (see write_extract)."""
+    return sorted(landing.glob(f"*/*_{LAST_DAY:%Y%m%d}.csv"))
+
+
+@contextmanager
+def daily_files_held_back(landing: Path):
+    """Within the block, the last day's files are out of the landing folder: build the
+    history first, then the day on top of it (a daily incremental run)."""
+    held = landing.parent / "held_back"
+    moved = []
+    for path in daily_files(landing):
+        target = held / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        moved.append((target, path))
+    try:
+        yield [original for _, original in moved]
+    finally:
+        for target, original in moved:
+            target.replace(original)
 
 
 def generate(scale: float, seed: int, out: Path) -> dict[str, int]:
@@ -408,5 +472,5 @@ def generate(scale: float, seed: int, out: Path) -> dict[str, int]:
     extracts = {"org_units": orgs, "employees": employees, "policies": policies, "complaints": complaints,
                 "complaint_events": events, "service_events": service, "survey_responses": surveys}
     for name, table in extracts.items():
-        write_extract(name, table, out)
+        write_extract(name, table, out, LAST_DAY, gen.rng(f"corrections-{name}"))
     return {name: table.num_rows for name, table in extracts.items()}

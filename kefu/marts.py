@@ -23,12 +23,12 @@ MART_GRAIN = {
 TOLERANCE = 1e-9
 
 
-def mart_sql(ws: Workspace, mart: str, target: str | None = None) -> str:
+def mart_sql(ws: Workspace, mart: str, target: str | None = None, alias: str = "kefu") -> str:
     """A FROM-clause relation for a mart built by the given target. For DuckDB the caller's
-    connection must have the warehouse attached as ``kefu``."""
+    connection must have the warehouse attached as ``alias``."""
     if (target or ws.dbt_target) == "spark":
         return f"read_parquet('{ws.spark_warehouse}/marts.db/{mart}/*.parquet')"
-    return f"kefu.marts.{mart}"
+    return f"{alias}.marts.{mart}"
 
 
 @dataclass
@@ -38,20 +38,24 @@ class MartDifference:
     rows: list[tuple]
 
 
-def compare_engines(duckdb_ws: Workspace, spark_ws: Workspace) -> list[MartDifference]:
-    """Every KPI mart row for row: the same keys, and every other column equal (numbers
-    within 1e-9, compared as double: Spark and DuckDB may type a ratio differently)."""
+def compare_marts(left_ws: Workspace, left_target: str, right_ws: Workspace, right_target: str
+                  ) -> list[MartDifference]:
+    """Every KPI mart of two builds row for row: the same keys, and every other column equal
+    (numbers within 1e-9, compared as double: Spark and DuckDB may type a ratio differently)."""
     con = duckdb.connect()
-    con.execute(f"attach '{duckdb_ws.warehouse_file}' as kefu (read_only)")
+    for alias, ws, target in (("left_db", left_ws, left_target), ("right_db", right_ws, right_target)):
+        if target == "duckdb":
+            con.execute(f"attach '{ws.warehouse_file}' as {alias} (read_only)")
     differences = []
     try:
         for mart, keys in MART_GRAIN.items():
-            left, right = mart_sql(duckdb_ws, mart, "duckdb"), mart_sql(spark_ws, mart, "spark")
+            left = mart_sql(left_ws, mart, left_target, "left_db")
+            right = mart_sql(right_ws, mart, right_target, "right_db")
             columns = con.execute(f"describe select * from {left}").fetchall()
             right_columns = {c[0] for c in con.execute(f"describe select * from {right}").fetchall()}
             missing = [c[0] for c in columns if c[0] not in right_columns]
             if missing:
-                differences.append(MartDifference(mart, f"columns missing on Spark: {missing}", []))
+                differences.append(MartDifference(mart, f"columns missing on the right: {missing}", []))
                 continue
             join = " and ".join(f"d.{k} = s.{k}" for k in keys)
             unmatched = con.execute(

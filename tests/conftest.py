@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from kefu.generate import generate
+from kefu.generate import daily_files_held_back, generate
 from kefu.pipeline import run_pipeline
 from kefu.workspace import PII_KEY_ENV, Workspace
 
@@ -24,16 +24,24 @@ def workspace(tmp_path, monkeypatch) -> Workspace:
     return Workspace(tmp_path).ensure()
 
 
+def build_history_then_day(ws: Workspace) -> None:
+    """Two years of history (a full build), then the last day's extracts with their
+    corrections on top (an incremental run), as the daily schedule would."""
+    with daily_files_held_back(ws.landing):
+        run_pipeline(ws)
+    run_pipeline(ws)
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Workspace:
-    """One workspace with generated extracts, built end to end by the Dagster job."""
+    """One workspace with generated extracts, built by the Dagster job: history, then a day."""
     home = tmp_path_factory.mktemp("built")
     saved = {k: os.environ.get(k) for k in ("KEFU_HOME", PII_KEY_ENV)}
     os.environ["KEFU_HOME"] = str(home)
     os.environ[PII_KEY_ENV] = "test-key-not-a-secret"
     ws = Workspace(home).ensure()
     generate(TEST_SCALE, TEST_SEED, ws.landing)
-    run_pipeline(ws)
+    build_history_then_day(ws)
     yield ws
     for k, v in saved.items():
         if v is None:

@@ -12,18 +12,26 @@ from pathlib import Path
 import chinese_calendar
 import pandas as pd
 
+from kefu.contracts import contract
 from kefu.workspace import REPO_ROOT
 
 SEEDS = REPO_ROOT / "seeds"
 
 
-def extract(landing: Path, entity: str) -> pd.DataFrame:
+def delivered(landing: Path, entity: str) -> pd.DataFrame:
+    """Every record of every file of an extract, in file-name (delivery) order."""
     frames = []
     for path in sorted((landing / entity).glob("*.csv")):
         raw = path.read_bytes()
         encoding = "utf-8" if _is_utf8(raw) else "gbk"
         frames.append(pd.read_csv(path, encoding=encoding, dtype=str, keep_default_na=False))
     return pd.concat(frames, ignore_index=True)
+
+
+def extract(landing: Path, entity: str) -> pd.DataFrame:
+    """The extract's current rows: where a later file re-delivers a key, its row replaces the earlier."""
+    rows = delivered(landing, entity)
+    return rows.drop_duplicates(subset=list(contract(entity).grain), keep="last").reset_index(drop=True)
 
 
 def _is_utf8(raw: bytes) -> bool:

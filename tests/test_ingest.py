@@ -145,3 +145,13 @@ def test_empty_file_and_header_only_file_load_nothing_and_say_so(workspace):
 def test_calendar_refuses_years_it_does_not_know(tmp_path):
     with pytest.raises(ValueError, match="refusing to write 2099"):
         write_calendar_seeds(tmp_path, 2026, 2099)
+
+
+def test_later_files_get_later_load_ids_so_their_corrections_win(workspace):
+    for day in range(1, 9):  # more files than loader threads
+        land(workspace, "complaints", f"c_{day:02d}.csv",
+             f"{HEADER}\nT1,2025-03-{day:02d} 09:30:00,hotline,product,A{day}\n")
+    results = Ingestor(workspace).ingest_extract("complaints")
+    assert [r.load_id for r in results] == sorted(r.load_id for r in results)
+    [(org,)] = duckdb.sql(f"select arg_max(org_code, _load_id) from read_parquet('{workspace.raw}/complaints/2*.parquet')").fetchall()
+    assert org == "A8"

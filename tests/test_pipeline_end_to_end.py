@@ -67,7 +67,7 @@ def test_every_source_row_is_loaded_or_quarantined(built):
     log = con.execute(f"select * from read_parquet('{built.loads}/*/*.parquet')").df()
     assert (log.rows_read == log.rows_loaded + log.rows_quarantined).all()
     for entity in contracts():
-        landing_rows = len(independent.extract(built.landing, entity))
+        landing_rows = len(independent.delivered(built.landing, entity))
         in_lake = con.execute(f"select count(*) from read_parquet('{built.raw / entity}/*.parquet')").fetchone()[0]
         assert log[log.entity == entity].rows_read.sum() == landing_rows == in_lake, entity
 

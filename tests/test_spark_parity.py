@@ -1,14 +1,15 @@
 """The same dbt project on Apache Spark (dbt-spark, session method): built by the same
-Dagster job from the same raw lake, every KPI mart must equal the DuckDB build row for row,
-and the Great Expectations suites must pass on Spark's output."""
+Dagster job from the same extracts — history first, then a daily incremental run with
+corrections — every KPI mart must equal the DuckDB build row for row, and the Great
+Expectations suites must pass on Spark's output."""
 import os
 import shutil
 from contextlib import contextmanager
 
 import pytest
 
-from kefu.marts import MART_GRAIN, compare_engines
-from kefu.pipeline import run_pipeline
+from kefu.marts import MART_GRAIN, compare_marts
+from tests.conftest import build_history_then_day
 from kefu.quality import run_checkpoint
 from kefu.workspace import Workspace
 
@@ -27,17 +28,16 @@ def env(**values):
 @pytest.fixture(scope="module")
 def built_on_spark(built, tmp_path_factory):
     ws = Workspace(tmp_path_factory.mktemp("spark"))
-    for folder in ("landing", "lake"):  # the same raw data: the lake is the shared contract
-        shutil.copytree(built.home / folder, ws.home / folder)
-    with env(KEFU_DBT_TARGET="spark"):
-        run_pipeline(ws)  # the same Dagster job: ingest (nothing new), dbt on Spark, GX, publish
+    shutil.copytree(built.landing, ws.landing)  # the same extracts, loaded into a lake of its own
+    with env(KEFU_DBT_TARGET="spark", KEFU_HOME=str(ws.home)):
+        build_history_then_day(ws)  # the same Dagster job, full then incremental, on Spark
         yield ws
 
 
 def test_every_kpi_mart_matches_duckdb_row_for_row(built, built_on_spark):
     for mart in MART_GRAIN:
         assert (built_on_spark.spark_warehouse / "marts.db" / mart).is_dir(), mart
-    differences = compare_engines(built, built_on_spark)
+    differences = compare_marts(built, "duckdb", built_on_spark, "spark")
     assert differences == [], "\n".join(f"{d.mart}: {d.problem} {d.rows}" for d in differences)
 
 
@@ -61,5 +61,5 @@ def test_comparison_catches_a_difference(built, built_on_spark, tmp_path):
     duckdb.sql(f"copy (select * replace (case when org_code = 'HQ' and period_month = '2025-01' "
                f"then numerator + 1 else numerator end as numerator) from {source}) "
                f"to '{folder}/part-0.parquet' (format parquet)")
-    [difference] = compare_engines(built, altered)
+    [difference] = compare_marts(built, "duckdb", altered, "spark")
     assert difference.mart == "kpi_complaint_rate" and difference.problem == "values differ"

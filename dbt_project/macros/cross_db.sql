@@ -52,3 +52,8 @@
 {% macro open_end(date_expr) -%}
     coalesce({{ date_expr }}, cast('9999-12-31' as date))
 {%- endmacro %}
+
+{# First day of the month of a date or timestamp, as a date. #}
+{% macro month_of(expr) -%}
+    cast({{ dbt.date_trunc('month', expr) }} as date)
+{%- endmacro %}

@@ -34,7 +34,7 @@ flagged as (
         extract(year from days.date_day) as year_number,
         extract(quarter from days.date_day) as quarter_number,
         extract(month from days.date_day) as month_number,
-        cast({{ dbt.date_trunc('month', 'days.date_day') }} as date) as month_start,
+        {{ month_of('days.date_day') }} as month_start,
         {{ month_label('days.date_day') }} as period_month,
         {{ iso_day_of_week('days.date_day') }} as iso_day_of_week,
         {{ iso_day_of_week('days.date_day') }} >= 6 as is_weekend,

@@ -58,7 +58,7 @@ joined as (
         complaints.product_line,
         complaints.received_at,
         cast(complaints.received_at as date) as received_date,
-        cast({{ dbt.date_trunc('month', 'complaints.received_at') }} as date) as received_month,
+        {{ month_of('complaints.received_at') }} as received_month,
         milestones.contacted_at,
         milestones.assigned_at,
         milestones.investigation_opened_at,

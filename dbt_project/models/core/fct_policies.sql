@@ -1,4 +1,7 @@
 -- Policies underwritten (承保件数): the denominator of 投诉率, with premium and insured persons.
+-- A view: the incremental staging table holds the rows.
+{{ config(materialized='view') }}
+
 select
     policy_no,
     org_code,
@@ -7,7 +10,7 @@ select
     sales_channel,
     customer_key,
     underwritten_on,
-    cast({{ dbt.date_trunc('month', 'underwritten_on') }} as date) as underwritten_month,
+    underwritten_month,
     premium,
     insured_persons,
     is_long_term,

@@ -1,4 +1,7 @@
--- Counter, hotline and online service interactions.
+-- Counter, hotline and online service interactions. A view: the incremental staging table
+-- holds the rows, so a daily run copies nothing here.
+{{ config(materialized='view') }}
+
 select
     service_event_id,
     org_code,
@@ -9,7 +12,7 @@ select
     outcome,
     occurred_at,
     cast(occurred_at as date) as occurred_date,
-    cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as occurred_month,
+    occurred_month,
     wait_seconds,
     handle_seconds,
     load_id,

@@ -19,7 +19,7 @@ select
     responses.org_code,
     responses.employee_id,
     responses.surveyed_at,
-    cast({{ dbt.date_trunc('month', 'responses.surveyed_at') }} as date) as surveyed_month,
+    responses.surveyed_month,
     responses.contact_result,
     responses.contact_result = 'reached' as is_reached,
     responses.overall_answer,

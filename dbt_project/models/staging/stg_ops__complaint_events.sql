@@ -1,6 +1,10 @@
+-- incremental: a daily run rebuilds only the months new loads touch (see incremental_extract)
+{{ config(**incremental_extract_config(['complaint_id', 'event_seq'], 'event_month')) }}
+
 with source as (
-    -- one row per key: the latest load wins (a correction or late-arriving update)
-    {{ latest_load(source('ops', 'complaint_events'), ['complaint_id', 'event_seq']) }}
+    -- one row per key, the latest load wins (a correction or late-arriving update)
+    {{ incremental_extract(source('ops', 'complaint_events'), ['complaint_id', 'event_seq'], ['complaint_id', 'event_seq'],
+                             month_of('event_at'), 'event_month') }}
 ),
 
 renamed as (
@@ -13,6 +17,7 @@ renamed as (
         event_type,
         -- timestamps
         event_at,
+        {{ month_of('event_at') }} as event_month,
         -- lineage
         _load_id as load_id,
         _source_file as source_file,

@@ -1,9 +1,11 @@
--- a table, not a view: the keyed hash is computed once at build time, when the key is set
-{{ config(materialized='table') }}
+-- incremental: a daily run rebuilds only the months new loads touch (see incremental_extract)
+-- (a table, not a view: the keyed hash is computed once at build time, when the key is set)
+{{ config(**incremental_extract_config(['policy_no'], 'underwritten_month')) }}
 
 with source as (
-    -- one row per key: the latest load wins (a correction or late-arriving update)
-    {{ latest_load(source('ops', 'policies'), ['policy_no']) }}
+    -- one row per key, the latest load wins (a correction or late-arriving update)
+    {{ incremental_extract(source('ops', 'policies'), ['policy_no'], ['policy_no'],
+                             month_of('underwritten_on'), 'underwritten_month') }}
 ),
 
 renamed as (
@@ -23,6 +25,7 @@ renamed as (
         is_long_term,
         -- dates
         underwritten_on,
+        {{ month_of('underwritten_on') }} as underwritten_month,
         -- lineage
         _load_id as load_id,
         _source_file as source_file,

@@ -1,6 +1,10 @@
+-- incremental: a daily run rebuilds only the months new loads touch (see incremental_extract)
+{{ config(**incremental_extract_config(['service_event_id'], 'occurred_month')) }}
+
 with source as (
-    -- one row per key: the latest load wins (a correction or late-arriving update)
-    {{ latest_load(source('ops', 'service_events'), ['event_id']) }}
+    -- one row per key, the latest load wins (a correction or late-arriving update)
+    {{ incremental_extract(source('ops', 'service_events'), ['event_id'], ['service_event_id'],
+                             month_of('occurred_at'), 'occurred_month') }}
 ),
 
 renamed as (
@@ -19,6 +23,7 @@ renamed as (
         handle_seconds,
         -- timestamps
         occurred_at,
+        {{ month_of('occurred_at') }} as occurred_month,
         -- lineage
         _load_id as load_id,
         _source_file as source_file,

@@ -1,6 +1,10 @@
+-- incremental: a daily run rebuilds only the months new loads touch (see incremental_extract)
+{{ config(**incremental_extract_config(['response_id'], 'surveyed_month')) }}
+
 with source as (
-    -- one row per key: the latest load wins (a correction or late-arriving update)
-    {{ latest_load(source('ops', 'survey_responses'), ['response_id']) }}
+    -- one row per key, the latest load wins (a correction or late-arriving update)
+    {{ incremental_extract(source('ops', 'survey_responses'), ['response_id'], ['response_id'],
+                             month_of('surveyed_at'), 'surveyed_month') }}
 ),
 
 renamed as (
@@ -22,6 +26,7 @@ renamed as (
         satisfaction as satisfaction_rating,
         -- timestamps
         surveyed_at,
+        {{ month_of('surveyed_at') }} as surveyed_month,
         -- lineage
         _load_id as load_id,
         _source_file as source_file,

@@ -6,18 +6,19 @@
   Incremental run: W = the newest load already in the table. Rebuilt are the months that
   loads newer than W touch, and the months where keys those loads re-deliver used to live;
   within them, the latest load per key, minus keys whose newest version lives in a month
-  not rebuilt. DuckDB replaces rows by key (delete+insert); Spark overwrites the rebuilt
-  month partitions (insert_overwrite; Spark's merge needs table-format jars that cannot be
-  downloaded here). Both give the same rows, except that on Spark a month whose every row
-  moved to another month keeps its stale rows (no partition is written for it).
+  not rebuilt. The rebuilt months replace their old rows: DuckDB deletes them by month and
+  inserts (delete+insert on the month), Spark overwrites their partitions (insert_overwrite;
+  Spark's merge needs table-format jars that cannot be downloaded here). Known limit, on
+  both: a month whose every row moved to another month keeps its stale rows, as no row is
+  written for it.
 
   Raw files are per load and the lake is append-only, so `_load_id > W` reads only new
   files (Parquet statistics), and the month filter reads only the files of those months.
 #}
-{% macro incremental_extract_config(keys, month_column) -%}
+{% macro incremental_extract_config(month_column) -%}
     {{ return({
         'materialized': 'incremental',
-        'unique_key': keys,
+        'unique_key': month_column,
         'incremental_strategy': 'insert_overwrite' if target.type == 'spark' else 'delete+insert',
         'partition_by': [month_column] if target.type == 'spark' else none,
         'on_schema_change': 'fail'}) }}

@@ -387,7 +387,9 @@ def corrections(name: str, table: pa.Table, rng: np.random.Generator) -> pa.Tabl
     def replace(column: str, values) -> pa.Table:
         return rows.set_column(rows.schema.get_field_index(column), column, values)
 
-    seconds = lambda col: pc.strptime(rows[col], format="%Y-%m-%d %H:%M:%S", unit="s").to_numpy().astype(np.int64)
+    def seconds(column: str) -> np.ndarray:
+        return pc.strptime(rows[column], format="%Y-%m-%d %H:%M:%S", unit="s").to_numpy().astype(np.int64)
+
     match name:
         case "service_events":
             rows = replace("occurred_at", _timestamps(seconds("occurred_at") - 40 * 86400))

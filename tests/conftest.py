@@ -1,5 +1,4 @@
 import os
-import shutil
 
 import pytest
 
@@ -48,8 +47,3 @@ def built(tmp_path_factory) -> Workspace:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-
-
-def copy_workspace(ws: Workspace, dest) -> Workspace:
-    shutil.copytree(ws.home, dest, dirs_exist_ok=True)
-    return Workspace(dest)

@@ -6,7 +6,9 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_defs.dbt import kefu_dbt_models
+from kefu.contracts import contracts
 from kefu.quality import CheckpointOutcome, run_checkpoint
+from kefu.reconcile import reconcile
 from kefu.workspace import Workspace
 
 KPI_MARTS = ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction", "kpi_service_quality_score"]
@@ -39,3 +41,19 @@ def gx_kpi_marts():
         yield AssetCheckResult(asset_key=KPI_KEYS[mart], check_name="gx_kpi_suite",
                                passed=all(o.success for o in mine), severity=AssetCheckSeverity.ERROR,
                                metadata=_metadata(outcome, f"marts.{mart}"))
+
+
+@multi_asset_check(specs=[AssetCheckSpec(name="reconciliation", asset=AssetKey(["raw", entity]), blocking=True,
+                                         description="rows read = loaded + quarantined, and the lake and "
+                                                     "quarantine hold exactly what the load log says")
+                          for entity in sorted(contracts())])
+def raw_reconciliation():
+    result = reconcile(Workspace.from_env())
+    report = MetadataValue.md("```\n" + result.describe() + "\n```")
+    for entity in sorted(contracts()):
+        mine = [r for r in result.loads if r["entity"] == entity]
+        yield AssetCheckResult(asset_key=AssetKey(["raw", entity]), check_name="reconciliation",
+                               passed=all(r["ok"] for r in mine), severity=AssetCheckSeverity.ERROR,
+                               metadata={"loads": len(mine), "rows_read": sum(r["rows_read"] for r in mine),
+                                         "rows_quarantined": sum(r["rows_quarantined"] for r in mine),
+                                         "report": report})

@@ -1,7 +1,7 @@
 """The one Definitions object of the kefu pipeline."""
 from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
 
-from dagster_defs.checks import gx_kpi_marts, gx_raw_complaints
+from dagster_defs.checks import gx_kpi_marts, gx_raw_complaints, raw_reconciliation
 from dagster_defs.dbt import dbt_resource, kefu_dbt_models
 from dagster_defs.ingest import ingest_assets
 from dagster_defs.publish import published_marts
@@ -16,7 +16,7 @@ daily_schedule = ScheduleDefinition(
 
 defs = Definitions(
     assets=[*ingest_assets, kefu_dbt_models, published_marts],
-    asset_checks=[gx_raw_complaints, gx_kpi_marts],
+    asset_checks=[gx_raw_complaints, gx_kpi_marts, raw_reconciliation],
     jobs=[pipeline_job],
     schedules=[daily_schedule],
     resources={"dbt": dbt_resource()},

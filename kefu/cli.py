@@ -66,6 +66,14 @@ def cmd_check(args, ws: Workspace) -> None:
     sys.exit(1 if failed else 0)
 
 
+def cmd_reconcile(args, ws: Workspace) -> None:
+    from kefu.reconcile import reconcile
+
+    result = reconcile(ws)
+    print(result.describe())
+    sys.exit(1 if result.failures else 0)
+
+
 def cmd_calendar(args, ws: Workspace) -> None:
     from kefu.calendar import write_calendar_seeds
 
@@ -117,6 +125,8 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("check", help="run Great Expectations checkpoints")
     p.add_argument("checkpoints", nargs="*")
     p.set_defaults(func=cmd_check)
+    sub.add_parser("reconcile", help="rows read = loaded + quarantined, per extract and load").set_defaults(
+        func=cmd_reconcile)
     p = sub.add_parser("calendar", help="regenerate the working-day calendar seeds from chinesecalendar")
     p.add_argument("--from", dest="first_year", type=int, default=2018)
     p.add_argument("--to", dest="last_year", type=int, default=2026)

@@ -1,4 +1,6 @@
 import os
+import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -47,3 +49,23 @@ def built(tmp_path_factory) -> Workspace:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+@contextmanager
+def env(**values):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+
+
+@pytest.fixture(scope="session")
+def built_on_spark(built, tmp_path_factory):
+    ws = Workspace(tmp_path_factory.mktemp("spark"))
+    shutil.copytree(built.landing, ws.landing)  # the same extracts, loaded into a lake of its own
+    with env(KEFU_DBT_TARGET="spark", KEFU_HOME=str(ws.home)):  # only while building
+        build_history_then_day(ws)  # the same Dagster job, full then incremental, on Spark
+    return ws

@@ -2,36 +2,12 @@
 Dagster job from the same extracts — history first, then a daily incremental run with
 corrections — every KPI mart must equal the DuckDB build row for row, and the Great
 Expectations suites must pass on Spark's output."""
-import os
 import shutil
-from contextlib import contextmanager
-
-import pytest
 
 from kefu.marts import MART_GRAIN, compare_marts
-from tests.conftest import build_history_then_day
 from kefu.quality import run_checkpoint
 from kefu.workspace import Workspace
-
-
-@contextmanager
-def env(**values):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
-
-
-@pytest.fixture(scope="module")
-def built_on_spark(built, tmp_path_factory):
-    ws = Workspace(tmp_path_factory.mktemp("spark"))
-    shutil.copytree(built.landing, ws.landing)  # the same extracts, loaded into a lake of its own
-    with env(KEFU_DBT_TARGET="spark", KEFU_HOME=str(ws.home)):
-        build_history_then_day(ws)  # the same Dagster job, full then incremental, on Spark
-        yield ws
+from tests.conftest import env
 
 
 def test_every_kpi_mart_matches_duckdb_row_for_row(built, built_on_spark):

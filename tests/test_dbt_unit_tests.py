@@ -1,0 +1,29 @@
+"""dbt unit tests (hand-computed KPI cases in dbt_project/models/*/_unit_tests.yml), run on
+both engines' builds. The scheduled pipeline skips them: they test SQL, not data."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from kefu.workspace import DBT_PROJECT_DIR
+
+
+def _dbt_unit_tests(ws, target: str) -> subprocess.CompletedProcess:
+    dbt = Path(sys.executable).parent / "dbt"
+    return subprocess.run([str(dbt), "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT_DIR),
+                           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(ws.home / "dbt_target")],
+                          env={**ws.dbt_env(), "KEFU_DBT_TARGET": target}, capture_output=True, text=True,
+                          timeout=900)
+
+
+def _passed(out: subprocess.CompletedProcess) -> list[str]:
+    assert out.returncode == 0, out.stdout[-3000:]
+    return re.findall(r"PASS (\w+::\w+)", out.stdout)
+
+
+def test_unit_tests_pass_on_duckdb(built):
+    assert len(_passed(_dbt_unit_tests(built, "duckdb"))) == 7
+
+
+def test_unit_tests_pass_on_spark(built_on_spark):
+    assert len(_passed(_dbt_unit_tests(built_on_spark, "spark"))) == 7

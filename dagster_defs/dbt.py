@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource,
                          DbtProject, dbt_assets)
 
-from kefu.workspace import DBT_PROJECT_DIR, Workspace
+from kefu.workspace import DBT_PROJECT_DIR, SEEDS_DIR, Workspace
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # the dbt installed beside this interpreter, so an un-activated .venv/bin/kefu finds it
@@ -21,12 +21,24 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
+def manifest_is_stale() -> bool:
+    """Missing (a fresh clone), or older than a file of the project or its seeds (an edit, a
+    pull): Dagster would then build the graph, and match dbt's events, against old nodes."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    sources = [p for folder in (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests",
+                                SEEDS_DIR) for p in folder.rglob("*") if p.is_file()]
+    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    return max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime
+
+
 def ensure_manifest() -> None:
-    """Parse the dbt project when its manifest is missing (a fresh clone): Dagster builds
-    the asset graph from it. `dagster dev` re-parses on its own (prepare_if_dev)."""
+    """Parse the dbt project when its manifest is stale: Dagster builds the asset graph
+    from it. `dagster dev` re-parses on its own (prepare_if_dev)."""
     Workspace.from_env().activate()
     dbt_project.prepare_if_dev()
-    if not dbt_project.manifest_path.exists():
+    if manifest_is_stale():
         dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 

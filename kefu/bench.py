@@ -16,7 +16,7 @@ import duckdb
 from kefu.generate import daily_files_held_back, generate
 from kefu.ingest import Ingestor
 from kefu.pipeline import run_pipeline
-from kefu.workspace import REPO_ROOT, Workspace
+from kefu.workspace import SEEDS_DIR, Workspace
 
 FLOOR_SQL = """
 with recursive
@@ -42,7 +42,8 @@ last_event as (
     select complaint_id, arg_max(event_type, event_seq) as last_type, max(event_at) filter (
         where event_type = 'closed') as closed_at
     from read_parquet('{raw}/complaint_events/*.parquet') group by complaint_id),
-rules as (select * from read_csv('{seeds}/complaint_deadlines.csv') where stage = 'close'),
+rules as (select * from read_csv('{seeds}/complaint_deadlines.csv')
+           where stage = 'close' and calendar = 'cn_workdays'),
 complaint_facts as (
     select c.org_code, date_trunc('month', c.received_at)::date as month,
            (l.last_type = 'closed' and l.closed_at::date <= dl.day)::int as on_time
@@ -50,7 +51,7 @@ complaint_facts as (
     left join last_event l using (complaint_id)
     join rules r on r.complaint_class = c.complaint_class
     join cal rc on rc.day = c.received_at::date
-    join cal dl on dl.workday and dl.seq = rc.seq + r.working_days),
+    join cal dl on dl.workday and dl.seq = rc.seq + r.days),
 policies as (
     select org_code, date_trunc('month', underwritten_on)::date as month, count(*) as n
     from read_parquet('{raw}/policies/*.parquet') group by all),
@@ -87,7 +88,7 @@ from dimension_scores d join weights w on w.dimension_code = d.dimension group b
 
 
 def floor_query(ws: Workspace) -> str:
-    return FLOOR_SQL.format(raw=ws.raw, seeds=REPO_ROOT / "seeds")
+    return FLOOR_SQL.format(raw=ws.raw, seeds=SEEDS_DIR)
 
 
 def _peak_rss_gib() -> float:

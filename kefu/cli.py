@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from kefu.workspace import DBT_PROJECT_DIR, REPO_ROOT, Workspace
+from kefu.workspace import DBT_PROJECT_DIR, SEEDS_DIR, Workspace
 
 
 def cmd_generate(args, ws: Workspace) -> None:
@@ -25,8 +25,18 @@ def cmd_generate(args, ws: Workspace) -> None:
 
 def cmd_ingest(args, ws: Workspace) -> None:
     from kefu.ingest import Ingestor
+    from kefu.mapping import MappingError, load_mapping
 
-    results = Ingestor(ws).ingest_landing()
+    if bool(args.mapping) != bool(args.input):
+        sys.exit("kefu ingest: give both --mapping FILE and INPUT, or neither (the landing folder)")
+    try:
+        results = (Ingestor(ws).ingest_mapped(load_mapping(Path(args.mapping)), Path(args.input))
+                   if args.mapping else Ingestor(ws).ingest_landing())
+    except MappingError as e:
+        sys.exit(f"kefu ingest: {e}")
+    for r in results:
+        if r.duplicate_of is not None:
+            print(f"{r.entity}: skipped {r.source_file}: the same content was loaded before from {r.duplicate_of}")
     loaded = [r for r in results if r.duplicate_of is None]
     for r in loaded:
         for warning in r.warnings:
@@ -40,7 +50,10 @@ def cmd_build(args, ws: Workspace) -> None:
     from kefu.pipeline import run_pipeline
 
     run = run_pipeline(ws)
-    print(f"pipeline run {run.run_id}: {run.steps} steps, {run.checks_passed} checks passed")
+    for warning in run.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"pipeline run {run.run_id}: {run.steps} steps, {run.checks_run - len(run.warnings)} checks passed"
+          + (f", {len(run.warnings)} warned" if run.warnings else ""))
 
 
 def cmd_summary(args, ws: Workspace) -> None:
@@ -77,7 +90,7 @@ def cmd_reconcile(args, ws: Workspace) -> None:
 def cmd_calendar(args, ws: Workspace) -> None:
     from kefu.calendar import write_calendar_seeds
 
-    n = write_calendar_seeds(REPO_ROOT / "seeds", args.first_year, args.last_year)
+    n = write_calendar_seeds(SEEDS_DIR, args.first_year, args.last_year)
     print(f"wrote {n} holidays and make-up workdays for {args.first_year}–{args.last_year} to seeds/")
 
 
@@ -116,8 +129,13 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("generate", help="write synthetic operational extracts")
     data_args(p)
     p.set_defaults(func=cmd_generate)
-    sub.add_parser("ingest", help="load new landing files into the raw lake").set_defaults(func=cmd_ingest)
-    sub.add_parser("build", help="run the pipeline on what the workspace holds").set_defaults(func=cmd_build)
+    p = sub.add_parser("ingest", help="load new landing files, or one foreign extract through a mapping, "
+                                      "into the raw lake")
+    p.add_argument("--mapping", help="mapping file (mappings/*.yml) saying how INPUT becomes our extracts")
+    p.add_argument("input", nargs="?", help="the foreign extract (CSV, XLSX, JSON Lines or Parquet)")
+    p.set_defaults(func=cmd_ingest)
+    sub.add_parser("build", help="run everything after ingestion (dbt build, checks, publish) on what the "
+                                 "workspace holds").set_defaults(func=cmd_build)
     sub.add_parser("summary", help="print the KPI summary").set_defaults(func=cmd_summary)
     p = sub.add_parser("run", help="generate sample data, run the pipeline, print the summary")
     data_args(p)
@@ -128,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("reconcile", help="rows read = loaded + quarantined, per extract and load").set_defaults(
         func=cmd_reconcile)
     p = sub.add_parser("calendar", help="regenerate the working-day calendar seeds from chinesecalendar")
-    p.add_argument("--from", dest="first_year", type=int, default=2018)
+    p.add_argument("--from", dest="first_year", type=int, default=2015)
     p.add_argument("--to", dest="last_year", type=int, default=2026)
     p.set_defaults(func=cmd_calendar)
     p = sub.add_parser("dbt", help="run dbt on this workspace: kefu dbt -- <dbt args>")

@@ -19,6 +19,7 @@ class Column:
     pii: bool = False
     allowed: tuple | None = None
     min: float | None = None
+    not_future: bool = False  # a time that cannot lie after the load (an event, not a plan)
     description: str = ""
 
 

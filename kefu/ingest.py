@@ -11,33 +11,33 @@ Row numbers are CSV record numbers with the header as row 1, as a spreadsheet sh
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from kefu.contracts import Column, Contract, contract, contracts
+from kefu.csv_input import parse_csv
+from kefu.mapping import Mapping, map_to_contract, read_input
 from kefu.workspace import Workspace
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
 TIMESTAMP_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 TRUE_VALUES = ["1", "true", "t", "y", "yes", "是"]
 FALSE_VALUES = ["0", "false", "f", "n", "no", "否"]
-UNDECODABLE = "__kefu_undecodable_line_{}__"
 SQL_TYPES = {"string": "varchar", "int": "bigint", "decimal": "decimal(18,2)", "date": "date",
              "timestamp": "timestamp", "bool": "boolean"}
 # Empty file with the contract schema. Not "_schema": Spark hides files starting with "_".
 SCHEMA_FILE = "schema.parquet"
+BEIJING = ZoneInfo("Asia/Shanghai")
+CLOCK_TOLERANCE = dt.timedelta(hours=1)  # source systems' clocks run a little ahead
 LOAD_COLUMNS = {"_load_id": "varchar", "_source_file": "varchar", "_source_row": "bigint",
                 "_file_sha256": "varchar", "_loaded_at": "timestamp"}
 
@@ -52,6 +52,7 @@ class LoadResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    mapping: str = ""  # the mapping file (name@checksum) a foreign extract came through
     duplicate_of: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -66,34 +67,6 @@ def _q(value: str) -> str:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-# -- decoding -------------------------------------------------------------------------
-def decode(data: bytes) -> tuple[str, str, dict[int, bytes]]:
-    """Text of a landing file, its encoding, and the lines that are neither UTF-8 nor GBK.
-
-    A whole-file decode (C speed) is tried first; only a file that is neither wholly
-    UTF-8 nor wholly GBK is decoded line by line, and a line that is neither becomes a
-    marker row that the parser rejects, so it is quarantined with its own row number.
-    """
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            return text, "utf-8" if encoding == "utf-8-sig" else "gbk", {}
-        except UnicodeDecodeError:
-            continue
-    lines, bad = [], {}
-    for number, line in enumerate(data.splitlines(keepends=True), 1):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                lines.append(line.decode(encoding))
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            bad[number] = line
-            lines.append(UNDECODABLE.format(number) + "\n")
-    return "".join(lines), "mixed utf-8/gbk", bad
 
 
 # -- typing ---------------------------------------------------------------------------
@@ -116,8 +89,9 @@ def _typed_expr(col: Column, raw: str) -> str:
     raise ValueError(col.type)
 
 
-def _problem_exprs(col: Column, raw: str, typed: str) -> list[str]:
-    """SQL expressions that give a message when the column is wrong in a row, else null."""
+def _problem_exprs(col: Column, raw: str, typed: str, latest: dt.datetime) -> list[str]:
+    """SQL expressions that give a message when the column is wrong in a row, else null.
+    ``latest``: the latest believable time of an event (the load, in Beijing time)."""
     v = f"nullif(trim({raw}), '')"
     name = col.name
     out = []
@@ -133,6 +107,10 @@ def _problem_exprs(col: Column, raw: str, typed: str) -> list[str]:
     if col.min is not None:
         out.append(f"case when {typed} < {col.min} then "
                    f"'column {name}: value ' || {v} || ' is below the minimum {col.min:g}' end")
+    if col.not_future:
+        bound = f"date '{latest:%Y-%m-%d}'" if col.type == "date" else f"timestamp '{latest:%Y-%m-%d %H:%M:%S}'"
+        out.append(f"case when {typed} > {bound} then 'column {name}: ' || {v} || ' is in the future "
+                   f"(the file was loaded at {latest:%Y-%m-%d %H:%M} Beijing time)' end")
     return out
 
 
@@ -141,12 +119,14 @@ class Ingestor:
     def __init__(self, ws: Workspace):
         self.ws = ws.ensure()
 
-    def known_checksums(self) -> dict[str, str]:
-        files = list(self.ws.loads.rglob("*.parquet"))
+    def known_checksums(self) -> dict[tuple[str, str, str], str]:
+        """(extract, file checksum, mapping) of every committed load → the file it came from."""
+        files = [str(p) for p in self.ws.loads.rglob("*.parquet")]
         if not files:
             return {}
-        log = pq.read_table(files, columns=["file_sha256", "source_file"])
-        return dict(zip(log["file_sha256"].to_pylist(), log["source_file"].to_pylist()))
+        rows = duckdb.execute("select entity, file_sha256, coalesce(mapping, ''), source_file "
+                              "from read_parquet(?, union_by_name = true)", [files]).fetchall()
+        return {(entity, sha, mapping): source for entity, sha, mapping, source in rows}
 
     def ingest_file(self, entity: str, path: Path, known: dict[str, str] | None = None,
                     now: dt.datetime | None = None) -> LoadResult:
@@ -157,68 +137,48 @@ class Ingestor:
         load_id = f"{now:%Y%m%dT%H%M%S%f}-{sha[:8]}"
         result = LoadResult(load_id, entity, str(path), sha)
         known = self.known_checksums() if known is None else known
-        if sha in known:
-            result.duplicate_of = known[sha]
+        if (entity, sha, "") in known:
+            result.duplicate_of = known[(entity, sha, "")]
             return result
 
-        text, result.encoding, undecodable = decode(data)
-        if result.encoding.startswith("mixed"):
-            result.warnings.append(f"{path}: lines are in different encodings; decoded line by line")
-        # clean UTF-8 without BOM goes to the parser as it came, without a re-encode
-        utf8 = data if result.encoding == "utf-8" and not data.startswith(b"\xef\xbb\xbf") else text.encode("utf-8")
-        strings, rejected = self._parse(spec, path, text, utf8, undecodable, result)
-        con = duckdb.connect()
-        try:
-            con.execute("set preserve_insertion_order = true")
-            con.register("src", strings)
-            con.register("rejected", rejected)
-            self._write(con, spec, strings, rejected.num_rows, result, now)
-        finally:
-            con.close()
+        parsed = parse_csv(path, data)
+        result.encoding = parsed.encoding
+        result.warnings += parsed.warnings
+        problem = self._header_problem(spec, parsed.header, path) if parsed.header else None
+        strings = parsed.table.append_column("_file_problem", pa.array([problem] * parsed.table.num_rows, pa.string()))
+        if parsed.header:
+            for extra in sorted(set(strings.column_names) - set(spec.names) - {"_source_row", "_file_problem"}):
+                result.warnings.append(f"{path}, row 1, column {extra}: not in the {spec.entity} contract; "
+                                       "kept in _extra, not typed")
+        self._load(spec, strings, parsed.bad_rows, result, now)
         return result
 
-    def _parse(self, spec: Contract, path: Path, text: str, utf8: bytes, undecodable: dict[int, bytes],
-               result: LoadResult) -> tuple[pa.Table, pa.Table]:
-        """All-string table of the parsable rows (+ _source_row, _file_problem) and a table
-        of the rows that could not be parsed at all (wrong field count, bad encoding)."""
-        bad_rows: list[tuple[int, str, str]] = []
-        header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 if "\n" in text else len(text)])), [])
-        if not header:
-            result.warnings.append(f"{path}: empty file, no header")
-            empty = pa.table({"_source_row": pa.array([], pa.int64()), "_file_problem": pa.array([], pa.string())})
-            return empty, _rejected_table(bad_rows)
-
-        def on_invalid(row) -> str:
-            marker = row.text.strip()
-            if marker.startswith("__kefu_undecodable_line_"):
-                line = int(marker.rsplit("_", 3)[-3])
-                bad_rows.append((row.number, f"{path}, row {row.number}: line {line} is neither UTF-8 nor GBK",
-                                 undecodable[line].decode("utf-8", "backslashreplace")))
-            else:
-                bad_rows.append((row.number, f"{path}, row {row.number}: has {row.actual_columns} fields, "
-                                 f"the header has {row.expected_columns}", row.text))
-            return "skip"
-
-        file_problem = self._header_problem(spec, header, path)
-        names = _unique_names(header)
-        table = pacsv.read_csv(
-            io.BytesIO(utf8),
-            # Serial parsing: pyarrow knows the record number of a skipped row only then.
-            read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=1,
-                                           block_size=1 << 26),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-        # record numbers of the kept rows: all records from 2 (the header is 1) minus the rejected
-        total = table.num_rows + len(bad_rows)
-        rows = np.setdiff1d(np.arange(2, total + 2), np.array([b[0] for b in bad_rows], dtype=np.int64))
-        table = table.append_column("_source_row", pa.array(rows, pa.int64()))
-        table = table.append_column("_file_problem", pa.array([file_problem] * table.num_rows, pa.string()))
-        for extra in sorted(set(names) - set(spec.names)):
-            result.warnings.append(f"{path}, row 1, column {extra}: not in the {spec.entity} contract; "
-                                   "kept in _extra, not typed")
-        return table, _rejected_table(bad_rows)
+    def ingest_mapped(self, mapping: Mapping, path: Path, now: dt.datetime | None = None) -> list[LoadResult]:
+        """Load a foreign extract into each of the mapping's targets: one load per target,
+        each with every input row loaded or quarantined. The checksum registry keys on the
+        input and the mapping, so a corrected mapping reloads the same input."""
+        path = Path(path)
+        data = path.read_bytes()
+        sha = _sha256(data)
+        now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        known = self.known_checksums()
+        results = []
+        strings = bad_rows = encoding = None
+        for i, target in enumerate(mapping.targets):
+            self.remove_uncommitted(target.entity)
+            self.ensure_readable_source(target.entity)
+            at = now + dt.timedelta(microseconds=i)
+            result = LoadResult(f"{at:%Y%m%dT%H%M%S%f}-{sha[:8]}", target.entity, str(path), sha, mapping=mapping.label)
+            results.append(result)
+            if (target.entity, sha, mapping.label) in known:
+                result.duplicate_of = known[(target.entity, sha, mapping.label)]
+                continue
+            if strings is None:
+                strings, bad_rows, encoding = read_input(mapping, path, data)
+            result.encoding = encoding
+            mapped, result.warnings = map_to_contract(mapping, target, strings, path)
+            self._load(target.contract, mapped, bad_rows, result, at, repeats_allowed=bool(target.grain))
+        return results
 
     def _header_problem(self, spec: Contract, header: list[str], path: Path) -> str | None:
         """A problem of the whole file (every row goes to quarantine with it), or None."""
@@ -230,8 +190,42 @@ class Ingestor:
             return f"{path}, row 1: required column {', '.join(missing)} is missing from the header"
         return None
 
+    def _load(self, spec: Contract, strings: pa.Table, bad_rows: list[tuple[int, str, str]],
+              result: LoadResult, now: dt.datetime, repeats_allowed: bool = False) -> None:
+        """Type an all-string table (+ _source_row, _file_problem) against the contract and
+        commit the load: typed rows to the raw lake, the rest to quarantine with reasons.
+        ``repeats_allowed``: several rows may describe one record (a mapping's grain)."""
+        rejected = _rejected_table(bad_rows)
+        con = duckdb.connect()
+        try:
+            con.execute("set preserve_insertion_order = true")
+            con.register("src", strings)
+            con.register("rejected", rejected)
+            self._write(con, spec, strings, rejected.num_rows, result, now, repeats_allowed)
+        finally:
+            con.close()
+
+    @staticmethod
+    def _quarantine_repeated_keys(con: duckdb.DuckDBPyConnection, spec: Contract) -> None:
+        """A key twice in one file is ambiguous: the last good row is kept (as a later file
+        would win), the earlier ones are quarantined pointing at it."""
+        keys = ", ".join(_ident(k) for k in spec.grain)
+        names = spec.grain[0] if len(spec.grain) == 1 else "(" + ", ".join(spec.grain) + ")"
+        quote = _q("'")  # a single quote as an SQL literal
+        values = " || ', ' || ".join(f"{quote} || coalesce(cast({_ident(k)} as varchar), '') || {quote}"
+                                     for k in spec.grain)
+        if len(spec.grain) > 1:
+            values = f"'(' || {values} || ')'"
+        con.execute(f"""
+            update checked set _problem = {_q(names + ' ')} || d.key_text || ' is repeated in row '
+                                          || d.last_row || ' of this file, which is kept'
+            from (select _source_row as row_no, max(_source_row) over (partition by {keys}) as last_row,
+                         {values} as key_text
+                  from checked where _problem is null) d
+            where checked._source_row = d.row_no and d.row_no < d.last_row""")
+
     def _write(self, con: duckdb.DuckDBPyConnection, spec: Contract, strings: pa.Table, rejected_rows: int,
-               result: LoadResult, now: dt.datetime) -> None:
+               result: LoadResult, now: dt.datetime, repeats_allowed: bool = False) -> None:
         present = set(strings.column_names)
         path = result.source_file
         typed, problems = [], []
@@ -239,7 +233,7 @@ class Ingestor:
             raw = _ident(col.name) if col.name in present else "cast(null as varchar)"
             expr = _typed_expr(col, raw)
             typed.append(f"cast({expr} as {SQL_TYPES[col.type]}) as {_ident(col.name)}")
-            problems += _problem_exprs(col, raw, expr)
+            problems += _problem_exprs(col, raw, expr, _beijing(now) + CLOCK_TOLERANCE)
         extras = sorted(present - set(spec.names) - {"_source_row", "_file_problem"})
         extra_json = (f"to_json(struct_pack({', '.join(f'{_ident(e)} := {_ident(e)}' for e in extras)}))"
                       if extras else "cast(null as varchar)")
@@ -248,22 +242,25 @@ class Ingestor:
         row_problem = (f"concat_ws('; ', {', '.join(problems)})" if problems else "''")
         con.execute(f"""
             create temp table checked as
-            select * exclude (_src), case when _problem is not null then to_json(_src) end as _raw
-            from (select {', '.join(typed)}, {extra_json} as _extra, {meta},
-                         coalesce(_file_problem, nullif({row_problem}, '')) as _problem, src as _src
-                  from src)""")
+            select {', '.join(typed)}, {extra_json} as _extra, {meta},
+                   coalesce(_file_problem, nullif({row_problem}, '')) as _problem
+            from src""")
+        if not repeats_allowed:
+            self._quarantine_repeated_keys(con, spec)
         raw_dir = self.ws.raw / spec.entity
         quarantine_dir = self.ws.quarantine / spec.entity
         raw_dir.mkdir(parents=True, exist_ok=True)
         quarantine_dir.mkdir(parents=True, exist_ok=True)
         raw_tmp = raw_dir / f"{result.load_id}.parquet.tmp"
         q_tmp = quarantine_dir / f"{result.load_id}.parquet.tmp"
-        con.execute(f"""copy (select * exclude (_problem, _raw) from checked where _problem is null
+        con.execute(f"""copy (select * exclude (_problem) from checked where _problem is null
                               order by _source_row) to {_q(raw_tmp)} (format parquet)""")
         con.execute(f"""copy (
-            select _load_id, _source_file, _source_row, _file_sha256, _loaded_at,
-                   {_q(path + ', row ')} || _source_row || ': ' || _problem as reason, _raw as raw_record
-            from checked where _problem is not null
+            select _load_id, _source_file, checked._source_row, _file_sha256, _loaded_at,
+                   {_q(path + ', row ')} || checked._source_row || ': ' || _problem as reason,
+                   to_json(src) as raw_record  -- the row as it came, for the person who fixes it
+            from checked join src on src._source_row = checked._source_row
+            where _problem is not null
             union all
             select {_q(result.load_id)}, {_q(path)}, source_row, {_q(result.file_sha256)},
                    timestamp {_q(now.isoformat(sep=' '))}, reason, raw_record from rejected
@@ -331,7 +328,7 @@ class Ingestor:
             sha = _sha256(path)
             earlier = first_seen.setdefault(sha, path)
             # the same file twice in one batch: the second copy is a duplicate of the first
-            seen = known if earlier == path else {**known, sha: str(earlier)}
+            seen = known if earlier == path else {**known, (entity, sha, ""): str(earlier)}
             # load times follow file-name order, so a later file's corrections win
             jobs.append((path, seen, started + dt.timedelta(microseconds=i)))
         # two files at a time: pyarrow and DuckDB release the GIL, so threads use both cores
@@ -342,17 +339,13 @@ class Ingestor:
         return [r for entity in sorted(contracts()) for r in self.ingest_extract(entity)]
 
 
+def _beijing(utc: dt.datetime) -> dt.datetime:
+    """Source timestamps are Beijing wall-clock time; load times are naive UTC."""
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).replace(tzinfo=None)
+
+
 def _sha256(data: bytes | Path) -> str:
     return hashlib.sha256(data if isinstance(data, bytes) else data.read_bytes()).hexdigest()
-
-
-def _unique_names(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in header:
-        seen[h] = seen.get(h, 0) + 1
-        out.append(h if seen[h] == 1 else f"{h}__{seen[h]}")
-    return out
 
 
 def _rejected_table(bad_rows: list[tuple[int, str, str]]) -> pa.Table:

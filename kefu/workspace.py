@@ -14,6 +14,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SEEDS_DIR = REPO_ROOT / "seeds"
 PII_KEY_ENV = "KEFU_PII_KEY"
 
 

@@ -13,9 +13,9 @@ import chinese_calendar
 import pandas as pd
 
 from kefu.contracts import contract
-from kefu.workspace import REPO_ROOT
+from kefu.workspace import SEEDS_DIR
 
-SEEDS = REPO_ROOT / "seeds"
+SEEDS = SEEDS_DIR
 
 
 def delivered(landing: Path, entity: str) -> pd.DataFrame:
@@ -102,8 +102,8 @@ def closure(landing: Path) -> pd.DataFrame:
     events = extract(landing, "complaint_events").assign(event_seq=lambda d: d.event_seq.astype(int))
     last = events.sort_values(["complaint_id", "event_seq"]).groupby("complaint_id").tail(1)
     closed = last[last.event_type == "closed"].set_index("complaint_id").event_at.str[:10]
-    rules = pd.read_csv(SEEDS / "complaint_deadlines.csv").query("stage == 'close'")
-    days = dict(zip(rules.complaint_class, rules.working_days))
+    rules = pd.read_csv(SEEDS / "complaint_deadlines.csv").query("stage == 'close' and calendar == 'cn_workdays'")
+    days = dict(zip(rules.complaint_class, rules.days))
     received = pd.to_datetime(complaints.received_at).dt.date
     deadline = [_nth_working_day_after(r, int(days[c])) for r, c in zip(received, complaints.complaint_class)]
     return complaints.assign(received_date=received, deadline=deadline,

@@ -44,8 +44,8 @@
 {# A rate as a fraction; null (not zero, not an error) when the denominator is zero.
    double, not dbt.type_float(): that is 32-bit float on both DuckDB and Spark. #}
 {% macro safe_ratio(numerator, denominator) -%}
-    case when {{ denominator }} = 0 then null
-         else cast({{ numerator }} as double) / {{ denominator }} end
+    case when ({{ denominator }}) = 0 then null
+         else cast(({{ numerator }}) as double) / ({{ denominator }}) end
 {%- endmacro %}
 
 {# Upper bound for open-ended validity ranges (effective_to empty = still in force). #}

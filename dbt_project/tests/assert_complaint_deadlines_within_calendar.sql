@@ -5,7 +5,7 @@
   (`kefu calendar`), once the State Council has published them.
 #}
 {{ config(severity='error') }}
-select complaint_id, stage, received_date, deadline_working_days,
+select complaint_id, stage, received_date, deadline_calendar, deadline_days,
        'calendar does not cover the deadline of this complaint' as problem
 from {{ ref('int_complaint_deadlines') }}
 where deadline_date is null

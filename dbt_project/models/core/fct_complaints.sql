@@ -10,7 +10,12 @@ with complaints as (
 ),
 
 events as (
-    select * from {{ ref('stg_ops__complaint_events') }}
+    -- an event dated before receipt is a data error (int_complaint_events_before_receipt)
+    select events.*
+    from {{ ref('stg_ops__complaint_events') }} events
+    inner join complaints
+        on complaints.complaint_id = events.complaint_id
+        and events.event_at >= complaints.received_at
 ),
 
 milestones as (
@@ -70,7 +75,8 @@ joined as (
         coalesce(milestones.reopen_count, 0) as reopen_count,
         coalesce(milestones.reopen_count, 0) > 0 as is_reopened,
         close_deadlines.deadline_rule_version,
-        close_deadlines.deadline_working_days,
+        close_deadlines.deadline_calendar,
+        close_deadlines.deadline_days,
         close_deadlines.deadline_date,
         contact_deadlines.deadline_date as contact_deadline_date,
         complaints.load_id,
@@ -86,6 +92,8 @@ joined as (
 select
     *,
     closed_at is not null as is_closed,
+    -- plain days from the day of receipt to the day of the final closure (null while open)
+    {{ dbt.datediff('received_date', 'cast(closed_at as date)', 'day') }} as days_to_close,
     coalesce(closed_at is not null and cast(closed_at as date) <= deadline_date, false) as is_closed_on_time,
     coalesce(contacted_at is not null and cast(contacted_at as date) <= contact_deadline_date, false)
         as is_contacted_on_time

@@ -20,6 +20,7 @@ renamed as (
         reason_code,
         product_line,
         summary,
+        coalesce(deadline_calendar, 'cn_workdays') as deadline_calendar,
         -- timestamps
         received_at,
         -- lineage

@@ -3,10 +3,14 @@
 The marts come from whichever engine built them (DuckDB file or Spark's Parquet tables).
 The copy is written under a temporary name and moved into place with an atomic rename, so a
 reader opens either the previous complete snapshot or the new complete one, never a partial
-file, and never holds a lock on the warehouse file the pipeline writes.
+file, and never holds a lock on the warehouse file the pipeline writes. A reader that has
+the old snapshot open keeps reading it (the rename does not touch an open file) until it
+reconnects. The table ``snapshot`` inside says what the file holds: per mart, its rows and a
+content hash, and when it was published, so a reader can check it read one whole snapshot.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import duckdb
@@ -18,19 +22,30 @@ from kefu.workspace import Workspace
 def publish_marts(ws: Workspace) -> dict[str, int]:
     ws.ensure()
     target = ws.published_file
+    for stale in target.parent.glob(f".{target.name}.*.tmp*"):  # left by a run that was killed
+        stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    rows = {}
+    published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     con = duckdb.connect()  # in memory: the warehouse attached read-only, the snapshot writable
     try:
         if ws.dbt_target == "duckdb":
             con.execute(f"attach '{ws.warehouse_file}' as kefu (read_only)")
         con.execute(f"attach '{tmp}' as snapshot")
+        con.execute("create table snapshot.main.snapshot (mart varchar, row_count bigint, content_hash ubigint, "
+                    "published_at timestamp)")
         for table in MART_GRAIN:
             con.execute(f"create table snapshot.main.{table} as select * from {mart_sql(ws, table)}")
-            rows[table] = con.execute(f"select count(*) from snapshot.main.{table}").fetchone()[0]
+            con.execute(f"insert into snapshot.main.snapshot select ?, count(*), {content_hash(table, 'snapshot.main')}, ? "
+                        f"from snapshot.main.{table}", [table, published_at])
+        rows = dict(con.execute("select mart, row_count from snapshot.main.snapshot").fetchall())
         con.execute("detach snapshot")
     finally:
         con.close()
     os.replace(tmp, target)
     return rows
+
+
+def content_hash(table: str, schema: str = "main") -> str:
+    """SQL for an order-independent hash of a table's rows (xor of row hashes: a mart's rows
+    are unique by its grain, so no two identical rows cancel out)."""
+    return f"(select coalesce(bit_xor(hash(t)), 0) from {schema}.{table} t)"

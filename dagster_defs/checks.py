@@ -7,11 +7,11 @@ from dagster_dbt import get_asset_key_for_model
 
 from dagster_defs.dbt import kefu_dbt_models
 from kefu.contracts import contracts
-from kefu.quality import CheckpointOutcome, run_checkpoint
+from kefu.quality import CheckpointOutcome, checkpoint_tables, run_checkpoint
 from kefu.reconcile import reconcile
 from kefu.workspace import Workspace
 
-KPI_MARTS = ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction", "kpi_service_quality_score"]
+KPI_MARTS = [table.split(".")[-1] for table in checkpoint_tables("kpi_marts")]
 KPI_KEYS = {mart: get_asset_key_for_model([kefu_dbt_models], mart) for mart in KPI_MARTS}
 
 

@@ -19,6 +19,8 @@ MART_GRAIN = {
     "kpi_satisfaction": ["org_code", "month_start", "survey_type"],
     "kpi_service_quality_dimensions": ["org_code", "month_start", "dimension_code"],
     "kpi_service_quality_score": ["org_code", "month_start"],
+    "kpi_complaints_by_class": ["org_code", "month_start", "complaint_class"],
+    "kpi_assessment_quarterly": ["org_code", "year_number", "quarter_number"],
 }
 TOLERANCE = 1e-9
 

@@ -68,6 +68,12 @@ def checkpoint_names() -> list[str]:
     return sorted(p.stem for p in (EXPECTATIONS_DIR / "checkpoints").glob("*.json"))
 
 
+def checkpoint_tables(name: str) -> list[str]:
+    """The tables a checkpoint validates, as its file names them (e.g. marts.kpi_satisfaction)."""
+    doc = json.loads((EXPECTATIONS_DIR / "checkpoints" / f"{name}.json").read_text(encoding="utf-8"))
+    return [v["data"]["table"] for v in doc["validations"]]
+
+
 def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
     import great_expectations as gx
 

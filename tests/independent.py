@@ -165,3 +165,46 @@ def service_quality_score(landing: Path) -> pd.DataFrame:
         return hit.grade.iloc[0]
 
     return score.assign(grade=score.score.map(grade))
+
+
+def assessment(landing: Path) -> pd.DataFrame:
+    """003 §6 quarterly assessment from the monthly figures above and the rules seed."""
+    def quarter(d: pd.DataFrame) -> pd.DataFrame:
+        month = d.period_month.str[5:7].astype(int)
+        return d.assign(period_quarter=d.period_month.str[:4] + "-Q" + ((month - 1) // 3 + 1).astype(str))
+
+    keys = ["org_code", "period_quarter"]
+    rate = quarter(complaint_rate(landing)).groupby(keys).agg(
+        months=("period_month", "nunique"), complaints=("numerator", "sum"), policies=("denominator", "sum"))
+    on_time = quarter(complaint_timeliness(landing)).groupby(keys)[["numerator", "denominator"]].sum()
+    sat = satisfaction(landing).query("survey_type == 'complaint_callback'")
+    sat = quarter(sat).groupby(keys)[["numerator", "denominator"]].sum()
+    q = rate.join(on_time.add_prefix("t_")).join(sat.add_prefix("s_")).fillna(0).reset_index()
+    ratio = lambda a, b: (a / b.where(b > 0)).round(9)  # noqa: E731
+    q = q.assign(complaint_rate=ratio(q.complaints, q.policies), timeliness_rate=ratio(q.t_numerator, q.t_denominator),
+                 satisfaction_rate=ratio(q.s_numerator, q.s_denominator))
+    [rule] = pd.read_csv(SEEDS / "assessment_rules.csv").to_dict("records")  # one version in force
+    up = ((q.complaint_rate <= round(rule["complaint_rate_target"] - rule["rate_margin_up"], 9))
+          & (q.timeliness_rate >= rule["timeliness_up_min"]) & (q.satisfaction_rate >= rule["satisfaction_up_min"]))
+    misses = [q.complaint_rate >= round(rule["complaint_rate_target"] + rule["rate_margin_down"], 9),
+              q.timeliness_rate < rule["timeliness_down_below"], q.satisfaction_rate < rule["satisfaction_down_below"]]
+    down = (misses[0] & misses[1] & misses[2]) if rule["down_when"] == "all" else (misses[0] | misses[1] | misses[2])
+    unknown = q[["complaint_rate", "timeliness_rate", "satisfaction_rate"]].isna().any(axis=1)
+    q["assessment"] = "steady"
+    q.loc[down, "assessment"] = "down"
+    q.loc[up, "assessment"] = "up"
+    q.loc[unknown, "assessment"] = "not_assessed: a KPI has no denominator"
+    q.loc[q.months < 3, "assessment"] = "not_assessed: partial quarter"
+    q["bonus_float_pct"] = q.assessment.map({"up": rule["bonus_up_pct"], "down": -rule["bonus_down_pct"], "steady": 0})
+
+    complaints = extract(landing, "complaints").assign(period_month=lambda d: d.received_at.str[:7], n=1)
+    by_class = quarter(_rollup(complaints[["org_code", "period_month", "complaint_class", "n"]],
+                               extract(landing, "org_units")))
+    counts = by_class.groupby(keys + ["complaint_class"]).n.sum().reset_index()
+    counts = counts.sort_values(keys + ["n", "complaint_class"], ascending=[True, True, False, True])
+    top = counts.groupby(keys).head(1).merge(counts.groupby(keys).n.sum().rename("total").reset_index(), on=keys)
+    top = top.assign(training_needed=(top.total >= rule["training_min_complaints"])
+                     & ((top.n / top.total).round(9) >= rule["training_class_share"]))
+    q = q.merge(top[keys + ["complaint_class", "training_needed"]], on=keys, how="left")
+    return q.rename(columns={"complaint_class": "top_complaint_class"}).assign(
+        training_needed=lambda d: d.training_needed.astype("boolean").fillna(False).astype(bool))

@@ -106,3 +106,19 @@ def test_rates_are_fractions_with_their_parts(built, table):
     assert {"numerator", "denominator", "rate"} <= set(df.columns)
     assert df.rate.dropna().between(0, 1).all()
     assert (df.numerator <= df.denominator).all()
+
+
+def test_quarterly_assessment_matches_raw_extracts_and_the_rules(built):
+    expected = independent.assessment(built.landing)
+    actual = mart(built, "kpi_assessment_quarterly")
+    merged = actual.merge(expected, on=["org_code", "period_quarter"], how="outer", indicator=True,
+                          suffixes=("", "_expected"))
+    assert (merged._merge == "both").all() and len(merged) > 50
+    for column in ("assessment", "top_complaint_class", "training_needed"):
+        assert (merged[column].fillna("-") == merged[f"{column}_expected"].fillna("-")).all(), column
+    assert (merged.bonus_float_pct.fillna(999) == merged.bonus_float_pct_expected.fillna(999)).all()
+    for column in ("complaint_rate", "timeliness_rate", "satisfaction_rate"):
+        gap = (merged[column] - merged[f"{column}_expected"]).abs()
+        assert ((gap < 1e-9) | (merged[column].isna() & merged[f"{column}_expected"].isna())).all(), column
+    # the sample exercises the rules: some units float up, some are steady
+    assert {"up", "steady", "not_assessed: partial quarter"} <= set(actual.assessment)

@@ -1,0 +1,202 @@
+{#
+  考核结果 Assessment results (003 §6) per org unit and quarter: the three complaint KPIs
+  summed over the quarter's months (a quarter's rate is its complaints over its policies,
+  not an average of monthly rates), judged against the assessment_rules version in force on
+  the quarter's last day:
+  - bonus float up (+bonus_up_pct) when the complaint rate is at least rate_margin_up below
+    target AND on-time handling ≥ timeliness_up_min AND complainant satisfaction ≥
+    satisfaction_up_min;
+  - down (−bonus_down_pct) when the rate is at least rate_margin_down above target and
+    on-time < timeliness_down_below and satisfaction < satisfaction_down_below (all three,
+    or any one when down_when = 'any');
+  - steady otherwise. A quarter the data does not cover whole, or a KPI without a
+    denominator, is not assessed (outcome says why) rather than judged on part of it.
+  Promotion (§6.2): up → priority, down → disqualified. Training (§6.3): the class with the
+  most complaints, flagged when it holds training_class_share of at least
+  training_min_complaints complaints.
+#}
+with months as (
+    select month_start, year_number, quarter_number, month_end from {{ ref('dim_month') }}
+),
+
+quarters as (
+    select
+        year_number,
+        quarter_number,
+        max(month_end) as quarter_end
+    from months
+    group by year_number, quarter_number
+),
+
+rate as (
+    select
+        r.org_code,
+        max(r.org_name) as org_name,
+        max(r.org_level) as org_level,
+        months.year_number,
+        months.quarter_number,
+        count(*) as months_covered,
+        sum(r.numerator) as complaints,
+        sum(r.denominator) as policies
+    from {{ ref('kpi_complaint_rate') }} r
+    inner join months on months.month_start = r.month_start
+    group by r.org_code, months.year_number, months.quarter_number
+),
+
+timeliness as (
+    select t.org_code, months.year_number, months.quarter_number,
+           sum(t.numerator) as closed_on_time, sum(t.denominator) as complaints_received
+    from {{ ref('kpi_complaint_timeliness') }} t
+    inner join months on months.month_start = t.month_start
+    group by t.org_code, months.year_number, months.quarter_number
+),
+
+satisfaction as (
+    -- 003 §5.3: complainants called back after their complaint was handled
+    select s.org_code, months.year_number, months.quarter_number,
+           sum(s.numerator) as respondents_satisfied, sum(s.denominator) as respondents_reached
+    from {{ ref('kpi_satisfaction') }} s
+    inner join months on months.month_start = s.month_start
+    where s.survey_type = 'complaint_callback'
+    group by s.org_code, months.year_number, months.quarter_number
+),
+
+classes as (
+    select c.org_code, months.year_number, months.quarter_number, c.complaint_class,
+           sum(c.complaints_received) as class_complaints
+    from {{ ref('kpi_complaints_by_class') }} c
+    inner join months on months.month_start = c.month_start
+    group by c.org_code, months.year_number, months.quarter_number, c.complaint_class
+    having sum(c.complaints_received) > 0  -- no complaints: no top class
+),
+
+top_class as (
+    select * from (
+        select
+            classes.*,
+            sum(class_complaints) over (partition by org_code, year_number, quarter_number) as all_complaints,
+            row_number() over (partition by org_code, year_number, quarter_number
+                               order by class_complaints desc, complaint_class) as class_rank
+        from classes
+    ) ranked
+    where class_rank = 1
+),
+
+quarterly as (
+    select
+        rate.org_code,
+        rate.org_name,
+        rate.org_level,
+        rate.year_number,
+        rate.quarter_number,
+        quarters.quarter_end,
+        rate.months_covered,
+        rate.complaints,
+        rate.policies,
+        {{ safe_ratio('rate.complaints', 'rate.policies') }} as complaint_rate,
+        coalesce(timeliness.closed_on_time, 0) as closed_on_time,
+        coalesce(timeliness.complaints_received, 0) as complaints_received,
+        {{ safe_ratio('coalesce(timeliness.closed_on_time, 0)', 'coalesce(timeliness.complaints_received, 0)') }}
+            as timeliness_rate,
+        coalesce(satisfaction.respondents_satisfied, 0) as respondents_satisfied,
+        coalesce(satisfaction.respondents_reached, 0) as respondents_reached,
+        {{ safe_ratio('coalesce(satisfaction.respondents_satisfied, 0)',
+                      'coalesce(satisfaction.respondents_reached, 0)') }} as satisfaction_rate
+    from rate
+    inner join quarters
+        on quarters.year_number = rate.year_number and quarters.quarter_number = rate.quarter_number
+    left join timeliness
+        on timeliness.org_code = rate.org_code
+        and timeliness.year_number = rate.year_number and timeliness.quarter_number = rate.quarter_number
+    left join satisfaction
+        on satisfaction.org_code = rate.org_code
+        and satisfaction.year_number = rate.year_number and satisfaction.quarter_number = rate.quarter_number
+),
+
+judged as (
+    select
+        quarterly.*,
+        rules.rule_version,
+        rules.complaint_rate_target,
+        rules.bonus_up_pct,
+        rules.bonus_down_pct,
+        -- rounded before comparing: a rate exactly on a threshold must not fall off it by float noise
+        round(quarterly.complaint_rate, 9) <= rules.complaint_rate_target - rules.rate_margin_up
+            and round(quarterly.timeliness_rate, 9) >= rules.timeliness_up_min
+            and round(quarterly.satisfaction_rate, 9) >= rules.satisfaction_up_min as meets_up,
+        case when rules.down_when = 'any' then
+                round(quarterly.complaint_rate, 9) >= rules.complaint_rate_target + rules.rate_margin_down
+                or round(quarterly.timeliness_rate, 9) < rules.timeliness_down_below
+                or round(quarterly.satisfaction_rate, 9) < rules.satisfaction_down_below
+            else
+                round(quarterly.complaint_rate, 9) >= rules.complaint_rate_target + rules.rate_margin_down
+                and round(quarterly.timeliness_rate, 9) < rules.timeliness_down_below
+                and round(quarterly.satisfaction_rate, 9) < rules.satisfaction_down_below
+        end as meets_down,
+        rules.training_min_complaints,
+        rules.training_class_share
+    from quarterly
+    inner join {{ ref('assessment_rules') }} rules
+        on quarterly.quarter_end between rules.effective_from and {{ open_end('rules.effective_to') }}
+),
+
+outcome as (
+    select
+        judged.*,
+        case
+            when months_covered < 3 then 'not_assessed: partial quarter'
+            when complaint_rate is null or timeliness_rate is null or satisfaction_rate is null
+                then 'not_assessed: a KPI has no denominator'
+            when meets_up then 'up'
+            when meets_down then 'down'
+            else 'steady'
+        end as assessment,
+        top_class.complaint_class as top_complaint_class,
+        {{ safe_ratio('top_class.class_complaints', 'top_class.all_complaints') }} as top_class_share,
+        coalesce(top_class.all_complaints >= judged.training_min_complaints
+                 and round(cast(top_class.class_complaints as double) / top_class.all_complaints, 9)
+                     >= judged.training_class_share, false) as training_needed
+    from judged
+    left join top_class
+        on top_class.org_code = judged.org_code
+        and top_class.year_number = judged.year_number and top_class.quarter_number = judged.quarter_number
+)
+
+select
+    outcome.org_code,
+    outcome.org_name,
+    outcome.org_level,
+    concat(cast(outcome.year_number as {{ dbt.type_string() }}), '-Q',
+           cast(outcome.quarter_number as {{ dbt.type_string() }})) as period_quarter,
+    outcome.year_number,
+    outcome.quarter_number,
+    outcome.months_covered,
+    outcome.complaints,
+    outcome.policies,
+    outcome.complaint_rate,
+    outcome.complaint_rate_target,
+    outcome.closed_on_time,
+    outcome.complaints_received,
+    outcome.timeliness_rate,
+    outcome.respondents_satisfied,
+    outcome.respondents_reached,
+    outcome.satisfaction_rate,
+    outcome.rule_version,
+    outcome.assessment,
+    case outcome.assessment
+        when 'up' then outcome.bonus_up_pct
+        when 'down' then -outcome.bonus_down_pct
+        when 'steady' then 0
+    end as bonus_float_pct,
+    case outcome.assessment
+        when 'up' then 'priority'
+        when 'down' then 'disqualified'
+        when 'steady' then 'standard'
+    end as promotion_flag,
+    outcome.top_complaint_class,
+    outcome.top_class_share,
+    outcome.training_needed,
+    case when outcome.training_needed then topics.topic_zh end as training_topic
+from outcome
+left join {{ ref('training_topics') }} topics
+    on topics.complaint_class = outcome.top_complaint_class

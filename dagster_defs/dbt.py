@@ -4,6 +4,7 @@ runs from landing file to KPI mart; dbt tests become asset checks."""
 import shutil
 import sys
 from pathlib import Path
+from typing import Any, Mapping
 
 from dagster import AssetExecutionContext
 from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource,
@@ -44,9 +45,33 @@ def ensure_manifest() -> None:
 
 ensure_manifest()
 
+KPI_FIELDS = ["name_zh", "name_en", "formula", "numerator", "denominator", "grain", "source", "owner"]
+
+
+class KefuDbtTranslator(DagsterDbtTranslator):
+    """dbt's descriptions, plus each KPI's definition (config.meta.kpi) as the asset's
+    description and metadata: the same text in dbt docs, Dagster and `kefu trace`."""
+
+    @staticmethod
+    def _kpi(props: Mapping[str, Any]) -> dict:
+        return (props.get("config") or {}).get("meta", {}).get("kpi") or props.get("meta", {}).get("kpi") or {}
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        kpi = self._kpi(dbt_resource_props)
+        text = super().get_description(dbt_resource_props)
+        if not kpi:
+            return text
+        lines = [f"- **{field}**: {kpi[field]}" for field in KPI_FIELDS if field in kpi]
+        return f"{text}\n\n**KPI definition**\n\n" + "\n".join(lines)
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        kpi = self._kpi(dbt_resource_props)
+        return {**super().get_metadata(dbt_resource_props), **{f"kpi/{k}": v for k, v in kpi.items()}}
+
+
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=DagsterDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)))
+            dagster_dbt_translator=KefuDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)))
 def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     Workspace.from_env().activate()  # KEFU_HOME and the PII key for the dbt subprocess
     # unit tests check SQL logic, not data: dbt recommends running them in development and

@@ -87,6 +87,66 @@ def cmd_reconcile(args, ws: Workspace) -> None:
     sys.exit(1 if result.failures else 0)
 
 
+def cmd_trace(args, ws: Workspace) -> None:
+    from kefu.trace import trace
+
+    try:
+        found = trace(ws, args.kpi, args.org, args.period, args.survey_type)
+    except (KeyError, LookupError, ValueError, RuntimeError) as e:
+        sys.exit(f"kefu trace: {e.args[0]}")
+    print(found.describe(args.limit))
+    if args.out:
+        found.write(Path(args.out))
+        print(f"wrote {len(found.records):,} records to {args.out}")
+
+
+def cmd_sample(args, ws: Workspace) -> None:
+    from kefu.sample import sample_complaints
+
+    try:
+        drawn = sample_complaints(ws, args.org, args.period, args.n, args.seed)
+    except (ValueError, RuntimeError) as e:
+        sys.exit(f"kefu sample: {e.args[0]}")
+    if args.out:
+        from kefu.trace import write_records
+
+        write_records(drawn, Path(args.out))
+        print(f"wrote {len(drawn)} complaints to {args.out}")
+    else:
+        print(drawn.to_string(index=False))
+
+
+def cmd_publish(args, ws: Workspace) -> None:
+    from kefu.freeze import FrozenPeriodError, freeze
+
+    try:
+        manifest = freeze(ws, args.period, args.reason or "", args.restate, args.by)
+    except (FrozenPeriodError, ValueError) as e:
+        sys.exit(f"kefu publish: {e}")
+    verb = f"restated (was {manifest['restates']})" if manifest["restates"] else "frozen"
+    print(f"{args.period} {verb}: hash {manifest['hash']}, by {manifest['frozen_by']} at {manifest['frozen_at']}")
+    for mart, facts in manifest["marts"].items():
+        print(f"  {mart:28} {facts['rows']:>7,} rows  {facts['content_hash']}")
+
+
+def cmd_diff(args, ws: Workspace) -> None:
+    from kefu.freeze import diff_period, frozen_periods
+
+    periods = [args.period] if args.period else frozen_periods(ws)
+    changed = False
+    for period in periods:
+        differences = diff_period(ws, period)
+        changed |= bool(differences)
+        print(f"{period}: " + ("a rerun changes nothing" if not differences else "a rerun would change:"))
+        for d in differences:
+            print(f"  {d.mart}: {d.problem}")
+            for row in d.rows:
+                print(f"    {row}")
+    if not periods:
+        print("no frozen periods")
+    sys.exit(1 if changed else 0)
+
+
 def cmd_calendar(args, ws: Workspace) -> None:
     from kefu.calendar import write_calendar_seeds
 
@@ -145,6 +205,30 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=cmd_check)
     sub.add_parser("reconcile", help="rows read = loaded + quarantined, per extract and load").set_defaults(
         func=cmd_reconcile)
+    p = sub.add_parser("trace", help="a KPI value with its definition and every record behind it")
+    p.add_argument("kpi", help="complaint_rate | complaint_timeliness | satisfaction, or the Chinese name (投诉率 …)")
+    p.add_argument("--org", required=True, help="org unit code (its figure includes every unit below it)")
+    p.add_argument("--period", required=True, help="month, YYYY-MM")
+    p.add_argument("--survey-type", help="for satisfaction: complaint_callback or service_survey")
+    p.add_argument("--out", help="write the records to a CSV or XLSX working paper")
+    p.add_argument("--limit", type=int, default=20, help="records to print (default 20)")
+    p.set_defaults(func=cmd_trace)
+    p = sub.add_parser("sample", help="a reproducible random sample of complaints for inspection (003 §7)")
+    p.add_argument("--org", required=True, help="org unit code (complaints of every unit below it too)")
+    p.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY (month of receipt)")
+    p.add_argument("--n", type=int, default=30)
+    p.add_argument("--seed", type=int, default=1, help="another seed, another sample")
+    p.add_argument("--out", help="write the sample to CSV or XLSX")
+    p.set_defaults(func=cmd_sample)
+    p = sub.add_parser("publish", help="freeze a quarter's assessment results (or restate them, with a reason)")
+    p.add_argument("--period", required=True, help="quarter, YYYY-Qn")
+    p.add_argument("--restate", action="store_true", help="replace a frozen period (the old version is kept)")
+    p.add_argument("--reason", help="why (required to restate)")
+    p.add_argument("--by", help="who (default: KEFU_USER or the login name)")
+    p.set_defaults(func=cmd_publish)
+    p = sub.add_parser("diff", help="what a rerun would change in frozen periods")
+    p.add_argument("--period", help="one quarter (default: every frozen one)")
+    p.set_defaults(func=cmd_diff)
     p = sub.add_parser("calendar", help="regenerate the working-day calendar seeds from chinesecalendar")
     p.add_argument("--from", dest="first_year", type=int, default=2015)
     p.add_argument("--to", dest="last_year", type=int, default=2026)

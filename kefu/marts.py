@@ -28,9 +28,29 @@ TOLERANCE = 1e-9
 def mart_sql(ws: Workspace, mart: str, target: str | None = None, alias: str = "kefu") -> str:
     """A FROM-clause relation for a mart built by the given target. For DuckDB the caller's
     connection must have the warehouse attached as ``alias``."""
+    return model_sql(ws, "marts", mart, target, alias)
+
+
+def connect_read_only(ws: Workspace) -> duckdb.DuckDBPyConnection:
+    """A connection with the warehouse attached read-only as ``kefu`` (DuckDB target), for
+    an auditor's query: it never holds the file for writing, and says so when a pipeline
+    run holds it."""
+    con = duckdb.connect()
+    if ws.dbt_target == "duckdb":
+        try:
+            con.execute(f"attach '{ws.warehouse_file}' as kefu (read_only)")
+        except duckdb.IOException as e:
+            con.close()
+            raise RuntimeError(f"the warehouse {ws.warehouse_file} is being written by a pipeline run; "
+                               f"try again when it has finished ({e})") from None
+    return con
+
+
+def model_sql(ws: Workspace, schema: str, model: str, target: str | None = None, alias: str = "kefu") -> str:
+    """A FROM-clause relation for any table model (Spark keeps tables as Parquet folders)."""
     if (target or ws.dbt_target) == "spark":
-        return f"read_parquet('{ws.spark_warehouse}/marts.db/{mart}/*.parquet')"
-    return f"{alias}.marts.{mart}"
+        return f"read_parquet('{ws.spark_warehouse}/{schema}.db/{model}/*.parquet')"
+    return f"{alias}.{schema}.{model}"
 
 
 @dataclass
@@ -48,38 +68,53 @@ def compare_marts(left_ws: Workspace, left_target: str, right_ws: Workspace, rig
     for alias, ws, target in (("left_db", left_ws, left_target), ("right_db", right_ws, right_target)):
         if target == "duckdb":
             con.execute(f"attach '{ws.warehouse_file}' as {alias} (read_only)")
-    differences = []
     try:
-        for mart, keys in MART_GRAIN.items():
-            left = mart_sql(left_ws, mart, left_target, "left_db")
-            right = mart_sql(right_ws, mart, right_target, "right_db")
-            columns = con.execute(f"describe select * from {left}").fetchall()
-            right_columns = {c[0] for c in con.execute(f"describe select * from {right}").fetchall()}
-            missing = [c[0] for c in columns if c[0] not in right_columns]
-            if missing:
-                differences.append(MartDifference(mart, f"columns missing on the right: {missing}", []))
-                continue
-            join = " and ".join(f"d.{k} = s.{k}" for k in keys)
-            unmatched = con.execute(
-                f"select {', '.join(f'coalesce(d.{k}, s.{k})' for k in keys)}, d.{keys[0]} is null as only_spark "
-                f"from {left} d full outer join {right} s on {join} "
-                f"where d.{keys[0]} is null or s.{keys[0]} is null limit 10").fetchall()
-            if unmatched:
-                differences.append(MartDifference(mart, "keys differ", unmatched))
-            checks = []
-            for name, kind, *_ in columns:
-                if name in keys:
-                    continue
-                if any(t in kind.upper() for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL")):
-                    checks.append(f"abs(cast(d.{name} as double) - cast(s.{name} as double)) > {TOLERANCE} "
-                                  f"or (d.{name} is null) <> (s.{name} is null)")
-                else:
-                    checks.append(f"d.{name} is distinct from s.{name}")
-            mismatched = con.execute(
-                f"select {', '.join('d.' + k for k in keys)} from {left} d join {right} s on {join} "
-                f"where {' or '.join(f'({c})' for c in checks)} limit 10").fetchall()
-            if mismatched:
-                differences.append(MartDifference(mart, "values differ", mismatched))
+        return [d for mart, keys in MART_GRAIN.items()
+                for d in diff_relations(con, mart, mart_sql(left_ws, mart, left_target, "left_db"),
+                                        mart_sql(right_ws, mart, right_target, "right_db"), keys)]
     finally:
         con.close()
+
+
+def diff_relations(con: duckdb.DuckDBPyConnection, label: str, left: str, right: str, keys: list[str],
+                   limit: int = 10) -> list[MartDifference]:
+    """Two relations with the same grain, row for row: keys on one side only, and rows whose
+    other columns differ (numbers within 1e-9, as double), each with the columns that differ."""
+    columns = con.execute(f"describe select * from {left}").fetchall()
+    right_columns = {c[0] for c in con.execute(f"describe select * from {right}").fetchall()}
+    missing = [c[0] for c in columns if c[0] not in right_columns]
+    if missing:
+        return [MartDifference(label, f"columns missing on the right: {missing}", [])]
+    differences = []
+    join = " and ".join(f"d.{k} = s.{k}" for k in keys)
+    unmatched = con.execute(
+        f"select {', '.join(f'coalesce(d.{k}, s.{k})' for k in keys)}, "
+        f"case when d.{keys[0]} is null then 'right only' else 'left only' end "
+        f"from {left} d full outer join {right} s on {join} "
+        f"where d.{keys[0]} is null or s.{keys[0]} is null order by all limit {limit}").fetchall()
+    if unmatched:
+        differences.append(MartDifference(label, "keys differ", unmatched))
+    checks = {}
+    for name, kind, *_ in columns:
+        if name in keys:
+            continue
+        if any(t in kind.upper() for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL")):
+            checks[name] = (f"abs(cast(d.{name} as double) - cast(s.{name} as double)) > {TOLERANCE} "
+                            f"or (d.{name} is null) <> (s.{name} is null)")
+        else:
+            checks[name] = f"d.{name} is distinct from s.{name}"
+    if checks:
+        changed = "concat_ws(', ', " + ", ".join(f"case when {c} then '{n}' end" for n, c in checks.items()) + ")"
+        mismatched = con.execute(
+            f"select {', '.join('d.' + k for k in keys)}, {changed} from {left} d join {right} s on {join} "
+            f"where {' or '.join(f'({c})' for c in checks.values())} order by all limit {limit}").fetchall()
+        if mismatched:
+            differences.append(MartDifference(label, "values differ", mismatched))
     return differences
+
+
+def content_hash(table: str, schema: str = "main") -> str:
+    """SQL for a hash of a table's content that does not depend on row order or on the
+    engine's internal hash function: md5 of its rows as JSON, sorted."""
+    return (f"(select md5(coalesce(string_agg(r, chr(10) order by r), '')) "
+            f"from (select cast(to_json(t) as varchar) as r from {schema}.{table} t))")

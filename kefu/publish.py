@@ -15,7 +15,8 @@ import os
 
 import duckdb
 
-from kefu.marts import MART_GRAIN, mart_sql
+from kefu.freeze import check_frozen_periods
+from kefu.marts import MART_GRAIN, content_hash, mart_sql
 from kefu.workspace import Workspace
 
 
@@ -31,7 +32,7 @@ def publish_marts(ws: Workspace) -> dict[str, int]:
         if ws.dbt_target == "duckdb":
             con.execute(f"attach '{ws.warehouse_file}' as kefu (read_only)")
         con.execute(f"attach '{tmp}' as snapshot")
-        con.execute("create table snapshot.main.snapshot (mart varchar, row_count bigint, content_hash ubigint, "
+        con.execute("create table snapshot.main.snapshot (mart varchar, row_count bigint, content_hash varchar, "
                     "published_at timestamp)")
         for table in MART_GRAIN:
             con.execute(f"create table snapshot.main.{table} as select * from {mart_sql(ws, table)}")
@@ -41,11 +42,10 @@ def publish_marts(ws: Workspace) -> dict[str, int]:
         con.execute("detach snapshot")
     finally:
         con.close()
+    try:
+        check_frozen_periods(ws, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, target)
     return rows
-
-
-def content_hash(table: str, schema: str = "main") -> str:
-    """SQL for an order-independent hash of a table's rows (xor of row hashes: a mart's rows
-    are unique by its grain, so no two identical rows cancel out)."""
-    return f"(select coalesce(bit_xor(hash(t)), 0) from {schema}.{table} t)"

@@ -58,6 +58,11 @@ class Workspace:
         return os.environ.get("KEFU_DBT_TARGET", "duckdb")
 
     @property
+    def audit_docs(self) -> Path:
+        """dbt docs and Great Expectations Data Docs, rebuilt by every run."""
+        return self.home / "audit_docs"
+
+    @property
     def published_file(self) -> Path:
         return self.home / "published" / "kefu_marts.duckdb"
 

@@ -27,6 +27,16 @@ def test_raw_check_blocks_and_kpi_checks_exist():
     assert "not_null_fct_complaints_received_at" in specs  # dbt tests surface as asset checks
 
 
+def test_each_kpi_asset_carries_its_definition():
+    specs = {s.key: s for s in defs.resolve_all_asset_specs()}
+    for mart, name, clause in [("kpi_complaint_rate", "投诉率", "003 §5.1"),
+                               ("kpi_complaint_timeliness", "投诉处理及时率", "003 §5.2"),
+                               ("kpi_satisfaction", "客户满意度", "003 §5.3")]:
+        spec = specs[AssetKey(["marts", mart])]
+        assert name in spec.description and clause in spec.description, mart
+        assert spec.metadata["kpi/name_zh"] == name and clause in spec.metadata["kpi/source"]
+
+
 def test_daily_schedule_in_beijing_time():
     schedule = defs.resolve_schedule_def("kefu_daily")
     assert schedule.execution_timezone == "Asia/Shanghai"

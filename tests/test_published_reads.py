@@ -18,6 +18,7 @@ from tests.conftest import env
 
 READER = """
 import json, sys, time, duckdb
+from kefu.marts import content_hash
 published, stop, out = sys.argv[1:]
 marts = {marts!r}
 with open(out, "w") as log:
@@ -27,7 +28,7 @@ with open(out, "w") as log:
             try:
                 manifest = dict(con.execute("select mart, content_hash from snapshot").fetchall())
                 counts = dict(con.execute("select mart, row_count from snapshot").fetchall())
-                seen = {{m: con.execute(f"select count(*), coalesce(bit_xor(hash(t)), 0) from {{m}} t").fetchone()
+                seen = {{m: con.execute(f"select count(*), {{content_hash(m)}} from {{m}}").fetchone()
                         for m in marts}}
             finally:
                 con.close()

@@ -63,7 +63,7 @@ def test_kpi_checkpoint_passes_on_the_built_marts(built):
     assert outcome.success, outcome.describe()
     assert {o.data for o in outcome.outcomes} == {
         "marts.kpi_complaint_rate", "marts.kpi_complaint_timeliness", "marts.kpi_satisfaction",
-        "marts.kpi_service_quality_score"}
+        "marts.kpi_service_quality_score", "marts.kpi_assessment_quarterly"}
 
 
 def test_checkpoint_releases_the_warehouse_file(built):

@@ -1,0 +1,21 @@
+"""The auditor's documents, rebuilt by every run: dbt's documentation site (models, columns,
+KPI definitions with the clause of the standard each implements, lineage) as one static
+page under $KEFU_HOME/audit_docs/dbt/. Great Expectations' Data Docs are written by the checks
+themselves (kefu.quality) under $KEFU_HOME/audit_docs/gx/."""
+from dagster import MaterializeResult, asset
+from dagster_dbt import get_asset_key_for_model
+
+from dagster_defs.dbt import dbt_resource, kefu_dbt_models
+from kefu.marts import MART_GRAIN
+from kefu.workspace import Workspace
+
+
+@asset(key="dbt_docs", group_name="published", kinds={"dbt"},
+       deps=[get_asset_key_for_model([kefu_dbt_models], mart) for mart in MART_GRAIN],
+       description="dbt docs (static_index.html): every model, column and KPI definition, and the lineage graph.")
+def dbt_docs() -> MaterializeResult:
+    ws = Workspace.from_env()
+    ws.activate()
+    target = ws.audit_docs / "dbt"
+    dbt_resource().cli(["docs", "generate", "--static"], target_path=target, raise_on_error=True).wait()
+    return MaterializeResult(metadata={"path": str(target / "static_index.html")})

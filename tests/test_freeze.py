@@ -1,0 +1,74 @@
+"""A frozen quarter stays as it was: a later run that would change it fails loudly and
+leaves the published snapshot alone; `kefu diff` says what would change; only a
+restatement, with who, when and why recorded, moves it."""
+import csv
+import io
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from kefu.freeze import FrozenPeriodError, diff_period, freeze, frozen_dir
+from kefu.pipeline import PipelineFailed, run_pipeline
+from kefu.workspace import Workspace
+from tests.conftest import env
+
+
+def published_hashes(ws: Workspace) -> dict:
+    con = duckdb.connect(str(ws.published_file), read_only=True)
+    try:
+        return dict(con.execute("select mart, content_hash from snapshot").fetchall())
+    finally:
+        con.close()
+
+
+def late_complaint(ws: Workspace) -> None:
+    """A complaint of May 2026 that arrives after 2026-Q2 was frozen."""
+    first = sorted((ws.landing / "complaints").glob("*.csv"))[0]
+    header, row, *_ = list(csv.reader(io.StringIO(first.read_text(encoding="utf-8"))))
+    late = dict(zip(header, row), complaint_id="LATE0001", received_at="2026-05-20 10:00:00")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, [late[h] for h in header]])
+    (ws.landing / "complaints" / "zz_late_delivery.csv").write_text(out.getvalue(), encoding="utf-8")
+
+
+@pytest.fixture
+def frozen_q2(built, tmp_path):
+    ws = Workspace(tmp_path)
+    shutil.copytree(built.landing, ws.landing)
+    with env(KEFU_HOME=str(ws.home), KEFU_USER="auditor-zhang"):
+        run_pipeline(ws)
+        manifest = freeze(ws, "2026-Q2", reason="Q2 bonuses paid")
+        yield ws, manifest
+
+
+def test_a_run_that_would_change_a_frozen_quarter_fails_and_publishes_nothing(frozen_q2):
+    ws, manifest = frozen_q2
+    assert manifest["frozen_by"] == "auditor-zhang" and manifest["marts"]["kpi_assessment_quarterly"]["rows"] > 0
+    before = published_hashes(ws)
+    late_complaint(ws)
+    with pytest.raises(PipelineFailed, match="would change frozen assessment periods"):
+        run_pipeline(ws)
+    assert published_hashes(ws) == before  # readers still see the figures that were frozen
+    changed = {d.mart for d in diff_period(ws, "2026-Q2")}
+    assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= changed
+
+
+def test_only_a_restatement_with_a_reason_moves_a_frozen_quarter(frozen_q2):
+    ws, first = frozen_q2
+    with pytest.raises(FrozenPeriodError, match="frozen already"):
+        freeze(ws, "2026-Q2")
+    late_complaint(ws)
+    with pytest.raises(PipelineFailed):
+        run_pipeline(ws)
+    with pytest.raises(FrozenPeriodError, match="needs a reason"):
+        freeze(ws, "2026-Q2", restate=True)
+    second = freeze(ws, "2026-Q2", reason="late complaint LATE0001 from 营业部", restate=True, by="auditor-li")
+    assert second["restates"] == first["hash"] != second["hash"]
+    assert diff_period(ws, "2026-Q2") == []
+    run_pipeline(ws)  # the restated figures publish
+    assert (frozen_dir(ws) / f"2026-Q2.{first['hash']}.duckdb").exists()  # the old version is kept
+    log = [json.loads(line) for line in (frozen_dir(ws) / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["frozen_by"], e["reason"]) for e in log] == [
+        ("auditor-zhang", "Q2 bonuses paid"), ("auditor-li", "late complaint LATE0001 from 营业部")]

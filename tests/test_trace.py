@@ -1,0 +1,78 @@
+"""An auditor's trace: the records behind a KPI value add up to exactly its numerator and
+denominator (for every row of every traced mart), and each record's source file and row
+point at the landing row it came from."""
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kefu.trace import RECORDS, _inert, trace, traced_totals
+
+KEFU = str(Path(sys.executable).parent / "kefu")
+
+
+@pytest.mark.parametrize("mart", list(RECORDS))
+def test_the_records_add_up_to_every_row_of_the_mart(built, mart):
+    totals = traced_totals(built, mart)
+    assert len(totals) > 100 and totals.denominator.sum() > 0
+    wrong = totals[(totals.numerator != totals.traced_numerator) | (totals.denominator != totals.traced_denominator)]
+    assert wrong.empty, wrong.head()
+
+
+def test_each_record_points_at_its_landing_row(built):
+    found = trace(built, "投诉率", "HQ", "2026-03")
+    assert found.records.in_numerator.sum() == found.numerator > 0
+    assert found.records.in_denominator.sum() == found.denominator > 0
+    for path, rows in found.records.groupby("source_file"):
+        text = Path(path).read_bytes().decode("utf-8")
+        records = list(csv.reader(io.StringIO(text)))  # record 1 is the header, as source_row counts
+        for record_id, row in zip(rows.record_id, rows.source_row):
+            assert records[row - 1][0] == record_id, (path, row)
+
+
+def test_kefu_trace_writes_a_working_paper(built, tmp_path):
+    out = tmp_path / "paper.xlsx"
+    done = subprocess.run([KEFU, "trace", "投诉处理及时率", "--org", "HQ", "--period", "2026-03", "--out", str(out)],
+                          env={"KEFU_HOME": str(built.home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "投诉处理及时率" in done.stdout and "003 §5.2" in done.stdout and "they add up" in done.stdout
+    summary = pd.read_excel(out, sheet_name="summary")
+    records = pd.read_excel(out, sheet_name="records")
+    numerator = int(summary.set_index("item").value["numerator"])
+    assert records.in_numerator.sum() == numerator and len(records) == int(summary.set_index("item").value["denominator"])
+    csv_out = tmp_path / "paper.csv"
+    trace(built, "complaint_timeliness", "HQ", "2026-03").write(csv_out)
+    assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese
+
+
+def test_unknown_kpi_or_missing_key_is_explained(built):
+    with pytest.raises(KeyError, match="traceable: complaint_rate"):
+        trace(built, "nps", "HQ", "2026-03")
+    with pytest.raises(ValueError, match="--survey-type"):
+        trace(built, "客户满意度", "HQ", "2026-03")
+    with pytest.raises(LookupError, match="no row for unit NOPE"):
+        trace(built, "投诉率", "NOPE", "2026-03")
+
+
+def test_cells_that_a_spreadsheet_would_run_are_escaped():
+    assert _inert("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
+    assert _inert("TS0001") == "TS0001" and _inert(7) == 7
+
+
+def test_an_inspection_sample_is_reproducible_and_stays_in_its_unit_and_period(built):
+    from kefu.sample import period_months, sample_complaints
+
+    first = sample_complaints(built, "P01", "2026-Q1", n=10)
+    assert len(first) == 10
+    pd.testing.assert_frame_equal(first, sample_complaints(built, "P01", "2026-Q1", n=10))
+    assert set(first.complaint_id) != set(sample_complaints(built, "P01", "2026-Q1", n=10, seed=2).complaint_id)
+    assert first.received_at.between(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-04-01")).all()
+    assert first.org_code.str.startswith("P01").all()  # P01 and the units below it
+    assert {"source_file", "source_row", "deadline_date", "is_closed_on_time", "missing_stages"} <= set(first.columns)
+    assert [str(d) for d in period_months("2026-Q4")] == ["2026-10-01", "2027-01-01"]
+    with pytest.raises(ValueError, match="YYYY-MM, YYYY-Qn or YYYY"):
+        period_months("Q3/2026")

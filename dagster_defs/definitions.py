@@ -3,6 +3,7 @@ from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asse
 
 from dagster_defs.checks import gx_kpi_marts, gx_raw_complaints, raw_reconciliation
 from dagster_defs.dbt import dbt_resource, kefu_dbt_models
+from dagster_defs.docs import dbt_docs
 from dagster_defs.ingest import ingest_assets
 from dagster_defs.publish import published_marts
 
@@ -15,7 +16,7 @@ daily_schedule = ScheduleDefinition(
     description="Every day at 06:00 Beijing time, after the overnight extracts land.")
 
 defs = Definitions(
-    assets=[*ingest_assets, kefu_dbt_models, published_marts],
+    assets=[*ingest_assets, kefu_dbt_models, published_marts, dbt_docs],
     asset_checks=[gx_raw_complaints, gx_kpi_marts, raw_reconciliation],
     jobs=[pipeline_job],
     schedules=[daily_schedule],

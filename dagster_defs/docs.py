@@ -1,7 +1,7 @@
 """The auditor's documents, rebuilt by every run: dbt's documentation site (models, columns,
 KPI definitions with the clause of the standard each implements, lineage) as one static
 page under $KEFU_HOME/audit_docs/dbt/. Great Expectations' Data Docs are written by the checks
-themselves (kefu.quality) under $KEFU_HOME/audit_docs/gx/."""
+themselves (kefu.quality) under $KEFU_HOME/audit_docs/gx/<checkpoint>/."""
 from dagster import MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
@@ -17,5 +17,5 @@ def dbt_docs() -> MaterializeResult:
     ws = Workspace.from_env()
     ws.activate()
     target = ws.audit_docs / "dbt"
-    dbt_resource().cli(["docs", "generate", "--static"], target_path=target, raise_on_error=True).wait()
+    dbt_resource().cli(["docs", "generate", "--static", "--quiet"], target_path=target, raise_on_error=True).wait()
     return MaterializeResult(metadata={"path": str(target / "static_index.html")})

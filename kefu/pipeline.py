@@ -35,7 +35,7 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     warnings = [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} warns"
                 for c in failed if c.severity != AssetCheckSeverity.ERROR]
     if not result.success or failed_checks:
-        problems = [f"step {e.step_key} failed: {e.event_specific_data.error.message.strip()}"
+        problems = [f"step {e.step_key} failed: {_root_cause(e.event_specific_data.error)}"
                     for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         problems += [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} failed"
                      for c in failed_checks]
@@ -43,3 +43,10 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
     return PipelineRun(result.run_id, len(steps), len(checks), warnings)
+
+
+def _root_cause(error) -> str:
+    """Dagster wraps the step's exception; the innermost message is the one that explains."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()

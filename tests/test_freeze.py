@@ -33,41 +33,31 @@ def late_complaint(ws: Workspace) -> None:
     (ws.landing / "complaints" / "zz_late_delivery.csv").write_text(out.getvalue(), encoding="utf-8")
 
 
-@pytest.fixture
-def frozen_q2(built, tmp_path):
+def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_path):
     ws = Workspace(tmp_path)
     shutil.copytree(built.landing, ws.landing)
     with env(KEFU_HOME=str(ws.home), KEFU_USER="auditor-zhang"):
         run_pipeline(ws)
-        manifest = freeze(ws, "2026-Q2", reason="Q2 bonuses paid")
-        yield ws, manifest
+        first = freeze(ws, "2026-Q2", reason="Q2 bonuses paid")
+        assert first["frozen_by"] == "auditor-zhang" and first["marts"]["kpi_assessment_quarterly"]["rows"] > 0
+        with pytest.raises(FrozenPeriodError, match="frozen already"):
+            freeze(ws, "2026-Q2")
+        before = published_hashes(ws)
 
+        late_complaint(ws)
+        with pytest.raises(PipelineFailed, match="would change frozen assessment periods"):
+            run_pipeline(ws)
+        assert published_hashes(ws) == before  # readers still see the figures that were frozen
+        changed = {d.mart for d in diff_period(ws, "2026-Q2")}
+        assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= changed
 
-def test_a_run_that_would_change_a_frozen_quarter_fails_and_publishes_nothing(frozen_q2):
-    ws, manifest = frozen_q2
-    assert manifest["frozen_by"] == "auditor-zhang" and manifest["marts"]["kpi_assessment_quarterly"]["rows"] > 0
-    before = published_hashes(ws)
-    late_complaint(ws)
-    with pytest.raises(PipelineFailed, match="would change frozen assessment periods"):
-        run_pipeline(ws)
-    assert published_hashes(ws) == before  # readers still see the figures that were frozen
-    changed = {d.mart for d in diff_period(ws, "2026-Q2")}
-    assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= changed
-
-
-def test_only_a_restatement_with_a_reason_moves_a_frozen_quarter(frozen_q2):
-    ws, first = frozen_q2
-    with pytest.raises(FrozenPeriodError, match="frozen already"):
-        freeze(ws, "2026-Q2")
-    late_complaint(ws)
-    with pytest.raises(PipelineFailed):
-        run_pipeline(ws)
-    with pytest.raises(FrozenPeriodError, match="needs a reason"):
-        freeze(ws, "2026-Q2", restate=True)
-    second = freeze(ws, "2026-Q2", reason="late complaint LATE0001 from 营业部", restate=True, by="auditor-li")
-    assert second["restates"] == first["hash"] != second["hash"]
-    assert diff_period(ws, "2026-Q2") == []
-    run_pipeline(ws)  # the restated figures publish
+        with pytest.raises(FrozenPeriodError, match="needs a reason"):
+            freeze(ws, "2026-Q2", restate=True)
+        second = freeze(ws, "2026-Q2", reason="late complaint LATE0001 from 营业部", restate=True, by="auditor-li")
+        assert second["restates"] == first["hash"] != second["hash"]
+        assert diff_period(ws, "2026-Q2") == []
+        run_pipeline(ws)  # the restated figures publish
+        assert published_hashes(ws) != before
     assert (frozen_dir(ws) / f"2026-Q2.{first['hash']}.duckdb").exists()  # the old version is kept
     log = [json.loads(line) for line in (frozen_dir(ws) / "log.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(e["frozen_by"], e["reason"]) for e in log] == [

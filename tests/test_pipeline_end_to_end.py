@@ -1,5 +1,6 @@
 """The whole pipeline on a small generated set (built once by the Dagster job), every KPI
 value compared with a figure computed independently from the raw landing files."""
+import json
 import re
 
 import duckdb
@@ -122,3 +123,13 @@ def test_quarterly_assessment_matches_raw_extracts_and_the_rules(built):
         assert ((gap < 1e-9) | (merged[column].isna() & merged[f"{column}_expected"].isna())).all(), column
     # the sample exercises the rules: some units float up, some are steady
     assert {"up", "steady", "not_assessed: partial quarter"} <= set(actual.assessment)
+
+
+def test_the_run_builds_the_auditors_documents(built):
+    page = (built.audit_docs / "dbt" / "static_index.html").read_text(encoding="utf-8")
+    escaped = json.dumps("投诉处理及时率")[1:-1]  # the page embeds dbt's manifest as JSON
+    assert escaped in page and json.dumps("003 §5.2")[1:-1] in page
+    for checkpoint, suite in [("raw_complaints", "raw_complaints"), ("kpi_marts", "kpi_assessment_quarterly")]:
+        site = built.audit_docs / "gx" / checkpoint
+        assert (site / "index.html").exists() and (site / "expectations" / f"{suite}.html").exists()
+        assert list((site / "validations").rglob("*.html"))

@@ -49,3 +49,12 @@ def publish_marts(ws: Workspace) -> dict[str, int]:
         raise
     os.replace(tmp, target)
     return rows
+
+
+def published_hashes(ws: Workspace) -> dict[str, str]:
+    """Content hash per mart of the snapshot readers see now (its ``snapshot`` table)."""
+    con = duckdb.connect(str(ws.published_file), read_only=True)
+    try:
+        return dict(con.execute("select mart, content_hash from snapshot").fetchall())
+    finally:
+        con.close()

@@ -6,21 +6,13 @@ import io
 import json
 import shutil
 
-import duckdb
 import pytest
 
 from kefu.freeze import FrozenPeriodError, diff_period, freeze, frozen_dir
 from kefu.pipeline import PipelineFailed, run_pipeline
+from kefu.publish import published_hashes
 from kefu.workspace import Workspace
 from tests.conftest import env
-
-
-def published_hashes(ws: Workspace) -> dict:
-    con = duckdb.connect(str(ws.published_file), read_only=True)
-    try:
-        return dict(con.execute("select mart, content_hash from snapshot").fetchall())
-    finally:
-        con.close()
 
 
 def late_complaint(ws: Workspace) -> None:

@@ -4,7 +4,6 @@ good rows' figures do not move) is tested once for all cases in test_hostile_kpi
 import datetime as dt
 
 import duckdb
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -7,12 +7,12 @@ import subprocess
 import sys
 import time
 
-import duckdb
 import pytest
 
 from kefu.generate import daily_files_held_back
 from kefu.marts import MART_GRAIN
 from kefu.pipeline import run_pipeline
+from kefu.publish import published_hashes
 from kefu.workspace import REPO_ROOT, Workspace
 from tests.conftest import env
 
@@ -45,14 +45,6 @@ with open(out, "w") as log:
 """
 
 
-def snapshot_hashes(ws: Workspace) -> dict:
-    con = duckdb.connect(str(ws.published_file), read_only=True)
-    try:
-        return dict(con.execute("select mart, content_hash from snapshot").fetchall())
-    finally:
-        con.close()
-
-
 @pytest.fixture
 def rebuilt_under_reader(built, tmp_path):
     """History published; then, while a reader loops, the day's files arrive and the
@@ -62,14 +54,14 @@ def rebuilt_under_reader(built, tmp_path):
     with env(KEFU_HOME=str(ws.home)):
         with daily_files_held_back(ws.landing):
             run_pipeline(ws)
-        before = snapshot_hashes(ws)
+        before = published_hashes(ws)
         stop, out = tmp_path / "stop", tmp_path / "reads.jsonl"
         reader = subprocess.Popen([sys.executable, "-c", READER.format(marts=list(MART_GRAIN)),
                                    str(ws.published_file), str(stop), str(out)], cwd=REPO_ROOT)
         try:
             time.sleep(1)  # the reader is reading before the rebuild starts
             run_pipeline(ws)   # the day's files: new figures, republished under the reader
-            after = snapshot_hashes(ws)
+            after = published_hashes(ws)
             time.sleep(0.5)
         finally:
             stop.touch()

@@ -73,7 +73,35 @@ class KefuDbtTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             dagster_dbt_translator=KefuDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)))
 def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    Workspace.from_env().activate()  # KEFU_HOME and the PII key for the dbt subprocess
+    ws = Workspace.from_env()
+    ws.activate()  # KEFU_HOME and the PII key for the dbt subprocess
     # unit tests check SQL logic, not data: dbt recommends running them in development and
     # CI only (tests/test_dbt_unit_tests.py), not in every scheduled run
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    events = invocation.stream()
+    if ws.dbt_target == "duckdb":
+        # row counts, column schemas and column-level lineage (sqlglot) on every model's asset,
+        # read through a dbt adapter in this process once dbt is done. Not on Spark: that
+        # adapter would start a second Spark session on the same embedded (Derby) metastore.
+        events = events.fetch_row_counts().fetch_column_metadata()
+    try:
+        yield from events
+    finally:
+        release_duckdb_adapter(invocation)
+
+
+def release_duckdb_adapter(invocation) -> None:
+    """dagster-dbt reads that metadata through a dbt adapter in this process (after dbt has
+    finished, on DuckDB). dbt-duckdb keeps its database open read-write for the life of the
+    process, which would lock the checks and the publish step after it out of the warehouse
+    ("different configuration than existing connections"); its close_all_connections()
+    forgets the database without closing it, so close it here."""
+    if invocation.adapter is None or invocation.adapter.type() != "duckdb":
+        return
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    invocation.adapter.cleanup_connections()
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None

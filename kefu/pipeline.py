@@ -20,6 +20,8 @@ class PipelineRun:
     steps: int
     checks_run: int
     warnings: list[str] = field(default_factory=list)
+    # per materialized asset ("marts/kpi_satisfaction"): its metadata (row count, schema, lineage)
+    materializations: dict[str, dict] = field(default_factory=dict)
 
 
 def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
@@ -42,7 +44,10 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
         raise PipelineFailed(f"pipeline run {result.run_id} failed:\n  " + "\n  ".join(problems))
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
-    return PipelineRun(result.run_id, len(steps), len(checks), warnings)
+    materializations = {m.asset_key.to_user_string(): dict(m.metadata) for m in
+                        (e.event_specific_data.materialization for e in result.all_events
+                         if e.event_type_value == "ASSET_MATERIALIZATION")}
+    return PipelineRun(result.run_id, len(steps), len(checks), warnings, materializations)
 
 
 def _root_cause(error) -> str:

@@ -37,6 +37,25 @@ def test_each_kpi_asset_carries_its_definition():
         assert spec.metadata["kpi/name_zh"] == name and clause in spec.metadata["kpi/source"]
 
 
+def test_models_carry_row_counts_and_column_lineage(workspace):
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    run = run_pipeline(workspace)
+    timeliness = run.materializations["marts/kpi_complaint_timeliness"]
+    with duckdb.connect(str(workspace.published_file), read_only=True) as con:
+        rows = con.execute("select count(*) from kpi_complaint_timeliness").fetchone()[0]
+    assert timeliness["dagster/row_count"].value == rows
+    def deps(asset: str, column: str) -> set[str]:
+        lineage = run.materializations[asset]["dagster/column_lineage"].value.deps_by_column
+        return {f"{d.asset_key.to_user_string()}.{d.column_name}" for d in lineage[column]}
+
+    # a KPI column back to the raw extract's column, hop by hop
+    assert deps("marts/kpi_complaint_timeliness", "numerator") == {"core/fct_complaints.is_closed_on_time"}
+    assert "staging/stg_ops__complaints.received_at" in deps("core/fct_complaints", "received_date")
+    assert deps("staging/stg_ops__complaints", "received_at") == {"raw/complaints.received_at"}
+    schema = run.materializations["marts/kpi_complaint_timeliness"]["dagster/column_schema"].value
+    assert {"numerator", "denominator", "rate"} <= {c.name for c in schema.columns}
+
+
 def test_daily_schedule_in_beijing_time():
     schedule = defs.resolve_schedule_def("kefu_daily")
     assert schedule.execution_timezone == "Asia/Shanghai"

@@ -1,14 +1,24 @@
 {#
-  On Spark, sources are tables: one external Parquet table per raw extract over the same
-  lake files DuckDB reads (dbt-duckdb reads them directly through external_location).
-  Re-created at the start of every run, so new load files are seen; dropping an external
-  table never deletes its files.
+  The raw sources over the lake's Parquet files, re-created at the start of every run:
+  on DuckDB one view per extract (a view, not external_location, so that the columns of a
+  source can be listed — column-level lineage then reaches the raw extracts); on Spark one
+  external Parquet table per extract over the same files. Dropping either never deletes
+  the files.
 #}
 {% macro register_raw_tables() -%}
     {{ return(adapter.dispatch('register_raw_tables', 'kefu')()) }}
 {%- endmacro %}
 
 {% macro default__register_raw_tables() -%}
+    {% if execute %}
+        {% set lake = env_var('KEFU_LAKE_URI', env_var('KEFU_HOME') ~ '/lake') %}
+        {% for source in graph.sources.values() if source.source_name == 'ops' %}
+            {% do run_query('create schema if not exists ' ~ source.schema) %}
+            {% do run_query('create or replace view ' ~ source.schema ~ '.' ~ source.name
+                            ~ " as select * from read_parquet('" ~ lake ~ '/raw/' ~ source.name
+                            ~ "/*.parquet', union_by_name = true)") %}
+        {% endfor %}
+    {% endif %}
     select 1
 {%- endmacro %}
 

@@ -1,6 +1,7 @@
 """A real extract nobody here wrote, through the shipped mapping and the unchanged models:
 the Connecticut Insurance Department's complaint-level file (../shared/external)."""
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,11 @@ import pytest
 
 from kefu.workspace import REPO_ROOT, SEEDS_DIR, Workspace
 
-CT_FILE = REPO_ROOT.parent / "shared" / "external" / "ct_insurance_complaints" / "ct_complaints_complaint_level.parquet"
+# the project's shared folder sits beside the repository; a checkout elsewhere (CI) names it
+# in KEFU_SHARED or finds it at /work/shared
+SHARED = next((p for p in (Path(os.environ.get("KEFU_SHARED", REPO_ROOT.parent / "shared")), Path("/work/shared"))
+               if p.is_dir()), REPO_ROOT.parent / "shared")
+CT_FILE = SHARED / "external" / "ct_insurance_complaints" / "ct_complaints_complaint_level.parquet"
 MAPPING = REPO_ROOT / "mappings" / "ct_insurance_complaints.yml"
 KEFU = str(Path(sys.executable).parent / "kefu")
 

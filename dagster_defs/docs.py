@@ -5,7 +5,7 @@ themselves (kefu.quality) under $KEFU_HOME/audit_docs/gx/<checkpoint>/."""
 from dagster import MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_defs.dbt import dbt_resource, kefu_dbt_models
+from dagster_defs.dbt import dbt_resource, kefu_dbt_models, project_changed, remember_project
 from kefu.marts import MART_GRAIN
 from kefu.workspace import Workspace
 
@@ -17,5 +17,11 @@ def dbt_docs() -> MaterializeResult:
     ws = Workspace.from_env()
     ws.activate()
     target = ws.audit_docs / "dbt"
-    dbt_resource().cli(["docs", "generate", "--static", "--quiet"], target_path=target, raise_on_error=True).wait()
-    return MaterializeResult(metadata={"path": str(target / "static_index.html")})
+    page, marker = target / "static_index.html", target / ".manifest"
+    # the documents describe the models, so they are rebuilt when the models change (~8 s a run)
+    rebuilt = not page.exists() or project_changed(marker)
+    if rebuilt:
+        dbt_resource().cli(["docs", "generate", "--static", "--quiet"], target_path=target,
+                           raise_on_error=True).wait()
+        remember_project(marker)
+    return MaterializeResult(metadata={"path": str(page), "rebuilt": rebuilt})

@@ -41,7 +41,7 @@ def cmd_ingest(args, ws: Workspace) -> None:
     for r in loaded:
         for warning in r.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-    print(f"loaded {len(loaded)} files ({len(results) - len(loaded)} already loaded): "
+    print(f"{len(loaded)} loads ({len(results) - len(loaded)} already loaded): "
           f"{sum(r.rows_read for r in loaded):,} rows read, {sum(r.rows_loaded for r in loaded):,} loaded, "
           f"{sum(r.rows_quarantined for r in loaded):,} quarantined")
 

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kefu.sql import ident, literal
 from kefu.contracts import Column, Contract, contract, contracts
 from kefu.csv_input import parse_csv
 from kefu.mapping import Mapping, map_to_contract, read_input
@@ -61,13 +62,6 @@ class LoadResult:
         return self.rows_read == self.rows_loaded + self.rows_quarantined
 
 
-def _q(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 # -- typing ---------------------------------------------------------------------------
 def _typed_expr(col: Column, raw: str) -> str:
@@ -80,12 +74,12 @@ def _typed_expr(col: Column, raw: str) -> str:
         case "decimal":
             return f"try_cast({v} as decimal(18,2))"
         case "date":
-            return f"cast(try_strptime({v}, [{', '.join(map(_q, DATE_FORMATS))}]) as date)"
+            return f"cast(try_strptime({v}, [{', '.join(map(literal, DATE_FORMATS))}]) as date)"
         case "timestamp":
-            return f"try_strptime({v}, [{', '.join(map(_q, TIMESTAMP_FORMATS))}])"
+            return f"try_strptime({v}, [{', '.join(map(literal, TIMESTAMP_FORMATS))}])"
         case "bool":
-            return (f"case when lower({v}) in ({', '.join(map(_q, TRUE_VALUES))}) then true "
-                    f"when lower({v}) in ({', '.join(map(_q, FALSE_VALUES))}) then false end")
+            return (f"case when lower({v}) in ({', '.join(map(literal, TRUE_VALUES))}) then true "
+                    f"when lower({v}) in ({', '.join(map(literal, FALSE_VALUES))}) then false end")
     raise ValueError(col.type)
 
 
@@ -101,7 +95,7 @@ def _problem_exprs(col: Column, raw: str, typed: str, latest: dt.datetime) -> li
         out.append(f"case when {v} is not null and {typed} is null then "
                    f"'column {name}: cannot read ''' || {v} || ''' as {col.type}' end")
     if col.allowed is not None:
-        allowed = ", ".join(_q(a) for a in col.allowed)
+        allowed = ", ".join(literal(a) for a in col.allowed)
         out.append(f"case when {typed} is not null and {typed} not in ({allowed}) then "
                    f"'column {name}: value ''' || {v} || ''' is not one of the allowed values' end")
     if col.min is not None:
@@ -209,15 +203,15 @@ class Ingestor:
     def _quarantine_repeated_keys(con: duckdb.DuckDBPyConnection, spec: Contract) -> None:
         """A key twice in one file is ambiguous: the last good row is kept (as a later file
         would win), the earlier ones are quarantined pointing at it."""
-        keys = ", ".join(_ident(k) for k in spec.grain)
+        keys = ", ".join(ident(k) for k in spec.grain)
         names = spec.grain[0] if len(spec.grain) == 1 else "(" + ", ".join(spec.grain) + ")"
-        quote = _q("'")  # a single quote as an SQL literal
-        values = " || ', ' || ".join(f"{quote} || coalesce(cast({_ident(k)} as varchar), '') || {quote}"
+        quote = literal("'")  # a single quote as an SQL literal
+        values = " || ', ' || ".join(f"{quote} || coalesce(cast({ident(k)} as varchar), '') || {quote}"
                                      for k in spec.grain)
         if len(spec.grain) > 1:
             values = f"'(' || {values} || ')'"
         con.execute(f"""
-            update checked set _problem = {_q(names + ' ')} || d.key_text || ' is repeated in row '
+            update checked set _problem = {literal(names + ' ')} || d.key_text || ' is repeated in row '
                                           || d.last_row || ' of this file, which is kept'
             from (select _source_row as row_no, max(_source_row) over (partition by {keys}) as last_row,
                          {values} as key_text
@@ -230,15 +224,15 @@ class Ingestor:
         path = result.source_file
         typed, problems = [], []
         for col in spec.columns:
-            raw = _ident(col.name) if col.name in present else "cast(null as varchar)"
+            raw = ident(col.name) if col.name in present else "cast(null as varchar)"
             expr = _typed_expr(col, raw)
-            typed.append(f"cast({expr} as {SQL_TYPES[col.type]}) as {_ident(col.name)}")
+            typed.append(f"cast({expr} as {SQL_TYPES[col.type]}) as {ident(col.name)}")
             problems += _problem_exprs(col, raw, expr, _beijing(now) + CLOCK_TOLERANCE)
         extras = sorted(present - set(spec.names) - {"_source_row", "_file_problem"})
-        extra_json = (f"to_json(struct_pack({', '.join(f'{_ident(e)} := {_ident(e)}' for e in extras)}))"
+        extra_json = (f"to_json(struct_pack({', '.join(f'{ident(e)} := {ident(e)}' for e in extras)}))"
                       if extras else "cast(null as varchar)")
-        meta = (f"{_q(result.load_id)} as _load_id, {_q(path)} as _source_file, _source_row, "
-                f"{_q(result.file_sha256)} as _file_sha256, timestamp {_q(now.isoformat(sep=' '))} as _loaded_at")
+        meta = (f"{literal(result.load_id)} as _load_id, {literal(path)} as _source_file, _source_row, "
+                f"{literal(result.file_sha256)} as _file_sha256, timestamp {literal(now.isoformat(sep=' '))} as _loaded_at")
         row_problem = (f"concat_ws('; ', {', '.join(problems)})" if problems else "''")
         con.execute(f"""
             create temp table checked as
@@ -254,17 +248,17 @@ class Ingestor:
         raw_tmp = raw_dir / f"{result.load_id}.parquet.tmp"
         q_tmp = quarantine_dir / f"{result.load_id}.parquet.tmp"
         con.execute(f"""copy (select * exclude (_problem) from checked where _problem is null
-                              order by _source_row) to {_q(raw_tmp)} (format parquet)""")
+                              order by _source_row) to {literal(raw_tmp)} (format parquet)""")
         con.execute(f"""copy (
             select _load_id, _source_file, checked._source_row, _file_sha256, _loaded_at,
-                   {_q(path + ', row ')} || checked._source_row || ': ' || _problem as reason,
+                   {literal(path + ', row ')} || checked._source_row || ': ' || _problem as reason,
                    to_json(src) as raw_record  -- the row as it came, for the person who fixes it
             from checked join src on src._source_row = checked._source_row
             where _problem is not null
             union all
-            select {_q(result.load_id)}, {_q(path)}, source_row, {_q(result.file_sha256)},
-                   timestamp {_q(now.isoformat(sep=' '))}, reason, raw_record from rejected
-            order by _source_row) to {_q(q_tmp)} (format parquet)""")
+            select {literal(result.load_id)}, {literal(path)}, source_row, {literal(result.file_sha256)},
+                   timestamp {literal(now.isoformat(sep=' '))}, reason, raw_record from rejected
+            order by _source_row) to {literal(q_tmp)} (format parquet)""")
         loaded, bad = con.execute("select count(*) filter (where _problem is null), "
                                   "count(*) filter (where _problem is not null) from checked").fetchone()
         result.rows_loaded = loaded
@@ -311,10 +305,10 @@ class Ingestor:
         schema_file = folder / SCHEMA_FILE
         if not schema_file.exists():
             spec = contract(entity)
-            cols = [f"cast(null as {SQL_TYPES[c.type]}) as {_ident(c.name)}" for c in spec.columns]
+            cols = [f"cast(null as {SQL_TYPES[c.type]}) as {ident(c.name)}" for c in spec.columns]
             cols += ["cast(null as varchar) as _extra"]
             cols += [f"cast(null as {t}) as {n}" for n, t in LOAD_COLUMNS.items()]
-            duckdb.sql(f"copy (select {', '.join(cols)} limit 0) to {_q(schema_file)} (format parquet)")
+            duckdb.sql(f"copy (select {', '.join(cols)} limit 0) to {literal(schema_file)} (format parquet)")
 
     def ingest_extract(self, entity: str) -> list[LoadResult]:
         """Load every landing file of one extract not loaded before, in file-name order

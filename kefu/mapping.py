@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import yaml
 
+from kefu.sql import ident, literal
 from kefu.contracts import Contract, contract
 from kefu.csv_input import parse_csv
 
@@ -137,7 +138,7 @@ def read_input(mapping: Mapping, path: Path, data: bytes) -> tuple[pa.Table, lis
     con = duckdb.connect()
     try:
         if fmt == "parquet":
-            con.execute(f"create view src as select * from read_parquet({_q(path)})")
+            con.execute(f"create view src as select * from read_parquet({literal(path)})")
         else:  # xlsx through pandas + openpyxl, every cell as text
             import pandas as pd
 
@@ -146,7 +147,7 @@ def read_input(mapping: Mapping, path: Path, data: bytes) -> tuple[pa.Table, lis
         names = [r[0] for r in con.execute("describe src").fetchall()]
         first = 1 if fmt == "parquet" else 2  # a sheet's first data row is row 2, under the header
         strings = _as_table(con.execute(
-            f"select {', '.join(f'cast({_ident(n)} as varchar) as {_ident(n)}' for n in names)}, "
+            f"select {', '.join(f'cast({ident(n)} as varchar) as {ident(n)}' for n in names)}, "
             f"cast(row_number() over () + {first - 1} as bigint) as _source_row from src").arrow())
     finally:
         con.close()
@@ -168,7 +169,7 @@ def _read_jsonl(path: Path, data: bytes) -> tuple[pa.Table, list, str]:
         keys = [r[0] for r in con.execute(
             """select key from (select unnest(json_keys(line)) as key, _source_row from numbered where is_object)
                group by key order by min(_source_row)""").fetchall()]
-        cols = ", ".join(f"json_extract_string(line, {_q('$.' + json.dumps(k, ensure_ascii=False))}) as {_ident(k)}" for k in keys)
+        cols = ", ".join(f"json_extract_string(line, {literal('$.' + json.dumps(k, ensure_ascii=False))}) as {ident(k)}" for k in keys)
         strings = _as_table(con.execute(f"""select {cols + ', ' if cols else ''}_source_row from numbered
                                             where is_object""").arrow())
         bad = [(row, f"{path}, line {row}: not a JSON object", line) for line, row in con.execute(
@@ -199,11 +200,11 @@ def map_to_contract(mapping: Mapping, target: Target, strings: pa.Table, path: P
     exprs = []
     for name, col in target.columns.items():
         expr = "cast(null as varchar)" if file_problem else _column_expr(target, col, types[name])
-        exprs.append(f"{expr} as {_ident(name)}")
+        exprs.append(f"{expr} as {ident(name)}")
     # unused source columns ride along into _extra; one named like a contract column is renamed
     used = {c["from"] for c in target.columns.values() if "from" in c}
-    exprs += [f"{_ident(n)} as {_ident('source_' + n if n in spec.names else n)}" for n in sorted(present - used)]
-    problem = f"{_q(file_problem)}" if file_problem else "cast(null as varchar)"
+    exprs += [f"{ident(n)} as {ident('source_' + n if n in spec.names else n)}" for n in sorted(present - used)]
+    problem = f"{literal(file_problem)}" if file_problem else "cast(null as varchar)"
     con = duckdb.connect()
     try:
         con.register("src", strings)
@@ -224,8 +225,8 @@ def _grain_check(con: duckdb.DuckDBPyConnection, target: Target, where: Path) ->
     one key per grain value and one grain value per key. Several input rows of one record
     (detail rows) are all loaded; staging keeps one per key."""
     spec = target.contract
-    grain = "(" + ", ".join(_ident(g) for g in target.grain) + ")"
-    keys = ", ".join(f"{_ident(k)} := {_column_expr(target, target.columns[k], 'string')}" for k in spec.grain)
+    grain = "(" + ", ".join(ident(g) for g in target.grain) + ")"
+    keys = ", ".join(f"{ident(k)} := {_column_expr(target, target.columns[k], 'string')}" for k in spec.grain)
     rows, n_grain, n_keys, n_pairs = con.execute(f"""
         select count(*), count(distinct g), count(distinct k), count(distinct (g, k))
         from (select {grain} as g, struct_pack({keys}) as k from src)""").fetchone()
@@ -241,20 +242,20 @@ def _grain_check(con: duckdb.DuckDBPyConnection, target: Target, where: Path) ->
 
 def _column_expr(target: Target, col: dict, out_type: str) -> str:
     if "value" in col:
-        return "cast(null as varchar)" if col["value"] is None else _q(col["value"])
+        return "cast(null as varchar)" if col["value"] is None else literal(col["value"])
     if "sql" in col:
         expr = f"cast(({col['sql']}) as varchar)"
     else:
-        expr = _ident(col["from"])
+        expr = ident(col["from"])
     if "map" in col:
-        cases = " ".join(f"when {_q(k)} then {'null' if v is None else _q(v)}" for k, v in col["map"].items())
+        cases = " ".join(f"when {literal(k)} then {'null' if v is None else literal(v)}" for k, v in col["map"].items())
         if "default" in col:
-            other = "null" if col["default"] is None else _q(col["default"])
+            other = "null" if col["default"] is None else literal(col["default"])
         else:
             other = expr  # unmapped values pass through, so the contract quarantines them by name
         expr = f"case {expr} {cases} else {other} end"
     elif "default" in col:
-        expr = f"coalesce(nullif(trim({expr}), ''), {_q(col['default'])})"
+        expr = f"coalesce(nullif(trim({expr}), ''), {literal(col['default'])})"
     if "format" in col or (target.timezone and out_type == "timestamp"):
         expr = _time_expr(target.timezone, expr, col.get("format"), out_type)
     return expr
@@ -264,16 +265,9 @@ def _time_expr(timezone: str | None, expr: str, fmt: str | None, out_type: str) 
     """A date or timestamp in the source's format (and zone) as our ISO text. A value that
     does not parse is passed through unchanged, so typing quarantines it with its text."""
     v = f"nullif(trim({expr}), '')"
-    parsed = f"try_strptime({v}, {_q(fmt)})" if fmt else f"try_cast({v} as timestamp)"
+    parsed = f"try_strptime({v}, {literal(fmt)})" if fmt else f"try_cast({v} as timestamp)"
     has_time = fmt is None or any(d in fmt for d in ("%H", "%I", "%M", "%S"))
     if timezone and out_type == "timestamp" and has_time:
-        parsed = f"timezone({_q(WAREHOUSE_TIMEZONE)}, timezone({_q(timezone)}, {parsed}))"
-    return f"coalesce(strftime({parsed}, {_q(OUT_FORMATS.get(out_type, '%Y-%m-%d %H:%M:%S'))}), {v})"
+        parsed = f"timezone({literal(WAREHOUSE_TIMEZONE)}, timezone({literal(timezone)}, {parsed}))"
+    return f"coalesce(strftime({parsed}, {literal(OUT_FORMATS.get(out_type, '%Y-%m-%d %H:%M:%S'))}), {v})"
 
-
-def _q(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

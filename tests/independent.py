@@ -1,8 +1,9 @@
 """KPIs computed straight from the landing CSV files with pandas, sharing no code or SQL
-with the warehouse: org roll-up by walking parent codes, deadlines by counting
-chinesecalendar working days, closure from the last status event. Only the business rules
-(deadline days, satisfied answers, rating points, weights, grade bands) are read from the
-seed files, since they are the configuration under test."""
+with the warehouse: org roll-up by walking parent codes as they stood on each record's day,
+deadlines by counting chinesecalendar working days, closure from the status events. Only
+the business rules (deadline days, satisfied answers, rating points, weights, grade bands,
+commitments, standards) are read from the seed files, since they are the configuration
+under test."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,6 +17,8 @@ from kefu.contracts import contract
 from kefu.workspace import SEEDS_DIR
 
 SEEDS = SEEDS_DIR
+OPEN_END = "9999-12-31"
+DIMENSIONS = ["attitude", "timeliness", "professionalism", "convenience", "satisfaction"]
 
 
 def delivered(landing: Path, entity: str) -> pd.DataFrame:
@@ -34,6 +37,10 @@ def extract(landing: Path, entity: str) -> pd.DataFrame:
     return rows.drop_duplicates(subset=list(contract(entity).grain), keep="last").reset_index(drop=True)
 
 
+def seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
 def _is_utf8(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")
@@ -42,17 +49,53 @@ def _is_utf8(raw: bytes) -> bool:
         return False
 
 
-def _rollup(df: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
-    """Repeat each row once for its own unit and each unit above it."""
-    parent = dict(zip(orgs.org_code, orgs.parent_code))
-    pairs = []
-    for code in orgs.org_code:
-        node = code
-        while node:
-            pairs.append((code, node))
-            node = parent.get(node) or None
-    bridge = pd.DataFrame(pairs, columns=["org_code", "ancestor"])
-    return df.merge(bridge, on="org_code").drop(columns="org_code").rename(columns={"ancestor": "org_code"})
+def _day(text: pd.Series) -> pd.Series:
+    """A date or timestamp column ('2025/03/01', '2025-03-01 10:00:00') as 'YYYY-MM-DD'."""
+    return text.str[:10].str.replace("/", "-")
+
+
+def _in_force(rules: pd.DataFrame, day: str) -> pd.DataFrame:
+    to = rules.effective_to.replace("", OPEN_END)
+    return rules[(rules.effective_from <= day) & (day <= to)]
+
+
+# -- the tree as it stood -----------------------------------------------------------------
+class Tree:
+    """Org units with their versions: who a unit's parent was on a given day."""
+
+    def __init__(self, landing: Path):
+        orgs = extract(landing, "org_units")
+        self.versions = orgs.assign(effective_to=orgs.effective_to.replace("", OPEN_END))
+        self.by_code = {code: list(zip(g.effective_from, g.effective_to, g.parent_code))
+                        for code, g in self.versions.groupby("org_code")}
+
+    def ancestors(self, code: str, day: str) -> list[str]:
+        out = []
+        while code:
+            versions = [v for v in self.by_code.get(code, []) if v[0] <= day <= v[1]]
+            if not versions:
+                break
+            out.append(code)
+            code = versions[0][2]
+        return out
+
+    def rollup(self, df: pd.DataFrame, day: str = "day") -> pd.DataFrame:
+        """Each row once for its own unit and once for each unit above it on its day."""
+        pairs = df[["org_code", day]].drop_duplicates()
+        bridge = pd.DataFrame([(code, d, a) for code, d in zip(pairs.org_code, pairs[day])
+                               for a in self.ancestors(code, d)], columns=["org_code", day, "ancestor"])
+        return df.merge(bridge, on=["org_code", day]).drop(columns="org_code").rename(columns={"ancestor": "org_code"})
+
+    def spine(self, months: list[str]) -> pd.DataFrame:
+        """Every unit × month it existed in."""
+        rows = []
+        for month in months:
+            first = f"{month}-01"
+            last = (pd.Period(month, "M").end_time.date()).isoformat()
+            for code, versions in self.by_code.items():
+                if any(v[0] <= last and v[1] >= first for v in versions):
+                    rows.append((code, month))
+        return pd.DataFrame(rows, columns=["org_code", "period_month"])
 
 
 def _months(values: pd.Series) -> list[str]:
@@ -60,23 +103,26 @@ def _months(values: pd.Series) -> list[str]:
     return [str(p) for p in pd.period_range(first, last, freq="M")]
 
 
-def _spine(orgs: pd.DataFrame, months: list[str], **keys) -> pd.DataFrame:
-    spine = pd.MultiIndex.from_product([orgs.org_code, months, *keys.values()],
-                                       names=["org_code", "period_month", *keys]).to_frame(index=False)
-    return spine
-
-
-def _count(df, orgs, months, by=(), **sums) -> pd.DataFrame:
-    rolled = _rollup(df, orgs)
+def _count(df: pd.DataFrame, tree: Tree, by=(), months: list[str] | None = None, **sums) -> pd.DataFrame:
+    """Sums per unit (rolled up), month and keys on the full unit × month spine; df has
+    org_code and day ('YYYY-MM-DD') columns."""
+    df = df.assign(period_month=df.day.str[:7])
+    months = months or _months(df.period_month)
+    rolled = tree.rollup(df)
     keys = ["org_code", "period_month", *by]
     agg = rolled.groupby(keys).agg(**sums).reset_index() if len(rolled) else pd.DataFrame(columns=keys)
-    spine = _spine(orgs, months, **{k: sorted(df[k].unique()) for k in by})
-    out = spine.merge(agg, on=keys, how="left").fillna(0)
-    return out
+    spine = tree.spine(months)
+    for key in by:
+        spine = spine.merge(pd.DataFrame({key: sorted(df[key].unique())}), how="cross")
+    return spine.merge(agg, on=keys, how="left").fillna({name: 0 for name in sums})
+
+
+def _rate(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(rate=df.numerator / df.denominator.where(df.denominator > 0))
 
 
 @cache
-def _nth_working_day_after(day: dt.date, n: int) -> dt.date:
+def nth_working_day_after(day: dt.date, n: int) -> dt.date:
     counted = 0
     while counted < n:
         day += dt.timedelta(days=1)
@@ -84,89 +130,346 @@ def _nth_working_day_after(day: dt.date, n: int) -> dt.date:
     return day
 
 
+def _deadline(start: str, days: int, calendar: str) -> str:
+    first = dt.date.fromisoformat(start)
+    if calendar == "calendar_days":
+        return (first + dt.timedelta(days=days)).isoformat()
+    return nth_working_day_after(first, days).isoformat()
+
+
+# -- complaints -----------------------------------------------------------------------------
 def complaint_rate(landing: Path) -> pd.DataFrame:
-    orgs = extract(landing, "org_units")
-    complaints = extract(landing, "complaints").assign(period_month=lambda d: d.received_at.str[:7], n=1)
-    policies = extract(landing, "policies").assign(
-        period_month=lambda d: d.underwritten_on.str[:7].str.replace("/", "-"), n=1)
-    months = _months(pd.concat([complaints.period_month, policies.period_month]))
-    num = _count(complaints[["org_code", "period_month", "n"]], orgs, months, numerator=("n", "sum"))
-    den = _count(policies[["org_code", "period_month", "n"]], orgs, months, denominator=("n", "sum"))
-    out = num.merge(den, on=["org_code", "period_month"])
-    return out.assign(rate=out.numerator / out.denominator.where(out.denominator > 0))
+    tree = Tree(landing)
+    complaints = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at), n=1)
+    policies = extract(landing, "policies").assign(day=lambda d: _day(d.underwritten_on), n=1)
+    months = _months(pd.concat([complaints.day, policies.day]).str[:7])
+    num = _count(complaints[["org_code", "day", "n"]], tree, months=months, numerator=("n", "sum"))
+    den = _count(policies[["org_code", "day", "n"]], tree, months=months, denominator=("n", "sum"))
+    return _rate(num.merge(den, on=["org_code", "period_month"]))
 
 
-def closure(landing: Path) -> pd.DataFrame:
-    """Per complaint: received date, deadline, final closure date (None while open)."""
+def complaint_rate_by_segment(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    policies = extract(landing, "policies").assign(day=lambda d: _day(d.underwritten_on), n=1)
+    complaints = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at), n=1)
+    channel = dict(zip(policies.policy_no, policies.sales_channel))
+    complaints = complaints.assign(
+        product_line=complaints.product_line.replace("", "unknown"),
+        sales_channel=complaints.policy_no.map(channel).fillna("unknown"))
+    months = _months(pd.concat([complaints.day, policies.day]).str[:7])
+    frames = []
+    for segment in ("product_line", "sales_channel"):
+        num = complaints.rename(columns={segment: "segment_value"})[["org_code", "day", "segment_value", "n"]]
+        den = policies.rename(columns={segment: "segment_value"})[["org_code", "day", "segment_value", "n"]]
+        values = sorted(set(num.segment_value) | set(den.segment_value))
+        num = num.assign(numerator=1, denominator=0)
+        den = den.assign(numerator=0, denominator=1)
+        both = pd.concat([num, den])
+        out = _count(both, tree, by=("segment_value",), months=months, numerator=("numerator", "sum"),
+                     denominator=("denominator", "sum"))
+        frames.append(out[out.segment_value.isin(values)].assign(segment_type=segment))
+    return _rate(pd.concat(frames, ignore_index=True))
+
+
+def milestones(landing: Path) -> pd.DataFrame:
+    """Per complaint: when each milestone was first reached, and the final closure (the last
+    'closed' not followed by a 'reopened'). Events before receipt are ignored."""
     complaints = extract(landing, "complaints")
     events = extract(landing, "complaint_events").assign(event_seq=lambda d: d.event_seq.astype(int))
-    last = events.sort_values(["complaint_id", "event_seq"]).groupby("complaint_id").tail(1)
-    closed = last[last.event_type == "closed"].set_index("complaint_id").event_at.str[:10]
-    rules = pd.read_csv(SEEDS / "complaint_deadlines.csv").query("stage == 'close' and calendar == 'cn_workdays'")
-    days = dict(zip(rules.complaint_class, rules.days))
-    received = pd.to_datetime(complaints.received_at).dt.date
-    deadline = [_nth_working_day_after(r, int(days[c])) for r, c in zip(received, complaints.complaint_class)]
-    return complaints.assign(received_date=received, deadline=deadline,
-                             closed_date=complaints.complaint_id.map(closed).map(
-                                 lambda s: dt.date.fromisoformat(s) if isinstance(s, str) else None))
+    events = events.merge(complaints[["complaint_id", "received_at"]], on="complaint_id")
+    events = events[events.event_at >= events.received_at]
+    first = events.groupby(["complaint_id", "event_type"]).event_at.min().unstack()
+    last_seq = events.groupby(["complaint_id", "event_type"]).event_seq.max().unstack()
+    closed_seq = last_seq.get("closed")
+    reopened_seq = last_seq.get("reopened", pd.Series(dtype=float)).reindex(last_seq.index)
+    is_closed = closed_seq.notna() & (reopened_seq.isna() | (reopened_seq < closed_seq))
+    closing = events[events.event_type == "closed"].set_index(["complaint_id", "event_seq"]).event_at
+    closed_at = {c: closing[(c, int(s))] for c, s in closed_seq[is_closed].items()}
+    out = complaints[["complaint_id", "received_at"]].set_index("complaint_id")
+    for kind in ("contacted", "assigned", "investigating", "reported", "plan_approved", "feedback", "extended",
+                 "extension_approved"):
+        out[kind] = first.get(kind, pd.Series(dtype=object)).reindex(out.index)
+    out["closed"] = pd.Series(closed_at).reindex(out.index)
+    out["received"] = out.received_at
+    out["reopened"] = reopened_seq.reindex(out.index).notna()
+    return out.reset_index()
+
+
+def complaint_stages(landing: Path) -> pd.DataFrame:
+    """Per complaint and stage with a rule: started, reached, on time."""
+    complaints = extract(landing, "complaints")
+    complaints = complaints.assign(calendar=complaints.deadline_calendar.replace("", "cn_workdays")) \
+        if "deadline_calendar" in complaints else complaints.assign(calendar="cn_workdays")
+    m = milestones(landing).set_index("complaint_id")
+    rules = seed("complaint_deadlines")
+    rows = []
+    for c in complaints.itertuples():
+        received = c.received_at[:10]
+        in_force = _in_force(rules[(rules.complaint_class == c.complaint_class) & (rules.calendar == c.calendar)],
+                             received)
+        for r in in_force.itertuples():
+            start = m.at[c.complaint_id, r.starts_at]
+            reached = m.at[c.complaint_id, r.reached_at]
+            started = isinstance(start, str)
+            deadline = _deadline(start[:10], int(r.days), r.calendar) if started else None
+            on_time = started and isinstance(reached, str) and reached[:10] <= deadline
+            rows.append((c.complaint_id, c.org_code, received, r.stage, started, isinstance(reached, str), on_time))
+    return pd.DataFrame(rows, columns=["complaint_id", "org_code", "day", "stage", "started", "reached", "on_time"])
+
+
+def regulator_on_time(landing: Path) -> pd.Series:
+    """Per complaint: decided and told within the regulator's deadline (2020 rule tiers)."""
+    m = milestones(landing)
+    rules = seed("regulator_complaint_deadlines").set_index("tier")
+    out = {}
+    for c in m.itertuples():
+        received = c.received_at[:10]
+        if received < rules.at["base", "effective_from"]:
+            continue
+        deadline = {t: _deadline(received, int(rules.at[t, "days"]), rules.at[t, "calendar"])
+                    for t in ("base", "extended", "approved")}
+        applies = deadline["base"]
+        if isinstance(c.extended, str) and c.extended[:10] <= deadline["base"]:
+            applies = deadline["extended"]
+            if isinstance(c.extension_approved, str) and c.extension_approved[:10] <= deadline["extended"]:
+                applies = deadline["approved"]
+        out[c.complaint_id] = isinstance(c.feedback, str) and c.feedback[:10] <= applies
+    return pd.Series(out, dtype=bool)
 
 
 def complaint_timeliness(landing: Path) -> pd.DataFrame:
-    orgs = extract(landing, "org_units")
-    c = closure(landing)
-    c = c.assign(period_month=c.received_at.str[:7], n=1,
-                 on_time=[int(cd is not None and cd <= d) for cd, d in zip(c.closed_date, c.deadline)])
-    months = _months(c.period_month)
-    out = _count(c[["org_code", "period_month", "n", "on_time"]], orgs, months,
-                 numerator=("on_time", "sum"), denominator=("n", "sum"))
-    return out.assign(rate=out.numerator / out.denominator.where(out.denominator > 0))
+    tree = Tree(landing)
+    stages = complaint_stages(landing)
+    close = stages[stages.stage == "close"].set_index("complaint_id").on_time
+    complaints = extract(landing, "complaints")
+    regulator = regulator_on_time(landing)
+    c = complaints.assign(day=_day(complaints.received_at), n=1,
+                          on_time=complaints.complaint_id.map(close).fillna(False).astype(int),
+                          regulator=complaints.complaint_id.map(regulator).fillna(False).astype(int))
+    out = _count(c[["org_code", "day", "n", "on_time", "regulator"]], tree, numerator=("on_time", "sum"),
+                 denominator=("n", "sum"), regulator_on_time=("regulator", "sum"))
+    return _rate(out)
 
 
+def stage_timeliness(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    s = complaint_stages(landing)
+    s = s.assign(started=s.started.astype(int), on_time=(s.started & s.on_time).astype(int))
+    out = _count(s[["org_code", "day", "stage", "started", "on_time"]], tree, by=("stage",),
+                 numerator=("on_time", "sum"), denominator=("started", "sum"))
+    return _rate(out)
+
+
+def repeat_complaints(landing: Path) -> pd.DataFrame:
+    """Complaints whose complainant (by 身份证号) complained before within the window."""
+    tree = Tree(landing)
+    window = int(seed("repeat_complaint_rules").window_days.iloc[0])
+    c = extract(landing, "complaints").sort_values(["customer_id_no", "received_at", "complaint_id"])
+    previous = c.groupby("customer_id_no").received_at.shift()
+    gap = (pd.to_datetime(c.received_at.str[:10]) - pd.to_datetime(previous.str[:10])).dt.days
+    c = c.assign(day=_day(c.received_at), n=1, repeat=(gap <= window).astype(int))
+    return _rate(_count(c[["org_code", "day", "n", "repeat"]], tree, numerator=("repeat", "sum"),
+                        denominator=("n", "sum")))
+
+
+def hotspots(landing: Path) -> pd.DataFrame:
+    """Complaints per unit, month and breakdown value (class, 001 class, channel, product
+    line and reason through the items: once per value), with the previous month's count."""
+    tree = Tree(landing)
+    c = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at))
+    reasons = seed("complaint_reasons").set_index("reason_code").class_001
+    fallback = seed("complaint_class_map").set_index("class_003").class_001
+    c = c.assign(complaint_class_001=c.reason_code.map(reasons).fillna(c.complaint_class.map(fallback)))
+    items = extract(landing, "complaint_items")
+    has_items = set(items.complaint_id)
+    own = c[~c.complaint_id.isin(has_items)]
+    products = pd.concat([items[items.product_line != ""][["complaint_id", "product_line"]],
+                          own[own.product_line != ""][["complaint_id", "product_line"]]]).drop_duplicates()
+    reason_rows = pd.concat([items[["complaint_id", "reason_code"]], own[["complaint_id", "reason_code"]]])
+    reason_rows = reason_rows[reason_rows.reason_code != ""].drop_duplicates()
+    base = c[["complaint_id", "org_code", "day"]]
+    long = pd.concat([
+        c[["complaint_id", "org_code", "day"]].assign(dimension_type="complaint_class", dimension_value=c.complaint_class),
+        c[["complaint_id", "org_code", "day"]].assign(dimension_type="complaint_class_001",
+                                                      dimension_value=c.complaint_class_001),
+        c[["complaint_id", "org_code", "day"]].assign(dimension_type="channel", dimension_value=c.channel),
+        base.merge(products, on="complaint_id").rename(columns={"product_line": "dimension_value"}).assign(
+            dimension_type="product_line"),
+        base.merge(reason_rows, on="complaint_id").rename(columns={"reason_code": "dimension_value"}).assign(
+            dimension_type="reason"),
+    ]).assign(n=1)
+    long = long.assign(key=long.dimension_type + "|" + long.dimension_value)
+    out = _count(long[["org_code", "day", "key", "n"]], tree, by=("key",), complaints_received=("n", "sum"))
+    out = out.sort_values(["org_code", "key", "period_month"])
+    out["previous_month"] = out.groupby(["org_code", "key"]).complaints_received.shift()
+    out[["dimension_type", "dimension_value"]] = out.key.str.split("|", n=1, expand=True)
+    return out.drop(columns="key")
+
+
+# -- surveys and scores ----------------------------------------------------------------------
 def satisfaction(landing: Path) -> pd.DataFrame:
-    orgs = extract(landing, "org_units")
-    answers = pd.read_csv(SEEDS / "satisfaction_answers.csv")
-    satisfied_answers = set(answers[answers.is_satisfied].answer)
+    tree = Tree(landing)
+    answers = seed("satisfaction_answers")
+    satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
     s = extract(landing, "survey_responses")
     reached = s.contact_result == "reached"
-    s = s.assign(period_month=s.surveyed_at.str[:7], reached=reached.astype(int),
+    s = s.assign(day=_day(s.surveyed_at), reached=reached.astype(int),
                  satisfied=(reached & s.overall.isin(satisfied_answers)).astype(int))
-    months = _months(s.period_month)
-    out = _count(s[["org_code", "period_month", "survey_type", "reached", "satisfied"]], orgs, months,
-                 by=("survey_type",), numerator=("satisfied", "sum"), denominator=("reached", "sum"))
-    return out.assign(rate=out.numerator / out.denominator.where(out.denominator > 0))
+    out = _count(s[["org_code", "day", "survey_type", "reached", "satisfied"]], tree, by=("survey_type",),
+                 numerator=("satisfied", "sum"), denominator=("reached", "sum"))
+    return _rate(out)
+
+
+def ratings(landing: Path) -> pd.DataFrame:
+    """Every rated item (survey questions and inspection sub-items) with dimension and points."""
+    items = seed("sq_items").set_index("item_code").dimension_code
+    scale = seed("sq_rating_scale").assign(points=lambda d: d.points.astype(int),
+                                           max_points=lambda d: d.max_points.astype(int))
+    s = extract(landing, "survey_responses")
+    survey = s.melt(id_vars=["org_code", "employee_id", "surveyed_at", "product_line"], value_vars=DIMENSIONS,
+                    var_name="question", value_name="rating")
+    survey = survey.assign(item_code="survey_" + survey.question, rated_at=survey.surveyed_at)
+    inspections = extract(landing, "quality_inspections")
+    rated = extract(landing, "inspection_items").merge(
+        inspections[["inspection_id", "org_code", "employee_id", "inspected_at", "product_line"]], on="inspection_id")
+    rated = rated.assign(rated_at=rated.inspected_at)
+    columns = ["org_code", "employee_id", "rated_at", "product_line", "item_code", "rating"]
+    both = pd.concat([survey[columns], rated[columns]])
+    both = both[both.rating != ""].merge(scale, on="rating")
+    return both.assign(dimension_code=both.item_code.map(items), day=_day(both.rated_at))
+
+
+def weights_for(line: str, month: str) -> dict[str, float]:
+    """The weights that score a line of business in a month: the line's own version when in
+    force on the month's first day, else the company-wide one."""
+    weights = seed("sq_weights")
+    day = f"{month}-01"
+    own = _in_force(weights[weights.line_of_business == line], day)
+    chosen = own if len(own) else _in_force(weights[weights.line_of_business == "all"], day)
+    return dict(zip(chosen.dimension_code, chosen.weight.astype(float)))
+
+
+def _score(points: pd.DataFrame, keys: list[str], line_of: str | None = None) -> pd.DataFrame:
+    """Weighted score per keys × month from dimension rows (points, max_points, ratings)."""
+    bands = seed("grade_bands")
+    rows = []
+    for key, group in points.groupby(keys + ["period_month"]):
+        key = key if isinstance(key, tuple) else (key,)
+        line = dict(zip(keys, key)).get(line_of, "all") if line_of else "all"
+        weights = weights_for("all" if line == "unknown" else line, key[-1])
+        rated = group[group.ratings > 0].set_index("dimension_code")
+        total = sum(w * rated.at[d, "points"] / rated.at[d, "max_points"] for d, w in weights.items() if d in rated.index)
+        score = round(100 * total, 6) if all(d in rated.index for d in weights) else None
+        rows.append((*key, score, _grade(score, _in_force(bands, f"{key[-1]}-01"))))
+    return pd.DataFrame(rows, columns=keys + ["period_month", "score", "grade"])
+
+
+def _grade(score, bands: pd.DataFrame):
+    if score is None or pd.isna(score):
+        return None
+    for band in bands.itertuples():
+        if float(band.min_score) <= score and (band.below_score == "" or score < float(band.below_score)):
+            return band.grade
+    return None
 
 
 def service_quality_score(landing: Path) -> pd.DataFrame:
-    orgs = extract(landing, "org_units")
-    scale = pd.read_csv(SEEDS / "sq_rating_scale.csv")
-    weights = pd.read_csv(SEEDS / "sq_weights.csv")
-    weights = dict(zip(weights.dimension_code, weights.weight))
-    bands = pd.read_csv(SEEDS / "grade_bands.csv")
-    s = extract(landing, "survey_responses")
-    long = s.melt(id_vars=["org_code", "surveyed_at"], value_vars=list(weights),
-                  var_name="dimension_code", value_name="rating")
-    long = long[long.rating != ""].merge(scale, on="rating").assign(
-        period_month=lambda d: d.surveyed_at.str[:7], n=1)
-    months = _months(long.period_month)
-    dims = _count(long[["org_code", "period_month", "dimension_code", "points", "max_points", "n"]], orgs, months,
-                  by=("dimension_code",), points=("points", "sum"), max_points=("max_points", "sum"),
-                  ratings=("n", "sum"))
-    dims = dims.assign(contribution=100 * dims.dimension_code.map(weights) * dims.points
-                       / dims.max_points.where(dims.max_points > 0))
-    score = dims.groupby(["org_code", "period_month"]).agg(
-        rated=("ratings", lambda r: int((r > 0).sum())), score=("contribution", "sum")).reset_index()
-    score["score"] = score.score.round(6)  # the mart's documented rounding before banding
-    score.loc[score.rated < len(weights), "score"] = None
-
-    def grade(value):
-        if pd.isna(value):
-            return None
-        hit = bands[(bands.min_score <= value) & (bands.below_score.isna() | (value < bands.below_score))]
-        return hit.grade.iloc[0]
-
-    return score.assign(grade=score.score.map(grade))
+    tree = Tree(landing)
+    r = ratings(landing).assign(n=1)
+    dims = _count(r[["org_code", "day", "dimension_code", "points", "max_points", "n"]], tree, by=("dimension_code",),
+                  points=("points", "sum"), max_points=("max_points", "sum"), ratings=("n", "sum"))
+    return _score(dims, ["org_code"])
 
 
+def service_quality_score_by_line(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    r = ratings(landing).assign(n=1)
+    r = r.assign(line_of_business=r.product_line.replace("", "unknown"))
+    dims = _count(r[["org_code", "day", "line_of_business", "dimension_code", "points", "max_points", "n"]], tree,
+                  by=("line_of_business", "dimension_code"), points=("points", "sum"),
+                  max_points=("max_points", "sum"), ratings=("n", "sum"))
+    return _score(dims, ["org_code", "line_of_business"], line_of="line_of_business")
+
+
+def staff_service_quality(landing: Path) -> pd.DataFrame:
+    """Per employee and per team (the employee's team on the day of each rating)."""
+    r = ratings(landing)
+    r = r[r.employee_id != ""].assign(period_month=lambda d: d.day.str[:7], n=1)
+    staff = extract(landing, "employees")
+    staff = staff.assign(valid_from=staff.effective_from.where(staff.effective_from != "", staff.hire_date),
+                         valid_to=staff.effective_to.replace("", OPEN_END))
+    assignment = r[["employee_id", "day"]].drop_duplicates().merge(staff, on="employee_id")
+    assignment = assignment[(assignment.valid_from <= assignment.day) & (assignment.day <= assignment.valid_to)]
+    r = r.merge(assignment[["employee_id", "day", "team_code"]], on=["employee_id", "day"], how="left")
+    sums = dict(points=("points", "sum"), max_points=("max_points", "sum"), ratings=("n", "sum"))
+    employee = r.groupby(["employee_id", "period_month", "dimension_code"]).agg(**sums).reset_index()
+    team = r[r.team_code.notna() & (r.team_code != "")].groupby(
+        ["team_code", "period_month", "dimension_code"]).agg(**sums).reset_index()
+    return pd.concat([
+        _score(employee.rename(columns={"employee_id": "subject_code"}), ["subject_code"]).assign(subject_type="employee"),
+        _score(team.rename(columns={"team_code": "subject_code"}), ["subject_code"]).assign(subject_type="team"),
+    ], ignore_index=True)
+
+
+# -- service commitments and inspections --------------------------------------------------------
+def claim_timeliness(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    rule = seed("service_commitments").set_index("commitment_code").loc["claim_decision"]
+    c = extract(landing, "claims")
+    dates = pd.concat([_day(c[col][c[col] != ""]) for col in ("reported_at", "documents_complete_at", "decided_at")])
+    c = c[c.documents_complete_at != ""]
+    c = c.assign(day=_day(c.documents_complete_at),
+                 in_commitment=(c.investigation_required.str.upper().isin(["N", "FALSE", "0"])).astype(int))
+    deadline = [_deadline(d, int(rule.days), rule.calendar) for d in c.day]
+    c = c.assign(on_time=(c.in_commitment.astype(bool) & (c.decided_at != "")
+                          & (_day(c.decided_at) <= pd.Series(deadline, index=c.index))).astype(int))
+    return _rate(_count(c[["org_code", "day", "in_commitment", "on_time"]], tree, months=_months(dates.str[:7]),
+                        numerator=("on_time", "sum"), denominator=("in_commitment", "sum")))
+
+
+def new_policy_callbacks(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    scope = seed("new_policy_callback_scope")
+    rule = seed("service_commitments").set_index("commitment_code").loc["new_policy_callback"]
+    p = extract(landing, "policies").assign(day=lambda d: _day(d.underwritten_on))
+    long_term = p.is_long_term.str.upper().isin(["Y", "TRUE", "1", "是"])
+    in_scope = pd.Series(False, index=p.index)
+    for rule_row in scope.itertuples():
+        in_scope |= (p.product_line == rule_row.product_line) & (long_term | (rule_row.long_term_only != "true"))
+    p = p[in_scope]
+    calls = extract(landing, "policy_callbacks")
+    first = calls[calls.result == "reached"].groupby("policy_no").called_at.min()
+    window_end = [_deadline(d, int(rule.days), rule.calendar) for d in p.day]
+    reached = _day(p.policy_no.map(first).fillna("9999-99-99"))
+    p = p.assign(n=1, in_time=(reached <= pd.Series(window_end, index=p.index)).astype(int))
+    return _rate(_count(p[["org_code", "day", "n", "in_time"]], tree, numerator=("in_time", "sum"),
+                        denominator=("n", "sum")))
+
+
+def counter_timeliness(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    standards = seed("counter_standards").set_index("business_type")
+    s = extract(landing, "service_events")
+    s = s[s.channel == "counter"].assign(day=lambda d: _day(d.occurred_at))
+    completed = s.outcome == "completed"
+    max_wait = s.business_type.map(standards.max_wait_minutes.astype(int)) * 60
+    max_handle = s.business_type.map(standards.max_handle_minutes.astype(int)) * 60
+    within = completed & (s.wait_seconds.astype(int) <= max_wait) & (s.handle_seconds.astype(int) <= max_handle)
+    s = s.assign(completed=completed.astype(int), within=within.astype(int))
+    return _rate(_count(s[["org_code", "day", "business_type", "completed", "within"]], tree, by=("business_type",),
+                        numerator=("within", "sum"), denominator=("completed", "sum")))
+
+
+def quality_inspections(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    q = extract(landing, "quality_inspections").assign(day=lambda d: _day(d.inspected_at), n=1)
+    q = q.assign(clean=(q.forbidden_phrase_hits.astype(int) == 0).astype(int),
+                 hits=q.forbidden_phrase_hits.astype(int))
+    return _rate(_count(q[["org_code", "day", "inspection_type", "n", "clean", "hits"]], tree, by=("inspection_type",),
+                        numerator=("clean", "sum"), denominator=("n", "sum"), forbidden_phrase_hits=("hits", "sum")))
+
+
+# -- the quarterly assessment ------------------------------------------------------------------
 def assessment(landing: Path) -> pd.DataFrame:
     """003 §6 quarterly assessment from the monthly figures above and the rules seed."""
     def quarter(d: pd.DataFrame) -> pd.DataFrame:
@@ -197,9 +500,10 @@ def assessment(landing: Path) -> pd.DataFrame:
     q.loc[q.months < 3, "assessment"] = "not_assessed: partial quarter"
     q["bonus_float_pct"] = q.assessment.map({"up": rule["bonus_up_pct"], "down": -rule["bonus_down_pct"], "steady": 0})
 
-    complaints = extract(landing, "complaints").assign(period_month=lambda d: d.received_at.str[:7], n=1)
-    by_class = quarter(_rollup(complaints[["org_code", "period_month", "complaint_class", "n"]],
-                               extract(landing, "org_units")))
+    tree = Tree(landing)
+    complaints = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at), n=1)
+    by_class = tree.rollup(complaints[["org_code", "day", "complaint_class", "n"]])
+    by_class = quarter(by_class.assign(period_month=by_class.day.str[:7]))
     counts = by_class.groupby(keys + ["complaint_class"]).n.sum().reset_index()
     counts = counts.sort_values(keys + ["n", "complaint_class"], ascending=[True, True, False, True])
     top = counts.groupby(keys).head(1).merge(counts.groupby(keys).n.sum().rename("total").reset_index(), on=keys)

@@ -3,10 +3,13 @@ import duckdb
 import pytest
 from dagster import AssetKey
 
+from dagster_defs.dbt import KPI_FIELDS
 from dagster_defs.definitions import defs
 from kefu.generate import generate
 from kefu.ingest import Ingestor
+from kefu.marts import MART_GRAIN
 from kefu.pipeline import PipelineFailed, run_pipeline
+from kefu.trace import definitions
 from tests.conftest import TEST_SCALE, TEST_SEED
 
 
@@ -16,7 +19,7 @@ def test_graph_runs_from_ingest_assets_through_dbt_to_published():
     assert AssetKey(["raw", "complaints"]) in staged.parent_keys
     assert AssetKey(["marts", "kpi_complaint_timeliness"]) in graph.get(AssetKey("published_marts")).parent_keys
     raw_keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
-    assert len(raw_keys) == 7 and all(graph.get(k).is_materializable for k in raw_keys)
+    assert len(raw_keys) == 12 and all(graph.get(k).is_materializable for k in raw_keys)
 
 
 def test_raw_check_blocks_and_kpi_checks_exist():
@@ -31,10 +34,17 @@ def test_each_kpi_asset_carries_its_definition():
     specs = {s.key: s for s in defs.resolve_all_asset_specs()}
     for mart, name, clause in [("kpi_complaint_rate", "投诉率", "003 §5.1"),
                                ("kpi_complaint_timeliness", "投诉处理及时率", "003 §5.2"),
-                               ("kpi_satisfaction", "客户满意度", "003 §5.3")]:
+                               ("kpi_satisfaction", "客户满意度", "003 §5.3"),
+                               ("kpi_claim_timeliness", "理赔时效达成率", "004")]:
         spec = specs[AssetKey(["marts", mart])]
         assert name in spec.description and clause in spec.description, mart
         assert spec.metadata["kpi/name_zh"] == name and clause in spec.metadata["kpi/source"]
+    # every mart has the whole definition, in Chinese and English, with its clause and owner
+    for mart, definition in definitions().items():
+        spec = specs[AssetKey(["marts", mart])]
+        assert set(KPI_FIELDS) <= set(definition), mart
+        assert all(spec.metadata[f"kpi/{field}"] == definition[field] for field in KPI_FIELDS), mart
+    assert set(definitions()) == set(MART_GRAIN)
 
 
 def test_models_carry_row_counts_and_column_lineage(workspace):

@@ -40,9 +40,44 @@ def test_complaint_timeliness_matches_raw_extracts(built):
     expected = independent.complaint_timeliness(built.landing)
     actual = mart(built, "kpi_complaint_timeliness")
     assert_rates_match(actual, expected, ["org_code", "period_month"])
-    # the sample is not trivial: some complaints are late, some on time
+    merged = actual.merge(expected, on=["org_code", "period_month"], suffixes=("", "_expected"))
+    assert (merged.regulator_on_time == merged.regulator_on_time_expected).all()
+    # the sample is not trivial: some complaints are late, some on time, some extended
     head = actual[actual.org_level == 1]
     assert 0 < head.numerator.sum() < head.denominator.sum()
+    assert 0 < head.regulator_on_time.sum() < head.denominator.sum() and head.extended.sum() > 0
+
+
+@pytest.mark.parametrize("kpi, table, keys", [
+    ("complaint_rate_by_segment", "kpi_complaint_rate_by_segment", ["segment_type", "segment_value"]),
+    ("stage_timeliness", "kpi_complaint_stage_timeliness", ["stage"]),
+    ("claim_timeliness", "kpi_claim_timeliness", []),
+    ("new_policy_callbacks", "kpi_new_policy_callbacks", []),
+    ("counter_timeliness", "kpi_counter_timeliness", ["business_type"]),
+    ("quality_inspections", "kpi_quality_inspections", ["inspection_type"]),
+    ("repeat_complaints", "kpi_repeat_complaints", []),
+])
+def test_service_kpis_match_raw_extracts(built, kpi, table, keys):
+    expected = getattr(independent, kpi)(built.landing)
+    actual = mart(built, table)
+    assert len(actual) == len(expected) > 0
+    assert_rates_match(actual, expected, ["org_code", "period_month", *keys])
+    head = actual[actual.org_level == 1]
+    assert 0 < head.numerator.sum() and head.denominator.sum() > 0  # the sample exercises the KPI
+
+
+def test_hotspots_match_raw_extracts(built):
+    expected = independent.hotspots(built.landing)
+    actual = mart(built, "kpi_complaint_hotspots")
+    keys = ["org_code", "period_month", "dimension_type", "dimension_value"]
+    merged = actual.merge(expected, on=keys, how="outer", suffixes=("", "_expected"), indicator=True)
+    assert (merged._merge == "both").all() and len(merged) > 1000
+    assert (merged.complaints_received == merged.complaints_received_expected).all()
+    assert (merged.previous_month.fillna(-1) == merged.previous_month_expected.fillna(-1)).all()
+    # a complaint with two products counts under each: the product shares exceed the unit's total
+    products = actual[(actual.dimension_type == "product_line") & (actual.org_level == 1)]
+    classes = actual[(actual.dimension_type == "complaint_class") & (actual.org_level == 1)]
+    assert products.complaints_received.sum() > classes.complaints_received.sum()
 
 
 def test_satisfaction_matches_raw_extracts(built):
@@ -51,16 +86,22 @@ def test_satisfaction_matches_raw_extracts(built):
     assert_rates_match(actual, expected, ["org_code", "period_month", "survey_type"])
 
 
-def test_service_quality_score_matches_raw_extracts(built):
-    expected = independent.service_quality_score(built.landing)
-    actual = mart(built, "kpi_service_quality_score")
-    merged = actual.merge(expected, on=["org_code", "period_month"], how="outer", indicator=True,
+@pytest.mark.parametrize("kpi, table, keys", [
+    ("service_quality_score", "kpi_service_quality_score", ["org_code"]),
+    ("service_quality_score_by_line", "kpi_service_quality_score_by_line", ["org_code", "line_of_business"]),
+    ("staff_service_quality", "kpi_staff_service_quality", ["subject_type", "subject_code"]),
+])
+def test_service_quality_scores_match_raw_extracts(built, kpi, table, keys):
+    expected = getattr(independent, kpi)(built.landing)
+    actual = mart(built, table)
+    merged = actual.merge(expected, on=keys + ["period_month"], how="outer", indicator=True,
                           suffixes=("", "_expected"))
-    assert (merged._merge == "both").all()
+    assert (merged._merge == "both").all() and len(merged) > 100
     assert ((merged.score - merged.score_expected).abs() < 1e-6).sum() == merged.score_expected.notna().sum()
     assert (merged.score.isna() == merged.score_expected.isna()).all()
     assert (merged.grade.fillna("-") == merged.grade_expected.fillna("-")).all()
     assert (actual.weight_total.dropna() - 1).abs().max() < 1e-9
+    assert merged.score.notna().sum() > 50
 
 
 def test_every_source_row_is_loaded_or_quarantined(built):
@@ -101,8 +142,10 @@ def test_staged_customer_keys_are_keyed_hashes(built):
     assert not ids & {k for (k,) in keys}
 
 
-@pytest.mark.parametrize("table", ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction"])
-def test_rates_are_fractions_with_their_parts(built, table):
+@pytest.mark.parametrize("table", ["kpi_complaint_timeliness", "kpi_satisfaction", "kpi_complaint_stage_timeliness",
+                                   "kpi_claim_timeliness", "kpi_new_policy_callbacks", "kpi_counter_timeliness",
+                                   "kpi_quality_inspections", "kpi_repeat_complaints"])
+def test_shares_are_fractions_with_their_parts(built, table):
     df = mart(built, table)
     assert {"numerator", "denominator", "rate"} <= set(df.columns)
     assert df.rate.dropna().between(0, 1).all()

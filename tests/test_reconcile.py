@@ -1,6 +1,7 @@
 """`kefu reconcile`: the load log against the files it describes."""
 import duckdb
 
+from kefu.contracts import contracts
 from kefu.ingest import Ingestor
 from kefu.reconcile import reconcile
 from tests.test_ingest import HEADER, land
@@ -9,8 +10,7 @@ from tests.test_ingest import HEADER, land
 def test_a_clean_build_reconciles(built):
     result = reconcile(built)
     assert result.loads and not result.failures
-    assert {r["entity"] for r in result.loads} == {
-        "org_units", "employees", "policies", "complaints", "complaint_events", "service_events", "survey_responses"}
+    assert {r["entity"] for r in result.loads} == set(contracts())
 
 
 def test_quarantine_reasons_are_grouped_by_kind(workspace):

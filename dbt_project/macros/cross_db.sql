@@ -57,3 +57,12 @@
 {% macro month_of(expr) -%}
     cast({{ dbt.date_trunc('month', expr) }} as date)
 {%- endmacro %}
+
+{# The distinct non-null values of a column, sorted and comma-separated ('D1,D2'); null when none. #}
+{% macro distinct_list(expr) -%}
+    {{ return(adapter.dispatch('distinct_list', 'kefu')(expr)) }}
+{%- endmacro %}
+{% macro default__distinct_list(expr) -%} string_agg(distinct {{ expr }}, ',' order by {{ expr }}) {%- endmacro %}
+{% macro spark__distinct_list(expr) -%}
+    nullif(array_join(array_sort(collect_set({{ expr }})), ','), '')
+{%- endmacro %}

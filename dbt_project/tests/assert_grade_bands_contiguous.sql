@@ -1,8 +1,9 @@
--- Grade bands must tile 0..∞ without gap or overlap: each band ends where the next one up begins.
+-- Grade bands must tile 0..∞ without gap or overlap in every version: each band ends where
+-- the next one up begins.
 with ordered as (
-    select grade, min_score, below_score,
-           lead(min_score) over (order by min_score desc) as next_lower_min,
-           lag(min_score) over (order by min_score desc) as next_higher_min
+    select band_version, grade, min_score, below_score,
+           lead(min_score) over (partition by band_version order by min_score desc) as next_lower_min,
+           lag(min_score) over (partition by band_version order by min_score desc) as next_higher_min
     from {{ ref('grade_bands') }}
 )
 select * from ordered

@@ -1,4 +1,5 @@
--- Staff and the unit they belong to.
+-- Staff as they are now: each employee's latest assignment. History: dim_employee_history.
 select employee_id, employee_name, org_code, team_code, position, hire_date, leave_date,
-       leave_date is null as is_active, load_id, source_file, source_row
-from {{ ref('stg_ops__employees') }}
+       leave_date is null as is_active, valid_from as assigned_from, load_id, source_file, source_row
+from {{ ref('dim_employee_history') }}
+where is_latest_assignment

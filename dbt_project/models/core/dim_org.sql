@@ -1,11 +1,15 @@
--- Org units as they are now (the version without an end date, else the latest), with
--- their path up the tree: head office → province → city → county → outlet.
-with current_units as (
-    select * from {{ ref('int_org_units_current') }}
+-- Org units as they are now (each unit's latest version), with their current path up the
+-- tree: head office → province → city → county → outlet. History: dim_org_history.
+with latest as (
+    select * from {{ ref('dim_org_history') }} where is_latest_version
 ),
 
-ancestors as (
-    select * from {{ ref('bridge_org_hierarchy') }}
+current_path as (
+    -- the ancestors on the unit's latest day
+    select hierarchy.org_code, hierarchy.ancestor_org_code, hierarchy.ancestor_level
+    from {{ ref('bridge_org_hierarchy') }} hierarchy
+    inner join latest on latest.org_code = hierarchy.org_code
+        and latest.valid_to between hierarchy.valid_from and hierarchy.valid_to
 )
 
 select
@@ -18,11 +22,12 @@ select
     max(case when a.ancestor_level = 2 then a.ancestor_org_code end) as province_org_code,
     max(case when a.ancestor_level = 3 then a.ancestor_org_code end) as city_org_code,
     max(case when a.ancestor_level = 4 then a.ancestor_org_code end) as county_org_code,
-    u.effective_from,
+    u.valid_from,
+    u.valid_to,
     u.load_id,
     u.source_file,
     u.source_row
-from current_units u
-left join ancestors a on a.org_code = u.org_code
+from latest u
+left join current_path a on a.org_code = u.org_code
 group by u.org_code, u.org_name, u.org_type, u.org_level, u.parent_org_code, u.province,
-         u.effective_from, u.load_id, u.source_file, u.source_row
+         u.valid_from, u.valid_to, u.load_id, u.source_file, u.source_row

@@ -1,64 +1,62 @@
 {#
-  Complaints as an accumulating snapshot: one row per complaint with the time each stage
-  was first reached (003 §4). closed_at is the last closure, and null while the complaint
-  is open — including a complaint reopened (二次投诉 / re-investigation) and not yet closed
-  again. A complaint is handled on time when it is closed and its last closure falls on or
-  before its deadline day.
+  Complaints as an accumulating snapshot: one row per complaint with the time each stage of
+  003 §4 was first reached, the final closure (closed_at, null while open — including a
+  complaint reopened (二次投诉) and not closed again), its deadlines and on-time flags (the
+  company's per class, fct_complaint_stages; the regulator's 2020 rule with extensions),
+  both classifications (003 class as recorded, 001 class through the reason), and the unit
+  and employee as they were on the day of receipt. No customer name, ID number or phone:
+  the complainant is a keyed hash (customer_key), enough to see repeat complainants.
 #}
 with complaints as (
     select * from {{ ref('stg_ops__complaints') }}
 ),
 
-events as (
-    -- an event dated before receipt is a data error (int_complaint_events_before_receipt)
-    select events.*
-    from {{ ref('stg_ops__complaint_events') }} events
-    inner join complaints
-        on complaints.complaint_id = events.complaint_id
-        and events.event_at >= complaints.received_at
+milestones as (
+    select * from {{ ref('int_complaint_milestones') }}
 ),
 
-milestones as (
+stages as (
+    select * from {{ ref('fct_complaint_stages') }} where stage in ('close', 'contact')
+),
+
+org_path as (
+    -- the unit's place in the tree on the day of receipt
+    select
+        complaints.complaint_id,
+        max(case when hierarchy.ancestor_level = 2 then hierarchy.ancestor_org_code end) as province_org_code,
+        max(case when hierarchy.ancestor_level = 3 then hierarchy.ancestor_org_code end) as city_org_code
+    from complaints
+    inner join {{ ref('bridge_org_hierarchy') }} hierarchy
+        on hierarchy.org_code = complaints.org_code
+        and cast(complaints.received_at as date) between hierarchy.valid_from and hierarchy.valid_to
+    group by complaints.complaint_id
+),
+
+previous as (
+    -- the same complainant's previous complaint (repeat complaints, 001 §7.3)
     select
         complaint_id,
-        min(case when event_type = 'contacted' then event_at end) as contacted_at,
-        min(case when event_type = 'assigned' then event_at end) as assigned_at,
-        min(case when event_type = 'investigating' then event_at end) as investigation_opened_at,
-        min(case when event_type = 'reported' then event_at end) as report_at,
-        min(case when event_type = 'plan_approved' then event_at end) as plan_approved_at,
-        min(case when event_type = 'feedback' then event_at end) as feedback_at,
-        min(case when event_type = 'closed' then event_at end) as first_closed_at,
-        sum(case when event_type = 'reopened' then 1 else 0 end) as reopen_count,
-        max(event_seq) as last_event_seq
-    from events
-    group by complaint_id
-),
-
-last_events as (
-    select events.complaint_id, events.event_type, events.event_at
-    from events
-    inner join milestones
-        on milestones.complaint_id = events.complaint_id
-        and milestones.last_event_seq = events.event_seq
-),
-
-close_deadlines as (
-    select * from {{ ref('int_complaint_deadlines') }} where stage = 'close'
-),
-
-contact_deadlines as (
-    select * from {{ ref('int_complaint_deadlines') }} where stage = 'contact'
+        lag(complaint_id) over (partition by customer_key order by received_at, complaint_id) as previous_complaint_id,
+        lag(received_at) over (partition by customer_key order by received_at, complaint_id) as previous_received_at
+    from complaints
+    where customer_key is not null
 ),
 
 joined as (
     select
         complaints.complaint_id,
         complaints.org_code,
+        org_version.org_name as org_name_at_receipt,
+        org_path.city_org_code as city_org_code_at_receipt,
+        org_path.province_org_code as province_org_code_at_receipt,
         complaints.employee_id,
+        staff.team_code as team_code_at_receipt,
+        staff.org_code as employee_org_code_at_receipt,
         complaints.policy_no,
         complaints.customer_key,
         complaints.channel_code,
         complaints.complaint_class,
+        coalesce(reasons.class_001, class_map.class_001) as complaint_class_001,
         complaints.reason_code,
         complaints.product_line,
         complaints.received_at,
@@ -66,35 +64,62 @@ joined as (
         {{ month_of('complaints.received_at') }} as received_month,
         milestones.contacted_at,
         milestones.assigned_at,
-        milestones.investigation_opened_at,
-        milestones.report_at,
+        milestones.investigating_at,
+        milestones.reported_at,
         milestones.plan_approved_at,
         milestones.feedback_at,
         milestones.first_closed_at,
-        case when last_events.event_type = 'closed' then last_events.event_at end as closed_at,
-        coalesce(milestones.reopen_count, 0) as reopen_count,
-        coalesce(milestones.reopen_count, 0) > 0 as is_reopened,
-        close_deadlines.deadline_rule_version,
-        close_deadlines.deadline_calendar,
-        close_deadlines.deadline_days,
-        close_deadlines.deadline_date,
-        contact_deadlines.deadline_date as contact_deadline_date,
+        milestones.closed_at,
+        milestones.reopen_count,
+        milestones.reopen_count > 0 as is_reopened,
+        close_stage.deadline_rule_version,
+        close_stage.deadline_calendar,
+        close_stage.deadline_days,
+        close_stage.deadline_date,
+        contact_stage.deadline_date as contact_deadline_date,
+        coalesce(close_stage.is_on_time, false) as is_closed_on_time,
+        coalesce(contact_stage.is_on_time, false) as is_contacted_on_time,
+        regulator.regulator_rule_version,
+        regulator.regulator_tier,
+        regulator.regulator_deadline_date,
+        coalesce(regulator.regulator_reached_at is not null
+                 and cast(regulator.regulator_reached_at as date) <= regulator.regulator_deadline_date, false)
+            as is_regulator_on_time,
+        coalesce(regulator.is_extended, false) as is_extended,
+        coalesce(regulator.is_extension_approved, false) as is_extension_approved,
+        previous.previous_complaint_id,
+        repeat_rule.rule_version as repeat_rule_version,
+        coalesce(previous.previous_received_at is not null
+                 and {{ dbt.datediff('cast(previous.previous_received_at as date)', 'cast(complaints.received_at as date)',
+                                     'day') }} <= repeat_rule.window_days, false) as is_repeat_complaint,
         complaints.load_id,
         complaints.source_file,
         complaints.source_row
     from complaints
-    left join milestones on milestones.complaint_id = complaints.complaint_id
-    left join last_events on last_events.complaint_id = complaints.complaint_id
-    left join close_deadlines on close_deadlines.complaint_id = complaints.complaint_id
-    left join contact_deadlines on contact_deadlines.complaint_id = complaints.complaint_id
+    inner join milestones on milestones.complaint_id = complaints.complaint_id
+    left join stages close_stage on close_stage.complaint_id = complaints.complaint_id and close_stage.stage = 'close'
+    left join stages contact_stage
+        on contact_stage.complaint_id = complaints.complaint_id and contact_stage.stage = 'contact'
+    left join {{ ref('int_complaint_regulator_deadlines') }} regulator
+        on regulator.complaint_id = complaints.complaint_id
+    left join org_path on org_path.complaint_id = complaints.complaint_id
+    left join {{ ref('dim_org_history') }} org_version
+        on org_version.org_code = complaints.org_code
+        and cast(complaints.received_at as date) between org_version.valid_from and org_version.valid_to
+    left join {{ ref('dim_employee_history') }} staff
+        on staff.employee_id = complaints.employee_id
+        and cast(complaints.received_at as date) between staff.valid_from and staff.valid_to
+    left join {{ ref('complaint_reasons') }} reasons on reasons.reason_code = complaints.reason_code
+    left join {{ ref('complaint_class_map') }} class_map on class_map.class_003 = complaints.complaint_class
+    left join previous on previous.complaint_id = complaints.complaint_id
+    left join {{ ref('repeat_complaint_rules') }} repeat_rule
+        on cast(complaints.received_at as date) between repeat_rule.effective_from
+                                                    and {{ open_end('repeat_rule.effective_to') }}
 )
 
 select
     *,
     closed_at is not null as is_closed,
     -- plain days from the day of receipt to the day of the final closure (null while open)
-    {{ dbt.datediff('received_date', 'cast(closed_at as date)', 'day') }} as days_to_close,
-    coalesce(closed_at is not null and cast(closed_at as date) <= deadline_date, false) as is_closed_on_time,
-    coalesce(contacted_at is not null and cast(contacted_at as date) <= contact_deadline_date, false)
-        as is_contacted_on_time
+    {{ dbt.datediff('received_date', 'cast(closed_at as date)', 'day') }} as days_to_close
 from joined

@@ -1,21 +1,22 @@
 {#
   投诉率 complaint rate (003 §5.1) = complaints received in the month ÷ policies underwritten
-  (承保件数) in the same month, per org unit (rolled up the hierarchy) and month.
-  Also the regulator's forms: per 亿元保费 (100 million CNY premium) and per 万人次 (10,000
-  insured persons) — see the companion columns.
+  (承保件数) in the same month, per org unit (rolled up the hierarchy as it stood) and month.
+  Also the regulator's forms: per 亿元保费 (100 million CNY premium), per 万张保单 (10,000
+  policies) and per 万人次 (10,000 insured persons) — see the companion columns.
 #}
 with complaints as (
-    select org_code, received_month as month_start, count(*) as complaints_received,
+    select org_code, received_date as activity_date, count(*) as complaints_received,
            0 as policies_underwritten, cast(0 as decimal(18,2)) as premium, 0 as insured_persons
     from {{ ref('fct_complaints') }}
-    group by org_code, received_month
+    group by org_code, received_date
 ),
 
 policies as (
-    select org_code, underwritten_month as month_start, 0 as complaints_received,
-           count(*) as policies_underwritten, cast(sum(premium) as decimal(18,2)) as premium, sum(insured_persons) as insured_persons
+    select org_code, underwritten_on as activity_date, 0 as complaints_received,
+           count(*) as policies_underwritten, cast(sum(premium) as decimal(18,2)) as premium,
+           sum(insured_persons) as insured_persons
     from {{ ref('fct_policies') }}
-    group by org_code, underwritten_month
+    group by org_code, underwritten_on
 ),
 
 leaf as (
@@ -41,5 +42,6 @@ select
     premium,
     insured_persons,
     {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_premium,
+    {{ safe_ratio('complaints_received * 10000', 'policies_underwritten') }} as complaints_per_10k_policies,
     {{ safe_ratio('complaints_received * 10000', 'insured_persons') }} as complaints_per_10k_insured
 from rolled

@@ -2,26 +2,34 @@
   投诉处理及时率 on-time complaint handling (003 §5.2) = complaints received in the month and
   closed on or before their deadline (working days per complaint class, complaint_deadlines
   seed) ÷ complaints received in the month, per org unit and month. Open complaints count
-  in the denominator only. avg_days_to_close: mean plain days from receipt to final closure
-  of the month's closed complaints.
+  in the denominator only. Beside it, the regulator's measure (2020 rule: a decision told to
+  the complainant within 15 days, 30 or at most 60 with extensions): regulator_on_time and
+  regulator_rate. avg_days_to_close: mean plain days from receipt to final closure.
+  deadline_rule_versions / regulator_rule_versions: the rule versions that produced the row.
 #}
 with leaf as (
     select
         org_code,
-        received_month as month_start,
+        received_date as activity_date,
+        deadline_rule_version as deadline_rule_versions,
+        regulator_rule_version as regulator_rule_versions,
         count(*) as complaints_received,
         sum(case when is_closed_on_time then 1 else 0 end) as closed_on_time,
         sum(case when is_closed and not is_closed_on_time then 1 else 0 end) as closed_late,
         sum(case when not is_closed then 1 else 0 end) as still_open,
         sum(case when is_reopened then 1 else 0 end) as reopened,
-        sum(case when is_closed then days_to_close else 0 end) as days_to_close_total
+        sum(case when is_closed then days_to_close else 0 end) as days_to_close_total,
+        sum(case when is_regulator_on_time then 1 else 0 end) as regulator_on_time,
+        sum(case when is_extended then 1 else 0 end) as extended,
+        sum(case when is_extension_approved then 1 else 0 end) as extension_approved
     from {{ ref('fct_complaints') }}
-    group by org_code, received_month
+    group by org_code, received_date, deadline_rule_version, regulator_rule_version
 ),
 
 rolled as (
     {{ org_month_rollup('leaf', ['complaints_received', 'closed_on_time', 'closed_late', 'still_open', 'reopened',
-                            'days_to_close_total']) }}
+                                 'days_to_close_total', 'regulator_on_time', 'extended', 'extension_approved'],
+                        lists=['deadline_rule_versions', 'regulator_rule_versions']) }}
 )
 
 select
@@ -37,5 +45,11 @@ select
     still_open,
     reopened,
     days_to_close_total,
-    {{ safe_ratio('days_to_close_total', 'closed_on_time + closed_late') }} as avg_days_to_close
+    {{ safe_ratio('days_to_close_total', 'closed_on_time + closed_late') }} as avg_days_to_close,
+    regulator_on_time,
+    {{ safe_ratio('regulator_on_time', 'complaints_received') }} as regulator_rate,
+    extended,
+    extension_approved,
+    deadline_rule_versions,
+    regulator_rule_versions
 from rolled

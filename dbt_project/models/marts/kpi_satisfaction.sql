@@ -1,22 +1,25 @@
 {#
   客户满意度 satisfaction (003 §5.3) = satisfied respondents ÷ respondents reached, per org
   unit, month and survey type (complaint_callback: complainants called back after closure;
-  service_survey: surveyed customers). "Satisfied" is the satisfaction_answers seed rule.
+  service_survey: surveyed customers). "Satisfied" is the satisfaction_answers seed rule;
+  satisfaction_rule_versions lists the versions that produced the row.
 #}
 with leaf as (
     select
         org_code,
-        surveyed_month as month_start,
+        surveyed_date as activity_date,
         survey_type,
+        satisfaction_rule_version as satisfaction_rule_versions,
         sum(case when is_reached then 1 else 0 end) as respondents_reached,
         sum(case when is_satisfied then 1 else 0 end) as respondents_satisfied,
         count(*) as callbacks_attempted
     from {{ ref('fct_survey_responses') }}
-    group by org_code, surveyed_month, survey_type
+    group by org_code, surveyed_date, survey_type, satisfaction_rule_version
 ),
 
 rolled as (
-    {{ org_month_rollup('leaf', ['respondents_reached', 'respondents_satisfied', 'callbacks_attempted'], keys=['survey_type']) }}
+    {{ org_month_rollup('leaf', ['respondents_reached', 'respondents_satisfied', 'callbacks_attempted'],
+                        keys=['survey_type'], lists=['satisfaction_rule_versions']) }}
 )
 
 select
@@ -29,5 +32,6 @@ select
     respondents_satisfied as numerator,
     respondents_reached as denominator,
     {{ safe_ratio('respondents_satisfied', 'respondents_reached') }} as rate,
-    callbacks_attempted
+    callbacks_attempted,
+    satisfaction_rule_versions
 from rolled

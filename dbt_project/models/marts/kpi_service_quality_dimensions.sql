@@ -1,21 +1,18 @@
 {#
-  Service-quality dimension averages per org unit and month (000 §4): average points of the
-  ratings given, the weight of the dimension in force at the start of the month
-  (sq_weights seed, line of business 'all') and its contribution to the 100-point score.
+  Service-quality dimension scores per org unit and month (000 §4): points earned ÷ points
+  possible over every rating of the dimension's items (survey questions and inspection
+  sub-items), the company-wide weight in force at the start of the month (sq_weights seed,
+  int_sq_weight_versions for line 'all') and the dimension's contribution to the score.
 #}
 with leaf as (
-    select org_code, surveyed_month as month_start, dimension_code,
+    select org_code, rated_date as activity_date, dimension_code,
            sum(points) as points, sum(max_points) as max_points, count(*) as ratings
-    from {{ ref('fct_survey_ratings') }}
-    group by org_code, surveyed_month, dimension_code
+    from {{ ref('fct_service_ratings') }}
+    group by org_code, rated_date, dimension_code
 ),
 
 rolled as (
     {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['dimension_code']) }}
-),
-
-weights as (
-    select * from {{ ref('sq_weights') }} where line_of_business = 'all'
 )
 
 select
@@ -28,12 +25,17 @@ select
     rolled.points as numerator,
     rolled.max_points as denominator,
     {{ safe_ratio('rolled.points', 'rolled.max_points') }} as rate,
+    rolled.points,
+    rolled.max_points,
     rolled.ratings,
-    weights.weight_version,
+    versions.weight_version,
+    versions.weights_line,
     cast(weights.weight as double) as weight,
-    100 * cast(weights.weight as double) * {{ safe_ratio('rolled.points', 'rolled.max_points') }}
-        as score_contribution
+    100 * cast(weights.weight as double) * {{ safe_ratio('rolled.points', 'rolled.max_points') }} as score_contribution
 from rolled
-left join weights
-    on weights.dimension_code = rolled.dimension_code
-    and rolled.month_start between weights.effective_from and {{ open_end('weights.effective_to') }}
+left join {{ ref('int_sq_weight_versions') }} versions
+    on versions.line_of_business = 'all' and versions.month_start = rolled.month_start
+left join {{ ref('sq_weights') }} weights
+    on weights.weight_version = versions.weight_version
+    and weights.line_of_business = versions.weights_line
+    and weights.dimension_code = rolled.dimension_code

@@ -14,9 +14,9 @@ renamed as (
         province,
         -- numerics
         org_level,
-        -- dates
-        effective_from,
-        effective_to,
+        -- dates: the version is valid from valid_from to valid_to, both inclusive
+        effective_from as valid_from,
+        {{ open_end('effective_to') }} as valid_to,
         -- lineage
         _load_id as load_id,
         _source_file as source_file,

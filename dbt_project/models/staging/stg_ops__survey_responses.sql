@@ -17,6 +17,7 @@ renamed as (
         employee_id,
         -- strings
         survey_type,
+        product_line,
         contact_result,
         overall as overall_answer,
         attitude as attitude_rating,

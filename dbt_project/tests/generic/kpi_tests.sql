@@ -28,3 +28,29 @@
 {% test not_below(model, column_name, min_value) %}
     select * from {{ model }} where {{ column_name }} < {{ min_value }}
 {% endtest %}
+
+{# Versions of a key (valid_from … valid_to, both inclusive; either may be an expression)
+   never overlap: type-2 history, and rule seeds versioned by effective date. #}
+{% test no_overlapping_versions(model, keys, valid_from='valid_from', valid_to='valid_to') %}
+    with versions as (
+        select {{ keys | join(', ') }}, {{ valid_from }} as version_from, {{ valid_to }} as version_to
+        from {{ model }}
+    )
+    select {% for key in keys %}a.{{ key }}, {% endfor %}a.version_from, b.version_from as overlapping_from
+    from versions a
+    inner join versions b
+        on {% for key in keys %}a.{{ key }} = b.{{ key }} and {% endfor %}a.version_from < b.version_from
+        and b.version_from <= a.version_to
+{% endtest %}
+
+{# Every record's unit exists (some version valid) on the record's day: a record outside its
+   unit's validity would drop out of every roll-up. #}
+{% test unit_valid_on(model, column_name, date_column) %}
+    select records.{{ column_name }}, records.{{ date_column }}
+    from {{ model }} records
+    where records.{{ column_name }} is not null
+      and not exists (
+          select 1 from {{ ref('dim_org_history') }} versions
+          where versions.org_code = records.{{ column_name }}
+            and records.{{ date_column }} between versions.valid_from and versions.valid_to)
+{% endtest %}

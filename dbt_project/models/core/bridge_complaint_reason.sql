@@ -1,0 +1,37 @@
+{#
+  Complaint ↔ reason (a complaint may give several reasons): one row per complaint and
+  distinct reason, from the complaint's items, or its own reason when it has no items (an
+  extract without them). Counting complaints through it counts a complaint once per reason;
+  totals count complaints once (fct_complaints).
+#}
+with items as (
+    select complaint_id, reason_code, min(item_seq) as first_item
+    from {{ ref('stg_ops__complaint_items') }}
+    group by complaint_id, reason_code
+),
+
+complaints as (
+    select complaint_id, reason_code, complaint_class from {{ ref('fct_complaints') }}
+),
+
+reasons as (
+    select items.complaint_id, items.reason_code, items.first_item = 1 as is_primary
+    from items
+    inner join complaints on complaints.complaint_id = items.complaint_id
+    union all
+    select complaints.complaint_id, complaints.reason_code, true
+    from complaints
+    where complaints.reason_code is not null
+      and not exists (select 1 from items where items.complaint_id = complaints.complaint_id)
+)
+
+select
+    reasons.complaint_id,
+    reasons.reason_code,
+    reasons.is_primary,
+    coalesce(known.class_001, class_map.class_001) as complaint_class_001,
+    known.reason_zh
+from reasons
+inner join complaints on complaints.complaint_id = reasons.complaint_id
+left join {{ ref('complaint_reasons') }} known on known.reason_code = reasons.reason_code
+left join {{ ref('complaint_class_map') }} class_map on class_map.class_003 = complaints.complaint_class

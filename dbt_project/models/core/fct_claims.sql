@@ -1,0 +1,65 @@
+{#
+  Claims (理赔) with the service commitment of 004: a claim whose documents are complete and
+  that needs no investigation is decided within 3 working days of the documents being
+  complete (service_commitments seed 'claim_decision', the version in force that day). A
+  pending claim past its deadline is late already.
+#}
+with claims as (
+    select * from {{ ref('stg_ops__claims') }}
+),
+
+commitment as (
+    select * from {{ ref('service_commitments') }} where commitment_code = 'claim_decision'
+),
+
+dated as (
+    select
+        claims.*,
+        cast(claims.documents_complete_at as date) as documents_complete_date,
+        {{ month_of('claims.documents_complete_at') }} as documents_complete_month,
+        claims.documents_complete_at is not null and not claims.investigation_required as is_in_commitment,
+        commitment.rule_version as commitment_rule_version,
+        commitment.days as commitment_days,
+        commitment.calendar as commitment_calendar,
+        {{ deadline_date('commitment.calendar', 'cast(claims.documents_complete_at as date)', 'commitment.days',
+                         'offsets') }} as decision_deadline_date
+    from claims
+    left join commitment
+        on cast(claims.documents_complete_at as date) between commitment.effective_from
+                                                          and {{ open_end('commitment.effective_to') }}
+    left join {{ ref('int_workday_deadlines') }} offsets
+        on commitment.calendar = 'cn_workdays'
+        and offsets.start_date = cast(claims.documents_complete_at as date)
+        and offsets.days = commitment.days
+)
+
+select
+    claim_id,
+    policy_no,
+    org_code,
+    employee_id,
+    product_line,
+    reported_at,
+    cast(reported_at as date) as reported_date,
+    {{ month_of('reported_at') }} as reported_month,
+    documents_complete_at,
+    documents_complete_date,
+    documents_complete_month,
+    investigation_required,
+    decided_at,
+    decision,
+    paid_at,
+    claimed_amount,
+    paid_amount,
+    is_in_commitment,
+    commitment_rule_version,
+    commitment_days,
+    commitment_calendar,
+    decision_deadline_date,
+    coalesce(is_in_commitment and decided_at is not null
+             and cast(decided_at as date) <= decision_deadline_date, false) as is_decided_on_time,
+    {{ dbt.datediff('cast(reported_at as date)', 'cast(decided_at as date)', 'day') }} as days_report_to_decision,
+    load_id,
+    source_file,
+    source_row
+from dated

@@ -1,0 +1,55 @@
+{#
+  投诉处理各环节时效 Each complaint's stages (003 §4) with their deadlines: one row per complaint
+  and stage that has a rule (complaint_deadlines seed, the version in force on the day of
+  receipt, in the complaint's calendar). A stage's clock starts at the milestone the rule
+  names (starts_at: e.g. investigation counts from assignment) and stops at the one it names
+  as reached (reached_at); a stage whose clock has not started has no deadline yet.
+  The 'close' stage is judged on the final closure (a reopened complaint on its last one).
+#}
+with complaints as (
+    select complaint_id, complaint_class, deadline_calendar, cast(received_at as date) as received_date
+    from {{ ref('stg_ops__complaints') }}
+),
+
+rules as (
+    select * from {{ ref('complaint_deadlines') }}
+),
+
+staged as (
+    select
+        complaints.complaint_id,
+        rules.stage,
+        rules.rule_version as deadline_rule_version,
+        rules.calendar as deadline_calendar,
+        rules.days as deadline_days,
+        rules.starts_at,
+        rules.reached_at as reached_by,
+        {{ milestone_at('rules.starts_at') }} as started_at,
+        {{ milestone_at('rules.reached_at') }} as reached_at
+    from complaints
+    inner join rules
+        on rules.complaint_class = complaints.complaint_class
+        and rules.calendar = complaints.deadline_calendar
+        and complaints.received_date between rules.effective_from and {{ open_end('rules.effective_to') }}
+    inner join {{ ref('int_complaint_milestones') }} m on m.complaint_id = complaints.complaint_id
+),
+
+dated as (
+    select
+        staged.*,
+        cast(staged.started_at as date) as start_date,
+        {{ deadline_date('staged.deadline_calendar', 'cast(staged.started_at as date)', 'staged.deadline_days',
+                         'offsets') }} as deadline_date
+    from staged
+    left join {{ ref('int_workday_deadlines') }} offsets
+        on staged.deadline_calendar = 'cn_workdays'
+        and offsets.start_date = cast(staged.started_at as date)
+        and offsets.days = staged.deadline_days
+)
+
+select
+    *,
+    started_at is not null as is_started,
+    reached_at is not null as is_reached,
+    coalesce(reached_at is not null and cast(reached_at as date) <= deadline_date, false) as is_on_time
+from dated

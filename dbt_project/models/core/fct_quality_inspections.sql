@@ -1,0 +1,45 @@
+{#
+  Quality inspections of calls and counter transactions and mystery-shopper visits (000 §4,
+  004 服务禁语): one row per inspection with its forbidden-phrase hits and its points over the
+  sub-items rated (sq_rating_scale), the unit and the employee's team as they were that day.
+#}
+with inspections as (
+    select * from {{ ref('stg_ops__quality_inspections') }}
+),
+
+points as (
+    select
+        items.inspection_id,
+        count(*) as items_rated,
+        sum(scale.points) as points,
+        sum(scale.max_points) as max_points
+    from {{ ref('stg_ops__inspection_items') }} items
+    inner join {{ ref('sq_rating_scale') }} scale on scale.rating = items.rating
+    group by items.inspection_id
+)
+
+select
+    inspections.inspection_id,
+    inspections.inspection_type,
+    inspections.service_event_id,
+    inspections.org_code,
+    inspections.employee_id,
+    staff.team_code,
+    inspections.inspector_id,
+    inspections.product_line,
+    inspections.inspected_at,
+    cast(inspections.inspected_at as date) as inspected_date,
+    {{ month_of('inspections.inspected_at') }} as inspected_month,
+    inspections.forbidden_phrase_hits,
+    inspections.forbidden_phrase_hits = 0 as is_free_of_forbidden_phrases,
+    coalesce(points.items_rated, 0) as items_rated,
+    coalesce(points.points, 0) as points,
+    coalesce(points.max_points, 0) as max_points,
+    inspections.load_id,
+    inspections.source_file,
+    inspections.source_row
+from inspections
+left join points on points.inspection_id = inspections.inspection_id
+left join {{ ref('dim_employee_history') }} staff
+    on staff.employee_id = inspections.employee_id
+    and cast(inspections.inspected_at as date) between staff.valid_from and staff.valid_to

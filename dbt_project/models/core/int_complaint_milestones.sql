@@ -1,0 +1,59 @@
+{#
+  When each complaint first reached each stage of 003 §4 (from its status events), and its
+  final closure: closed_at is the last 'closed' not followed by a 'reopened' (二次投诉 /
+  re-investigation), null while open. Events dated before receipt are a data error
+  (int_complaint_events_before_receipt) and are ignored.
+#}
+with complaints as (
+    select complaint_id, received_at from {{ ref('stg_ops__complaints') }}
+),
+
+events as (
+    select events.*
+    from {{ ref('stg_ops__complaint_events') }} events
+    inner join complaints
+        on complaints.complaint_id = events.complaint_id
+        and events.event_at >= complaints.received_at
+),
+
+firsts as (
+    select
+        complaint_id,
+        {% for milestone in ['contacted', 'assigned', 'investigating', 'reported', 'plan_approved', 'feedback',
+                             'extended', 'extension_approved'] -%}
+        min(case when event_type = '{{ milestone }}' then event_at end) as {{ milestone }}_at,
+        {% endfor -%}
+        min(case when event_type = 'closed' then event_at end) as first_closed_at,
+        max(case when event_type = 'closed' then event_seq end) as last_closed_seq,
+        max(case when event_type = 'reopened' then event_seq end) as last_reopened_seq,
+        sum(case when event_type = 'reopened' then 1 else 0 end) as reopen_count
+    from events
+    group by complaint_id
+),
+
+last_closure as (
+    select events.complaint_id, events.event_at as closed_at
+    from events
+    inner join firsts
+        on firsts.complaint_id = events.complaint_id
+        and firsts.last_closed_seq = events.event_seq
+    where firsts.last_reopened_seq is null or firsts.last_reopened_seq < firsts.last_closed_seq
+)
+
+select
+    complaints.complaint_id,
+    complaints.received_at,
+    firsts.contacted_at,
+    firsts.assigned_at,
+    firsts.investigating_at,
+    firsts.reported_at,
+    firsts.plan_approved_at,
+    firsts.feedback_at,
+    firsts.first_closed_at,
+    last_closure.closed_at,
+    firsts.extended_at,
+    firsts.extension_approved_at,
+    coalesce(firsts.reopen_count, 0) as reopen_count
+from complaints
+left join firsts on firsts.complaint_id = complaints.complaint_id
+left join last_closure on last_closure.complaint_id = complaints.complaint_id

@@ -1,0 +1,75 @@
+{#
+  The regulator's deadline of each complaint (regulator_complaint_deadlines seed, the 2020
+  rule: a decision told to the complainant within 15 days, extendable to 30, and to at most
+  60 with approval). An extension counts only when it was granted by the deadline it
+  extends: 'extended' on or before the base deadline, 'extension_approved' on or before the
+  extended one. The tiers and their days are data; the order base → extended → approved is
+  the rule's structure.
+#}
+with complaints as (
+    select complaint_id, cast(received_at as date) as received_date from {{ ref('stg_ops__complaints') }}
+),
+
+tiers as (
+    select
+        rule_version,
+        effective_from,
+        effective_to,
+        max(case when tier = 'base' then days end) as base_days,
+        max(case when tier = 'extended' then days end) as extended_days,
+        max(case when tier = 'approved' then days end) as approved_days,
+        max(calendar) as calendar,
+        max(case when tier = 'extended' then granted_by end) as extended_by,
+        max(case when tier = 'approved' then granted_by end) as approved_by,
+        max(starts_at) as starts_at,
+        max(reached_at) as reached_by
+    from {{ ref('regulator_complaint_deadlines') }}
+    group by rule_version, effective_from, effective_to
+),
+
+dated as (
+    select
+        complaints.complaint_id,
+        tiers.rule_version,
+        tiers.calendar,
+        {{ milestone_at('tiers.reached_by') }} as reached_at,
+        {{ milestone_at('tiers.extended_by') }} as extended_at,
+        {{ milestone_at('tiers.approved_by') }} as approved_at,
+        {% for tier in ['base', 'extended', 'approved'] -%}
+        {{ deadline_date('tiers.calendar', 'cast(' ~ milestone_at('tiers.starts_at') ~ ' as date)',
+                         'tiers.' ~ tier ~ '_days', tier ~ '_offsets') }} as {{ tier }}_deadline_date{{ ',' if not loop.last }}
+        {% endfor %}
+    from complaints
+    inner join tiers
+        on complaints.received_date between tiers.effective_from and {{ open_end('tiers.effective_to') }}
+    inner join {{ ref('int_complaint_milestones') }} m on m.complaint_id = complaints.complaint_id
+    {% for tier in ['base', 'extended', 'approved'] -%}
+    left join {{ ref('int_workday_deadlines') }} {{ tier }}_offsets
+        on tiers.calendar = 'cn_workdays'
+        and {{ tier }}_offsets.start_date = cast({{ milestone_at('tiers.starts_at') }} as date)
+        and {{ tier }}_offsets.days = tiers.{{ tier }}_days
+    {% endfor %}
+),
+
+tiered as (
+    select
+        dated.*,
+        extended_at is not null and cast(extended_at as date) <= base_deadline_date as is_extended,
+        extended_at is not null and cast(extended_at as date) <= base_deadline_date
+            and approved_at is not null and cast(approved_at as date) <= extended_deadline_date
+            as is_extension_approved
+    from dated
+)
+
+select
+    complaint_id,
+    rule_version as regulator_rule_version,
+    case when is_extension_approved then 'approved' when is_extended then 'extended' else 'base' end
+        as regulator_tier,
+    case when is_extension_approved then approved_deadline_date
+         when is_extended then extended_deadline_date
+         else base_deadline_date end as regulator_deadline_date,
+    reached_at as regulator_reached_at,
+    is_extended,
+    is_extension_approved
+from tiered

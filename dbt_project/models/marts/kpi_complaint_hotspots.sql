@@ -1,0 +1,103 @@
+{#
+  投诉热点 Where complaints concentrate (001 §7.3, 003 §6.3): complaints received per org unit,
+  month and one breakdown at a time — dimension_type complaint_class (003), complaint_class_001
+  (001), channel, product_line and reason — with the change on the previous month (环比) and
+  on the same month a year before (同比), the share of the unit's complaints and the rank of
+  the value within the unit's month (1 = most complaints). Through a bridge a complaint
+  counts once per product line or reason it concerns, so those shares may add up to more
+  than 1; the class and channel breakdowns count each complaint once.
+#}
+with complaints as (
+    select * from {{ ref('fct_complaints') }}
+),
+
+leaf as (
+    select org_code, received_date as activity_date, 'complaint_class' as dimension_type,
+           complaint_class as dimension_value, count(*) as complaints_received,
+           sum(case when is_closed_on_time then 1 else 0 end) as closed_on_time,
+           sum(case when is_repeat_complaint then 1 else 0 end) as repeat_complaints
+    from complaints
+    group by org_code, received_date, complaint_class
+    union all
+    select org_code, received_date, 'complaint_class_001', complaint_class_001, count(*),
+           sum(case when is_closed_on_time then 1 else 0 end), sum(case when is_repeat_complaint then 1 else 0 end)
+    from complaints
+    group by org_code, received_date, complaint_class_001
+    union all
+    select org_code, received_date, 'channel', channel_code, count(*),
+           sum(case when is_closed_on_time then 1 else 0 end), sum(case when is_repeat_complaint then 1 else 0 end)
+    from complaints
+    group by org_code, received_date, channel_code
+    union all
+    select complaints.org_code, complaints.received_date, 'product_line', products.product_line,
+           count(distinct complaints.complaint_id),
+           count(distinct case when complaints.is_closed_on_time then complaints.complaint_id end),
+           count(distinct case when complaints.is_repeat_complaint then complaints.complaint_id end)
+    from complaints
+    inner join {{ ref('bridge_complaint_product') }} products on products.complaint_id = complaints.complaint_id
+    group by complaints.org_code, complaints.received_date, products.product_line
+    union all
+    select complaints.org_code, complaints.received_date, 'reason', reasons.reason_code,
+           count(distinct complaints.complaint_id),
+           count(distinct case when complaints.is_closed_on_time then complaints.complaint_id end),
+           count(distinct case when complaints.is_repeat_complaint then complaints.complaint_id end)
+    from complaints
+    inner join {{ ref('bridge_complaint_reason') }} reasons on reasons.complaint_id = complaints.complaint_id
+    group by complaints.org_code, complaints.received_date, reasons.reason_code
+),
+
+rolled as (
+    {{ org_month_rollup('leaf', ['complaints_received', 'closed_on_time', 'repeat_complaints'],
+                        keys=['dimension_type', 'dimension_value']) }}
+),
+
+names as (
+    select 'complaint_class' as dimension_type, class_code as dimension_value, name_zh
+    from {{ ref('complaint_classes') }} where scheme = '003'
+    union all
+    select 'complaint_class_001', class_code, name_zh from {{ ref('complaint_classes') }} where scheme = '001'
+    union all
+    select 'channel', channel_code, channel_name_zh from {{ ref('channels') }}
+    union all
+    select 'reason', reason_code, reason_zh from {{ ref('complaint_reasons') }}
+),
+
+compared as (
+    select
+        rolled.*,
+        lag(complaints_received, 1) over (
+            partition by org_code, dimension_type, dimension_value order by month_start) as previous_month,
+        lag(complaints_received, 12) over (
+            partition by org_code, dimension_type, dimension_value order by month_start) as same_month_last_year,
+        rank() over (
+            partition by org_code, month_start, dimension_type order by complaints_received desc) as rank_in_unit
+    from rolled
+)
+
+select
+    compared.org_code,
+    compared.org_name,
+    compared.org_level,
+    compared.period_month,
+    compared.month_start,
+    compared.dimension_type,
+    compared.dimension_value,
+    coalesce(names.name_zh, compared.dimension_value) as dimension_name_zh,
+    compared.complaints_received,
+    compared.closed_on_time,
+    compared.repeat_complaints,
+    {{ safe_ratio('compared.complaints_received', 'totals.numerator') }} as share_of_unit,
+    case when compared.complaints_received > 0 then compared.rank_in_unit end as rank_in_unit,
+    compared.previous_month,
+    compared.complaints_received - compared.previous_month as change_on_previous_month,
+    {{ safe_ratio('compared.complaints_received - compared.previous_month', 'compared.previous_month') }}
+        as change_on_previous_month_pct,
+    compared.same_month_last_year,
+    compared.complaints_received - compared.same_month_last_year as change_on_last_year,
+    {{ safe_ratio('compared.complaints_received - compared.same_month_last_year', 'compared.same_month_last_year') }}
+        as change_on_last_year_pct
+from compared
+inner join {{ ref('kpi_complaint_rate') }} totals
+    on totals.org_code = compared.org_code and totals.month_start = compared.month_start
+left join names
+    on names.dimension_type = compared.dimension_type and names.dimension_value = compared.dimension_value

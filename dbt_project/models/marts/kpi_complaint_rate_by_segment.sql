@@ -1,0 +1,56 @@
+{#
+  投诉率 by segment (003 §5.1 "per branch / department / product / channel"): complaints
+  received ÷ policies underwritten in the month, per org unit, month and segment — the line
+  of business (product_line) and the sales channel (sales_channel, through the complaint's
+  policy). A complaint whose segment is not known counts under 'unknown', which has no
+  policies (rate null).
+#}
+with complaints as (
+    select org_code, received_date, coalesce(product_line, 'unknown') as product_line, policy_no
+    from {{ ref('fct_complaints') }}
+),
+
+policies as (
+    select org_code, underwritten_on, product_line, sales_channel, premium, policy_no from {{ ref('fct_policies') }}
+),
+
+leaf as (
+    select org_code, received_date as activity_date, 'product_line' as segment_type, product_line as segment_value,
+           count(*) as complaints_received, 0 as policies_underwritten, cast(0 as decimal(18,2)) as premium
+    from complaints
+    group by org_code, received_date, product_line
+    union all
+    select complaints.org_code, complaints.received_date, 'sales_channel', coalesce(policies.sales_channel, 'unknown'),
+           count(*), 0, cast(0 as decimal(18,2))
+    from complaints
+    left join policies on policies.policy_no = complaints.policy_no
+    group by complaints.org_code, complaints.received_date, coalesce(policies.sales_channel, 'unknown')
+    union all
+    select org_code, underwritten_on, 'product_line', product_line, 0, count(*), cast(sum(premium) as decimal(18,2))
+    from policies
+    group by org_code, underwritten_on, product_line
+    union all
+    select org_code, underwritten_on, 'sales_channel', sales_channel, 0, count(*), cast(sum(premium) as decimal(18,2))
+    from policies
+    group by org_code, underwritten_on, sales_channel
+),
+
+rolled as (
+    {{ org_month_rollup('leaf', ['complaints_received', 'policies_underwritten', 'premium'],
+                        keys=['segment_type', 'segment_value'], types={'premium': 'decimal(18,2)'}) }}
+)
+
+select
+    org_code,
+    org_name,
+    org_level,
+    period_month,
+    month_start,
+    segment_type,
+    segment_value,
+    complaints_received as numerator,
+    policies_underwritten as denominator,
+    {{ safe_ratio('complaints_received', 'policies_underwritten') }} as rate,
+    premium,
+    {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_premium
+from rolled

@@ -1,0 +1,43 @@
+{#
+  投诉处理各环节及时率 on-time handling per stage (003 §4: contact the customer, assign,
+  form the investigation team, approve the plan, feed back the result, close) = stages
+  reached by their deadline ÷ stages whose clock started, for complaints received in the
+  month, per org unit, month and stage. contact is also the 004 commitment (progress to the
+  customer within 2 working days). A started stage not yet reached counts in the
+  denominator only.
+#}
+with leaf as (
+    select
+        complaints.org_code,
+        complaints.received_date as activity_date,
+        stages.stage,
+        stages.deadline_rule_version as deadline_rule_versions,
+        sum(case when stages.is_started then 1 else 0 end) as stages_started,
+        sum(case when stages.is_started and stages.is_on_time then 1 else 0 end) as reached_on_time,
+        sum(case when stages.is_started and stages.is_reached and not stages.is_on_time then 1 else 0 end)
+            as reached_late,
+        sum(case when stages.is_started and not stages.is_reached then 1 else 0 end) as not_reached
+    from {{ ref('fct_complaint_stages') }} stages
+    inner join {{ ref('fct_complaints') }} complaints on complaints.complaint_id = stages.complaint_id
+    group by complaints.org_code, complaints.received_date, stages.stage, stages.deadline_rule_version
+),
+
+rolled as (
+    {{ org_month_rollup('leaf', ['stages_started', 'reached_on_time', 'reached_late', 'not_reached'], keys=['stage'],
+                        lists=['deadline_rule_versions']) }}
+)
+
+select
+    org_code,
+    org_name,
+    org_level,
+    period_month,
+    month_start,
+    stage,
+    reached_on_time as numerator,
+    stages_started as denominator,
+    {{ safe_ratio('reached_on_time', 'stages_started') }} as rate,
+    reached_late,
+    not_reached,
+    deadline_rule_versions
+from rolled

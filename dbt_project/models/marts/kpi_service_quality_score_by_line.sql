@@ -1,0 +1,53 @@
+{#
+  服务质量综合得分 by line of business (000 §5.1: 寿险 and 财险 weighted differently): the
+  weighted score of each line's ratings per org unit and month, with the line's own weight
+  version when one is in force at the start of the month, else the company-wide one
+  (int_sq_weight_versions). Ratings of no known line count under 'unknown'.
+#}
+with leaf as (
+    select org_code, rated_date as activity_date, coalesce(line_of_business, 'unknown') as line_of_business,
+           dimension_code, sum(points) as points, sum(max_points) as max_points, count(*) as ratings
+    from {{ ref('fct_service_ratings') }}
+    group by org_code, rated_date, coalesce(line_of_business, 'unknown'), dimension_code
+),
+
+rolled as (
+    {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['line_of_business', 'dimension_code']) }}
+),
+
+dimensions as (
+    select rolled.*, versions.weight_version, versions.weights_line, weights.weight
+    from rolled
+    left join {{ ref('int_sq_weight_versions') }} versions
+        on versions.line_of_business = case when rolled.line_of_business = 'unknown' then 'all'
+                                            else rolled.line_of_business end
+        and versions.month_start = rolled.month_start
+    left join {{ ref('sq_weights') }} weights
+        on weights.weight_version = versions.weight_version
+        and weights.line_of_business = versions.weights_line
+        and weights.dimension_code = rolled.dimension_code
+),
+
+scored as (
+    {{ sq_score('dimensions', ['org_code', 'org_name', 'org_level', 'period_month', 'month_start',
+                               'line_of_business']) }}
+)
+
+select
+    org_code,
+    org_name,
+    org_level,
+    period_month,
+    month_start,
+    line_of_business,
+    numerator,
+    denominator,
+    weight_version,
+    weights_line,
+    weight_total,
+    dimensions_weighted,
+    dimensions_rated,
+    score,
+    grade,
+    grade_band_version
+from scored

@@ -1,0 +1,35 @@
+{#
+  员工投诉热点 Complaints per responsible employee and month of receipt, at the team and unit
+  the employee belonged to on the day of receipt (dim_employee_history), with the rank
+  within the unit's month (1 = most complaints): which staff the complaints concentrate on
+  (003 §6.2–6.3). Only employees with complaints in the month have a row.
+#}
+with counted as (
+    select
+        employee_id,
+        received_month as month_start,
+        coalesce(employee_org_code_at_receipt, org_code) as org_code,
+        max(team_code_at_receipt) as team_code,
+        count(*) as complaints_received,
+        sum(case when is_closed_on_time then 1 else 0 end) as closed_on_time,
+        sum(case when is_repeat_complaint then 1 else 0 end) as repeat_complaints,
+        sum(case when complaint_class = 'staff_violation' then 1 else 0 end) as staff_violations
+    from {{ ref('fct_complaints') }}
+    where employee_id is not null
+    group by employee_id, received_month, coalesce(employee_org_code_at_receipt, org_code)
+)
+
+select
+    counted.employee_id,
+    counted.org_code,
+    counted.team_code,
+    months.period_month,
+    counted.month_start,
+    counted.complaints_received,
+    counted.closed_on_time,
+    counted.repeat_complaints,
+    counted.staff_violations,
+    rank() over (partition by counted.org_code, counted.month_start order by counted.complaints_received desc)
+        as rank_in_unit
+from counted
+inner join {{ ref('dim_month') }} months on months.month_start = counted.month_start

@@ -1,0 +1,74 @@
+{#
+  服务质量综合得分 per employee and per team (000 §4: 反馈给部门和员工), per month: the weighted
+  score of the ratings of the employee's services, and of the team they belonged to on the
+  day of each rating (dim_employee_history), with the company-wide weights in force. Only
+  employees and teams rated in the month have a row; org_code is the unit of the employee's
+  (or team's) assignment at the end of the month.
+#}
+with ratings as (
+    select * from {{ ref('fct_service_ratings') }} where employee_id is not null
+),
+
+dimension_rows as (
+    select 'employee' as subject_type, employee_id as subject_code, rated_month as month_start, dimension_code,
+           sum(points) as points, sum(max_points) as max_points, count(*) as ratings
+    from ratings
+    group by employee_id, rated_month, dimension_code
+    union all
+    select 'team', team_code, rated_month, dimension_code, sum(points), sum(max_points), count(*)
+    from ratings
+    where team_code is not null
+    group by team_code, rated_month, dimension_code
+),
+
+dimensions as (
+    select dimension_rows.*, versions.weight_version, versions.weights_line, weights.weight
+    from dimension_rows
+    left join {{ ref('int_sq_weight_versions') }} versions
+        on versions.line_of_business = 'all' and versions.month_start = dimension_rows.month_start
+    left join {{ ref('sq_weights') }} weights
+        on weights.weight_version = versions.weight_version
+        and weights.line_of_business = versions.weights_line
+        and weights.dimension_code = dimension_rows.dimension_code
+),
+
+scored as (
+    {{ sq_score('dimensions', ['subject_type', 'subject_code', 'month_start']) }}
+),
+
+assignments as (
+    -- the unit of each employee and team at the end of each month
+    select 'employee' as subject_type, staff.employee_id as subject_code, months.month_start,
+           max(staff.org_code) as org_code
+    from {{ ref('dim_employee_history') }} staff
+    inner join {{ ref('dim_month') }} months on months.month_end between staff.valid_from and staff.valid_to
+    group by staff.employee_id, months.month_start
+    union all
+    select 'team', staff.team_code, months.month_start, max(staff.org_code)
+    from {{ ref('dim_employee_history') }} staff
+    inner join {{ ref('dim_month') }} months on months.month_end between staff.valid_from and staff.valid_to
+    where staff.team_code is not null
+    group by staff.team_code, months.month_start
+)
+
+select
+    scored.subject_type,
+    scored.subject_code,
+    assignments.org_code,
+    months.period_month,
+    scored.month_start,
+    scored.numerator,
+    scored.denominator,
+    scored.weight_version,
+    scored.weight_total,
+    scored.dimensions_weighted,
+    scored.dimensions_rated,
+    scored.score,
+    scored.grade,
+    scored.grade_band_version
+from scored
+inner join {{ ref('dim_month') }} months on months.month_start = scored.month_start
+left join assignments
+    on assignments.subject_type = scored.subject_type
+    and assignments.subject_code = scored.subject_code
+    and assignments.month_start = scored.month_start

@@ -1,0 +1,29 @@
+-- incremental: a daily run rebuilds only the months new loads touch (see incremental_extract)
+{{ config(**incremental_extract_config('called_month')) }}
+
+with source as (
+    -- one row per key, the latest load wins (a correction or late-arriving update)
+    {{ incremental_extract(source('ops', 'policy_callbacks'), ['callback_id'], ['callback_id'],
+                             month_of('called_at'), 'called_month') }}
+),
+
+renamed as (
+    select
+        -- ids (the number called stops here)
+        callback_id,
+        policy_no,
+        org_code,
+        employee_id,
+        -- strings
+        result,
+        -- timestamps
+        called_at,
+        {{ month_of('called_at') }} as called_month,
+        -- lineage
+        _load_id as load_id,
+        _source_file as source_file,
+        _source_row as source_row
+    from source
+)
+
+select * from renamed

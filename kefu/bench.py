@@ -1,8 +1,13 @@
 """`kefu bench`: the pipeline against its floor, as ratios measured in one run.
 
-The floor is one hand-written DuckDB query that computes the same four KPIs (org unit ×
-month, rolled up the hierarchy) straight from the raw Parquet lake: what the warehouse
-costs over the bare computation. Figures are printed, never asserted in tests.
+The floor is one hand-written DuckDB query that computes the same KPIs straight from the raw
+Parquet lake (org unit × month, rolled up the current tree): complaint rate, on-time
+handling, satisfaction, the weighted score over survey and inspection ratings, counter
+timeliness, new-policy callbacks, the claims commitment and forbidden-phrase inspections.
+It skips what a warehouse adds — typing with quarantine, de-duplication across loads,
+history of the tree, every stage and the regulator's deadlines, tests, checks — so
+pipeline ÷ floor is what the warehouse costs over the bare computation. Figures are
+printed, never asserted in tests.
 """
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ from kefu.workspace import SEEDS_DIR, Workspace
 
 FLOOR_SQL = """
 with recursive
-orgs as (select org_code, parent_code from read_parquet('{raw}/org_units/*.parquet')),
+orgs as (select org_code, parent_code from read_parquet('{raw}/org_units/*.parquet')
+         qualify row_number() over (partition by org_code order by effective_from desc) = 1),
 tree(org_code, ancestor) as (
     select org_code, org_code from orgs
     union all
@@ -39,8 +45,8 @@ complaints as (
     select * from read_parquet('{raw}/complaints/*.parquet')
     qualify row_number() over (partition by complaint_id order by _load_id desc, _source_row desc) = 1),
 last_event as (
-    select complaint_id, arg_max(event_type, event_seq) as last_type, max(event_at) filter (
-        where event_type = 'closed') as closed_at
+    select complaint_id, arg_max(event_type, event_seq) filter (where event_type in ('closed', 'reopened')) as last_type,
+           max(event_at) filter (where event_type = 'closed') as closed_at
     from read_parquet('{raw}/complaint_events/*.parquet') group by complaint_id),
 rules as (select * from read_csv('{seeds}/complaint_deadlines.csv')
            where stage = 'close' and calendar = 'cn_workdays'),
@@ -52,22 +58,48 @@ complaint_facts as (
     join rules r on r.complaint_class = c.complaint_class
     join cal rc on rc.day = c.received_at::date
     join cal dl on dl.workday and dl.seq = rc.seq + r.days),
-policies as (
-    select org_code, date_trunc('month', underwritten_on)::date as month, count(*) as n
-    from read_parquet('{raw}/policies/*.parquet') group by all),
+policies as (select * from read_parquet('{raw}/policies/*.parquet')),
 surveys as (select * from read_parquet('{raw}/survey_responses/*.parquet')),
 satisfied as (select * from read_csv('{seeds}/satisfaction_answers.csv')),
 scale as (select * from read_csv('{seeds}/sq_rating_scale.csv')),
-weights as (select * from read_csv('{seeds}/sq_weights.csv')),
+items as (select * from read_csv('{seeds}/sq_items.csv')),
+weights as (select * from read_csv('{seeds}/sq_weights.csv') where line_of_business = 'all'),
+inspections as (select * from read_parquet('{raw}/quality_inspections/*.parquet')),
 ratings as (
-    unpivot (select org_code, date_trunc('month', surveyed_at)::date as month,
-                    attitude, timeliness, professionalism, convenience, satisfaction from surveys)
-    on attitude, timeliness, professionalism, convenience, satisfaction into name dimension value rating),
+    select org_code, month, items.dimension_code as dimension, rating
+    from (unpivot (select org_code, date_trunc('month', surveyed_at)::date as month,
+                          attitude, timeliness, professionalism, convenience, satisfaction from surveys)
+          on attitude, timeliness, professionalism, convenience, satisfaction into name question value rating) s
+    join items on items.item_code = 'survey_' || s.question
+    union all
+    select i.org_code, date_trunc('month', i.inspected_at)::date, items.dimension_code, r.rating
+    from read_parquet('{raw}/inspection_items/*.parquet') r
+    join inspections i using (inspection_id) join items using (item_code)),
+counter as (
+    select s.org_code, date_trunc('month', s.occurred_at)::date as month, s.outcome = 'completed' as completed,
+           s.outcome = 'completed' and s.wait_seconds <= st.max_wait_minutes * 60
+               and s.handle_seconds <= st.max_handle_minutes * 60 as within
+    from read_parquet('{raw}/service_events/*.parquet') s
+    join read_csv('{seeds}/counter_standards.csv') st using (business_type)
+    where s.channel = 'counter'),
+callbacks as (
+    select p.org_code, date_trunc('month', p.underwritten_on)::date as month,
+           min(c.called_at) filter (where c.result = 'reached') <= p.underwritten_on + interval 15 day as in_time
+    from policies p left join read_parquet('{raw}/policy_callbacks/*.parquet') c using (policy_no)
+    where p.product_line = '寿险' and p.is_long_term group by p.org_code, p.policy_no, p.underwritten_on),
+claims as (
+    select c.org_code, date_trunc('month', c.documents_complete_at)::date as month,
+           c.decided_at::date <= dl.day as on_time
+    from read_parquet('{raw}/claims/*.parquet') c
+    join cal rc on rc.day = c.documents_complete_at::date
+    join cal dl on dl.workday and dl.seq = rc.seq + 3
+    where not c.investigation_required),
 rates as (
     select t.ancestor as org_code, f.month, 'complaint_rate' as kpi, count(*) as numerator, 0 as denominator
     from complaint_facts f join tree t using (org_code) group by all
     union all
-    select t.ancestor, p.month, 'complaint_rate', 0, sum(p.n) from policies p join tree t using (org_code) group by all
+    select t.ancestor, date_trunc('month', p.underwritten_on)::date, 'complaint_rate', 0, count(*)
+    from policies p join tree t using (org_code) group by all
     union all
     select t.ancestor, f.month, 'timeliness', sum(on_time), count(*) from complaint_facts f join tree t using (org_code)
     group by all
@@ -75,7 +107,20 @@ rates as (
     select t.ancestor, date_trunc('month', s.surveyed_at)::date, 'satisfaction_' || s.survey_type,
            count(*) filter (where s.contact_result = 'reached' and a.is_satisfied),
            count(*) filter (where s.contact_result = 'reached')
-    from surveys s join tree t using (org_code) left join satisfied a on a.answer = s.overall group by all),
+    from surveys s join tree t using (org_code) left join satisfied a on a.answer = s.overall group by all
+    union all
+    select t.ancestor, c.month, 'counter', count(*) filter (where within), count(*) filter (where completed)
+    from counter c join tree t using (org_code) group by all
+    union all
+    select t.ancestor, c.month, 'callbacks', count(*) filter (where in_time), count(*)
+    from callbacks c join tree t using (org_code) group by all
+    union all
+    select t.ancestor, c.month, 'claims', count(*) filter (where on_time), count(*)
+    from claims c join tree t using (org_code) group by all
+    union all
+    select t.ancestor, date_trunc('month', i.inspected_at)::date, 'inspections',
+           count(*) filter (where i.forbidden_phrase_hits = 0), count(*)
+    from inspections i join tree t using (org_code) group by all),
 dimension_scores as (
     select t.ancestor as org_code, r.month, r.dimension, sum(sc.points) / sum(sc.max_points) as share
     from ratings r join scale sc using (rating) join tree t using (org_code) group by all)
@@ -83,7 +128,9 @@ select org_code, month, kpi, sum(numerator) as numerator, sum(denominator) as de
 from rates group by all
 union all
 select org_code, month, 'service_quality_score', round(100 * sum(share * w.weight), 6), count(*)
-from dimension_scores d join weights w on w.dimension_code = d.dimension group by all
+from dimension_scores d join weights w on w.dimension_code = d.dimension
+    and d.month between w.effective_from and coalesce(w.effective_to, date '9999-12-31')
+group by all
 """
 
 

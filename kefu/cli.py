@@ -88,16 +88,22 @@ def cmd_reconcile(args, ws: Workspace) -> None:
 
 
 def cmd_trace(args, ws: Workspace) -> None:
-    from kefu.trace import trace
+    from kefu.trace import ASSESSMENT, resolve_kpi, trace, trace_assessment
 
+    keys = dict(k.split("=", 1) for k in args.key)
+    if args.survey_type:
+        keys["survey_type"] = args.survey_type
     try:
-        found = trace(ws, args.kpi, args.org, args.period, args.survey_type)
+        if resolve_kpi(args.kpi) == ASSESSMENT:
+            found = trace_assessment(ws, args.org, args.period)
+        else:
+            found = trace(ws, args.kpi, args.org, args.period, keys)
     except (KeyError, LookupError, ValueError, RuntimeError) as e:
         sys.exit(f"kefu trace: {e.args[0]}")
     print(found.describe(args.limit))
     if args.out:
         found.write(Path(args.out))
-        print(f"wrote {len(found.records):,} records to {args.out}")
+        print(f"wrote the working paper to {args.out}")
 
 
 def cmd_sample(args, ws: Workspace) -> None:
@@ -206,10 +212,13 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("reconcile", help="rows read = loaded + quarantined, per extract and load").set_defaults(
         func=cmd_reconcile)
     p = sub.add_parser("trace", help="a KPI value with its definition and every record behind it")
-    p.add_argument("kpi", help="complaint_rate | complaint_timeliness | satisfaction, or the Chinese name (投诉率 …)")
+    p.add_argument("kpi", help="a KPI mart (complaint_rate, complaint_timeliness, satisfaction, claim_timeliness, …) "
+                                "or its Chinese name (投诉率, 投诉处理及时率, 客户满意度 …)")
     p.add_argument("--org", required=True, help="org unit code (its figure includes every unit below it)")
-    p.add_argument("--period", required=True, help="month, YYYY-MM")
-    p.add_argument("--survey-type", help="for satisfaction: complaint_callback or service_survey")
+    p.add_argument("--period", required=True, help="YYYY-MM; for a rate also YYYY-Qn or YYYY; the assessment: YYYY-Qn")
+    p.add_argument("--key", action="append", default=[], metavar="NAME=VALUE",
+                   help="the mart's other key columns, e.g. --key stage=contact (repeat for several)")
+    p.add_argument("--survey-type", help="for satisfaction: complaint_callback or service_survey (--key survey_type=…)")
     p.add_argument("--out", help="write the records to a CSV or XLSX working paper")
     p.add_argument("--limit", type=int, default=20, help="records to print (default 20)")
     p.set_defaults(func=cmd_trace)

@@ -15,12 +15,12 @@ import getpass
 import hashlib
 import json
 import os
-import re
 from pathlib import Path
 
 import duckdb
 
 from kefu.marts import MART_GRAIN, MartDifference, connect_read_only, content_hash, diff_relations, mart_sql
+from kefu.periods import period_months, quarter
 from kefu.workspace import Workspace
 
 MONTHLY = ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction", "kpi_complaints_by_class"]
@@ -37,14 +37,10 @@ def frozen_dir(ws: Workspace) -> Path:
 
 def period_filter(mart: str, period: str) -> str:
     """SQL condition selecting a mart's rows of a quarter (YYYY-Qn)."""
-    m = re.fullmatch(r"(\d{4})-Q([1-4])", period)
-    if not m:
-        raise ValueError(f"period {period!r}: assessment periods are quarters, YYYY-Qn")
-    year, quarter = int(m[1]), int(m[2])
+    year, number = quarter(period)
     if mart in QUARTERLY:
-        return f"year_number = {year} and quarter_number = {quarter}"
-    first = dt.date(year, 3 * quarter - 2, 1)
-    after = dt.date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+        return f"year_number = {year} and quarter_number = {number}"
+    first, after = period_months(period)
     return f"month_start >= date '{first}' and month_start < date '{after}'"
 
 

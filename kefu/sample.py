@@ -7,31 +7,14 @@ reshuffle the others.
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import pandas as pd
 
 from kefu.marts import connect_read_only, model_sql
+from kefu.periods import period_months
 from kefu.workspace import Workspace
 
-STAGES = ["contacted_at", "assigned_at", "investigation_opened_at", "report_at", "plan_approved_at",
+STAGES = ["contacted_at", "assigned_at", "investigating_at", "reported_at", "plan_approved_at",
           "feedback_at", "closed_at"]
-
-
-def period_months(period: str) -> tuple[dt.date, dt.date]:
-    """First day of the first month and first day after the last: YYYY-MM, YYYY-Qn or YYYY."""
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
-        start = dt.date(int(m[1]), int(m[2]), 1)
-        months = 1
-    elif m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
-        start, months = dt.date(int(m[1]), 3 * int(m[2]) - 2, 1), 3
-    elif m := re.fullmatch(r"(\d{4})", period):
-        start, months = dt.date(int(m[1]), 1, 1), 12
-    else:
-        raise ValueError(f"period {period!r}: give YYYY-MM, YYYY-Qn or YYYY")
-    end_month = start.month - 1 + months
-    return start, dt.date(start.year + end_month // 12, end_month % 12 + 1, 1)
 
 
 def sample_complaints(ws: Workspace, org_code: str, period: str, n: int = 30, seed: int = 1) -> pd.DataFrame:
@@ -43,13 +26,15 @@ def sample_complaints(ws: Workspace, org_code: str, period: str, n: int = 30, se
                    {', '.join('c.' + s for s in STAGES)},
                    c.deadline_calendar, c.deadline_days, c.deadline_date, c.is_closed_on_time,
                    c.contact_deadline_date, c.is_contacted_on_time, c.reopen_count,
+                   c.regulator_tier, c.regulator_deadline_date, c.is_regulator_on_time,
                    -- stages a closed complaint passed without a record: what the inspector asks about
                    case when c.closed_at is null then null else
                        concat_ws(', ', {', '.join(f"case when c.{s} is null then '{s.removesuffix('_at')}' end"
                                                   for s in STAGES[:-1])}) end as missing_stages,
                    c.source_file, c.source_row, c.load_id
             from {model_sql(ws, 'core', 'fct_complaints')} c
-            inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h on h.org_code = c.org_code
+            inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h
+                on h.org_code = c.org_code and c.received_date between h.valid_from and h.valid_to
             where h.ancestor_org_code = $org and c.received_month >= $start and c.received_month < $end
             order by md5(c.complaint_id || '#' || $seed), c.complaint_id
             limit $n""", {"org": org_code, "start": start, "end": end, "seed": str(seed), "n": n}).df()

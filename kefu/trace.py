@@ -1,47 +1,112 @@
 """Record-level trace of a KPI value: its definition, numerator and denominator, and every
 record behind them with the file, row and load it came from (`kefu trace`).
 
-Each traceable KPI names, in one SQL query over the core facts, the records that count in
-its numerator and its denominator at the unit they belong to; a unit's figure is then the
-records of the unit and every unit below it (bridge_org_hierarchy), exactly as the mart
-rolls them up. tests/test_trace.py proves, for every row of every traced mart, that the
-records add up to the mart's numerator and denominator.
+Each traceable mart names, in one SQL query over the core facts, its records: the unit a
+record belongs to, the record's day, the mart's extra key columns, and what the record adds
+to the numerator and to the denominator (1 or 0 for a count; points earned and points
+possible for a rating). A unit's figure is then the records of the unit and of every unit
+below it on the record's day (bridge_org_hierarchy), exactly as the mart rolls them up.
+tests/test_trace.py proves, for every row of every traced mart, that the records add up to
+the mart's numerator and denominator.
 """
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from kefu.marts import connect_read_only, model_sql
+from kefu.periods import period_months, quarter
 from kefu.workspace import DBT_PROJECT_DIR, Workspace
 
 LINEAGE = "load_id, source_file, source_row"
 
-# per KPI mart: its records (record_type, record_id, org_code, month_start, in_numerator,
-# in_denominator, key, lineage); "key" is the mart's extra grain column, if any
+
+@dataclass(frozen=True)
+class Records:
+    """The records of one mart: SQL selecting record_type, record_id, org_code, day, the key
+    columns, numerator_value, denominator_value and the lineage columns, with {fact}
+    placeholders for the core models it reads."""
+    sql: str
+    keys: tuple[str, ...] = ()
+    facts: tuple[str, ...] = field(default=())
+    value: str = "rate"  # the mart's figure: a rate, or a weighted score (not numerator ÷ denominator)
+
+
+def _counted(record_type: str, record_id: str, fact: str, day: str, numerator: str, denominator: str,
+             keys: dict[str, str] | None = None, where: str = "true") -> str:
+    key_columns = "".join(f", {expr} as {name}" for name, expr in (keys or {}).items())
+    return (f"select '{record_type}' as record_type, {record_id} as record_id, org_code, {day} as day{key_columns}, "
+            f"case when {numerator} then 1 else 0 end as numerator_value, "
+            f"case when {denominator} then 1 else 0 end as denominator_value, {LINEAGE} from {{{fact}}} where {where}")
+
+
+def _rated(keys: dict[str, str] | None = None) -> str:
+    key_columns = "".join(f", {expr} as {name}" for name, expr in (keys or {}).items())
+    return (f"select 'rating' as record_type, rated_id || ' / ' || item_code as record_id, org_code, "
+            f"rated_date as day{key_columns}, points as numerator_value, max_points as denominator_value, {LINEAGE} "
+            f"from {{fct_service_ratings}}")
+
+
 RECORDS = {
-    "kpi_complaint_rate": f"""
-        select 'complaint' as record_type, complaint_id as record_id, org_code, received_month as month_start,
-               true as in_numerator, false as in_denominator, cast(null as varchar) as key, {LINEAGE}
-        from {{fct_complaints}}
-        union all
-        select 'policy', policy_no, org_code, underwritten_month, false, true, null, {LINEAGE}
-        from {{fct_policies}}""",
-    "kpi_complaint_timeliness": f"""
-        select 'complaint' as record_type, complaint_id as record_id, org_code, received_month as month_start,
-               is_closed_on_time as in_numerator, true as in_denominator, cast(null as varchar) as key, {LINEAGE}
-        from {{fct_complaints}}""",
-    "kpi_satisfaction": f"""
-        select 'survey_response' as record_type, response_id as record_id, org_code, surveyed_month as month_start,
-               is_satisfied as in_numerator, is_reached as in_denominator, survey_type as key, {LINEAGE}
-        from {{fct_survey_responses}}
-        where is_reached""",
+    "kpi_complaint_rate": Records(
+        _counted("complaint", "complaint_id", "fct_complaints", "received_date", "true", "false")
+        + " union all "
+        + _counted("policy", "policy_no", "fct_policies", "underwritten_on", "false", "true"),
+        facts=("fct_complaints", "fct_policies")),
+    "kpi_complaint_rate_by_segment": Records(
+        " union all ".join([
+            _counted("complaint", "complaint_id", "fct_complaints", "received_date", "true", "false",
+                     {"segment_type": "'product_line'", "segment_value": "coalesce(product_line, 'unknown')"}),
+            "select 'complaint', c.complaint_id, c.org_code, c.received_date, 'sales_channel', "
+            "coalesce(p.sales_channel, 'unknown'), 1, 0, c.load_id, c.source_file, c.source_row "
+            "from {fct_complaints} c left join {fct_policies} p on p.policy_no = c.policy_no",
+            _counted("policy", "policy_no", "fct_policies", "underwritten_on", "false", "true",
+                     {"segment_type": "'product_line'", "segment_value": "product_line"}),
+            _counted("policy", "policy_no", "fct_policies", "underwritten_on", "false", "true",
+                     {"segment_type": "'sales_channel'", "segment_value": "sales_channel"})]),
+        keys=("segment_type", "segment_value"), facts=("fct_complaints", "fct_policies")),
+    "kpi_complaint_timeliness": Records(
+        _counted("complaint", "complaint_id", "fct_complaints", "received_date", "is_closed_on_time", "true"),
+        facts=("fct_complaints",)),
+    "kpi_complaint_stage_timeliness": Records(
+        "select 'complaint_stage' as record_type, s.complaint_id || ' / ' || s.stage as record_id, c.org_code, "
+        "c.received_date as day, s.stage, case when s.is_started and s.is_on_time then 1 else 0 end as numerator_value, "
+        "case when s.is_started then 1 else 0 end as denominator_value, c.load_id, c.source_file, c.source_row "
+        "from {fct_complaint_stages} s inner join {fct_complaints} c on c.complaint_id = s.complaint_id",
+        keys=("stage",), facts=("fct_complaint_stages", "fct_complaints")),
+    "kpi_satisfaction": Records(
+        _counted("survey_response", "response_id", "fct_survey_responses", "surveyed_date", "is_satisfied",
+                 "is_reached", {"survey_type": "survey_type"}, where="is_reached"),
+        keys=("survey_type",), facts=("fct_survey_responses",)),
+    "kpi_claim_timeliness": Records(
+        _counted("claim", "claim_id", "fct_claims", "documents_complete_date", "is_decided_on_time",
+                 "is_in_commitment", where="is_in_commitment"),
+        facts=("fct_claims",)),
+    "kpi_new_policy_callbacks": Records(
+        _counted("policy", "policy_no", "fct_new_policy_callbacks", "underwritten_on", "is_called_back_in_time",
+                 "true"),
+        facts=("fct_new_policy_callbacks",)),
+    "kpi_counter_timeliness": Records(
+        _counted("counter_transaction", "service_event_id", "fct_counter_transactions", "occurred_date",
+                 "is_within_standard", "is_completed", {"business_type": "business_type"}, where="is_completed"),
+        keys=("business_type",), facts=("fct_counter_transactions",)),
+    "kpi_quality_inspections": Records(
+        _counted("inspection", "inspection_id", "fct_quality_inspections", "inspected_date",
+                 "is_free_of_forbidden_phrases", "true", {"inspection_type": "inspection_type"}),
+        keys=("inspection_type",), facts=("fct_quality_inspections",)),
+    "kpi_repeat_complaints": Records(
+        _counted("complaint", "complaint_id", "fct_complaints", "received_date", "is_repeat_complaint", "true"),
+        facts=("fct_complaints",)),
+    "kpi_service_quality_dimensions": Records(
+        _rated({"dimension_code": "dimension_code"}), keys=("dimension_code",), facts=("fct_service_ratings",)),
+    "kpi_service_quality_score": Records(_rated(), facts=("fct_service_ratings",), value="score"),
+    "kpi_service_quality_score_by_line": Records(
+        _rated({"line_of_business": "coalesce(line_of_business, 'unknown')"}), keys=("line_of_business",),
+        facts=("fct_service_ratings",), value="score"),
 }
-KEY_COLUMN = {"kpi_satisfaction": "survey_type"}
 
 
 @dataclass
@@ -50,28 +115,33 @@ class Trace:
     definition: dict
     org_code: str
     org_name: str
-    period_month: str
-    key: str | None
-    numerator: int
-    denominator: int
+    period: str
+    keys: dict[str, str]
+    numerator: float
+    denominator: float
     rate: float | None
     records: pd.DataFrame
+    value: str = "rate"
 
     def describe(self, limit: int = 20) -> str:
         d = self.definition
-        counted_num = int(self.records.in_numerator.sum())
-        counted_den = int(self.records.in_denominator.sum())
+        counted_num = self.records.numerator_value.sum()
+        counted_den = self.records.denominator_value.sum()
+        adds_up = (counted_num, counted_den) == (self.numerator, self.denominator)
+        keys = "".join(f" {k}={v}" for k, v in self.keys.items())
         lines = [
             f"{d.get('name_zh', self.mart)} {d.get('name_en', '')} — {self.org_name} ({self.org_code}), "
-            f"{self.period_month}{' ' + self.key if self.key else ''}",
-            f"  value        {_fmt(self.rate)} = {self.numerator:,} ÷ {self.denominator:,}",
+            f"{self.period}{keys}",
+            f"  value        {_fmt(self.rate)} = {self.numerator:,g} ÷ {self.denominator:,g}" if self.value == "rate" else
+            f"  value        score {_fmt_score(self.rate)} (weighted by dimension); points {self.numerator:,g} of "
+            f"{self.denominator:,g}",
             f"  formula      {d.get('formula', '')}",
             f"  numerator    {d.get('numerator', '')}",
             f"  denominator  {d.get('denominator', '')}",
             f"  grain        {d.get('grain', '')}",
             f"  source       {d.get('source', '')}; owner {d.get('owner', '')}",
-            f"  records      {len(self.records):,}: {counted_num:,} in the numerator, {counted_den:,} in the "
-            f"denominator ({'they add up' if (counted_num, counted_den) == (self.numerator, self.denominator) else 'THEY DO NOT ADD UP'})",
+            f"  records      {len(self.records):,}: {counted_num:,g} to the numerator, {counted_den:,g} to the "
+            f"denominator ({'they add up' if adds_up else 'THEY DO NOT ADD UP'})",
         ]
         shown = self.records.head(limit)
         lines += ["    " + line for line in shown.to_string(index=False).splitlines()]
@@ -81,11 +151,12 @@ class Trace:
 
     def write(self, path: Path) -> None:
         """The records as an audit working paper, with a summary sheet in XLSX."""
-        summary = pd.DataFrame({"item": ["KPI", "unit", "period", "value", "numerator", "denominator",
+        summary = pd.DataFrame({"item": ["KPI", "unit", "period", *self.keys, "value", "numerator", "denominator",
                                          "formula", "source"],
                                 "value": [self.definition.get("name_zh", self.mart), self.org_code,
-                                          self.period_month, self.rate, self.numerator, self.denominator,
-                                          self.definition.get("formula"), self.definition.get("source")]})
+                                          self.period, *self.keys.values(), self.rate, self.numerator,
+                                          self.denominator, self.definition.get("formula"),
+                                          self.definition.get("source")]})
         write_records(self.records, path, summary)
 
 
@@ -109,80 +180,175 @@ def definitions() -> dict[str, dict]:
     return {m["name"]: m.get("config", {}).get("meta", {}).get("kpi", {}) for m in doc["models"]}
 
 
+ASSESSMENT = "kpi_assessment_quarterly"
+# the three KPIs a quarterly assessment judges (003 §6), as the assessment reads them
+ASSESSED = [("kpi_complaint_rate", {}), ("kpi_complaint_timeliness", {}),
+            ("kpi_satisfaction", {"survey_type": "complaint_callback"})]
+
+
 def resolve_kpi(name: str) -> str:
     """A mart name, its short form (complaint_rate) or its Chinese or English name."""
     defs = definitions()
-    for mart in RECORDS:
+    for mart in [*RECORDS, ASSESSMENT]:
         d = defs.get(mart, {})
         if name in (mart, mart.removeprefix("kpi_"), d.get("name_zh"), d.get("name_en")):
             return mart
-    names = ", ".join(f"{m.removeprefix('kpi_')} ({defs.get(m, {}).get('name_zh', '')})" for m in RECORDS)
+    names = ", ".join(f"{m.removeprefix('kpi_')} ({defs.get(m, {}).get('name_zh', '')})" for m in [*RECORDS, ASSESSMENT])
     raise KeyError(f"no traceable KPI {name!r}; traceable: {names}")
 
 
-def trace(ws: Workspace, kpi: str, org_code: str, period_month: str, key: str | None = None) -> Trace:
+def trace(ws: Workspace, kpi: str, org_code: str, period: str, keys: dict[str, str] | None = None) -> Trace:
+    """A rate over a month, or over a quarter or year (the months' numerators and
+    denominators summed, never their rates averaged); a score over a month."""
     mart = resolve_kpi(kpi)
-    key_column = KEY_COLUMN.get(mart)
-    if key_column and key is None:
-        raise ValueError(f"{mart} has one figure per {key_column}: say which (--{key_column.replace('_', '-')})")
-    month = dt.date.fromisoformat(period_month + "-01")
+    if mart == ASSESSMENT:
+        raise ValueError(f"{mart} is traced with trace_assessment (kefu trace picks it by name)")
+    spec = RECORDS[mart]
+    keys = keys or {}
+    missing = [k for k in spec.keys if k not in keys]
+    unknown = [k for k in keys if k not in spec.keys]
+    if missing or unknown:
+        raise ValueError(f"{mart} has one figure per {', '.join(spec.keys) or 'unit and month'}: "
+                         + (f"say which with --key {missing[0]}=… " if missing else "")
+                         + (f"({', '.join(unknown)} is not one of its keys)" if unknown else ""))
+    start, end = period_months(period)
+    if spec.value != "rate" and (end.year * 12 + end.month) - (start.year * 12 + start.month) > 1:
+        raise ValueError(f"{mart} is a weighted score per month: a longer period is not the sum of its months")
+    params = {"org": org_code, "start": start, "end": end, **{f"key_{k}": v for k, v in keys.items()}}
+    key_filter = "".join(f" and {k} = $key_{k}" for k in spec.keys)
     con = connect_read_only(ws)
     try:
-        key_filter = f" and {key_column} = $key" if key_column else ""
-        params = {"org": org_code, "month": month, **({"key": key} if key_column else {})}
-        row = con.execute(f"select org_name, numerator, denominator, rate from {model_sql(ws, 'marts', mart)} "
-                          f"where org_code = $org and month_start = $month{key_filter}", params).fetchone()
-        if row is None:
-            raise LookupError(f"{mart} has no row for unit {org_code} in {period_month}"
-                              + (f" ({key_column} {key})" if key_column else ""))
+        months, org_name, numerator, denominator, value = con.execute(f"""
+            select count(*), max(org_name), sum(numerator), sum(denominator), max({spec.value})
+            from {model_sql(ws, 'marts', mart)}
+            where org_code = $org and month_start >= $start and month_start < $end{key_filter}""", params).fetchone()
+        if not months:
+            raise LookupError(f"{mart} has no row for unit {org_code} in {period}"
+                              + "".join(f" {k}={v}" for k, v in keys.items()))
         records = con.execute(f"""
-            select r.record_type, r.record_id, r.org_code, r.in_numerator, r.in_denominator,
+            select r.record_type, r.record_id, r.org_code, r.day, r.numerator_value, r.denominator_value,
                    r.source_file, r.source_row, r.load_id
             from ({_records_sql(ws, mart)}) r
-            inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h on h.org_code = r.org_code
-            where h.ancestor_org_code = $org and r.month_start = $month
-              and (r.in_numerator or r.in_denominator){' and r.key = $key' if key_column else ''}
+            inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h
+                on h.org_code = r.org_code and r.day between h.valid_from and h.valid_to
+            where h.ancestor_org_code = $org and r.day >= $start and r.day < $end
+              and (r.numerator_value <> 0 or r.denominator_value <> 0)
+              {key_filter.replace(' and ', ' and r.')}
             order by r.record_type, r.source_file, r.source_row""", params).df()
     finally:
         con.close()
-    org_name, numerator, denominator, rate = row
-    return Trace(mart, definitions().get(mart, {}), org_code, org_name, period_month, key, int(numerator),
-                 int(denominator), rate, records)
+    rate = value if spec.value != "rate" else (numerator / denominator if denominator else None)
+    return Trace(mart, definitions().get(mart, {}), org_code, org_name, period, keys, _number(numerator),
+                 _number(denominator), rate, records, spec.value)
+
+
+@dataclass
+class AssessmentTrace:
+    """考核结果 of a unit and quarter: the outcome, the rule version and thresholds that
+    produced it, and the records behind each of the three KPIs it judged."""
+    assessment: dict
+    rules: dict
+    parts: list[Trace]
+
+    # the assessment's columns that each part's numerator and denominator must equal
+    TOTALS = [("complaints", "policies"), ("closed_on_time", "complaints_received"),
+              ("respondents_satisfied", "respondents_reached")]
+
+    @property
+    def adds_up(self) -> bool:
+        return all((part.numerator, part.denominator) == (self.assessment[n], self.assessment[d])
+                   and (part.records.numerator_value.sum(), part.records.denominator_value.sum())
+                   == (part.numerator, part.denominator)
+                   for part, (n, d) in zip(self.parts, self.TOTALS))
+
+    def describe(self, limit: int = 10) -> str:
+        a, r = self.assessment, self.rules
+        d = definitions().get(ASSESSMENT, {})
+        lines = [
+            f"{d.get('name_zh', ASSESSMENT)} {d.get('name_en', '')} — {a['org_name']} ({a['org_code']}), "
+            f"{a['period_quarter']}",
+            f"  outcome      {a['assessment']}; bonus float {a['bonus_float_pct']}%; promotion {a['promotion_flag']}; "
+            f"training {a['training_topic'] or 'none'} (top class {a['top_complaint_class']})",
+            f"  rule         {a['rule_version']} (seeds/assessment_rules.csv, in force {r['effective_from']} … "
+            f"{r['effective_to'] or 'open'}): target rate {r['complaint_rate_target']}, up when rate ≤ target − "
+            f"{r['rate_margin_up']}, on time ≥ {r['timeliness_up_min']}, satisfied ≥ {r['satisfaction_up_min']}; "
+            f"down ({r['down_when']}) when rate ≥ target + {r['rate_margin_down']}, on time < "
+            f"{r['timeliness_down_below']}, satisfied < {r['satisfaction_down_below']}",
+            f"  source       {d.get('source', '')}",
+            f"  the three KPIs of the quarter ({'they add up' if self.adds_up else 'THEY DO NOT ADD UP'}):",
+        ]
+        for part in self.parts:
+            lines += ["  " + line for line in part.describe(limit).splitlines()]
+        return "\n".join(lines)
+
+    def write(self, path: Path) -> None:
+        """One working paper: the assessment and its rule, then every record with its KPI."""
+        summary = pd.DataFrame({"item": [*self.assessment, *(f"rule.{k}" for k in self.rules)],
+                                "value": [*self.assessment.values(), *self.rules.values()]})
+        records = pd.concat([part.records.assign(kpi=part.definition.get("name_zh", part.mart))
+                             for part in self.parts], ignore_index=True)
+        write_records(records, path, summary)
+
+
+def trace_assessment(ws: Workspace, org_code: str, period: str) -> AssessmentTrace:
+    year, number = quarter(period)
+    con = connect_read_only(ws)
+    try:
+        found = con.execute(f"select * from {model_sql(ws, 'marts', ASSESSMENT)} where org_code = $org "
+                            f"and year_number = $year and quarter_number = $q",
+                            {"org": org_code, "year": year, "q": number}).df()
+        if found.empty:
+            raise LookupError(f"{ASSESSMENT} has no row for unit {org_code} in {period}")
+        assessment = found.iloc[0].to_dict()
+        rules = con.execute(f"select * from {model_sql(ws, 'rules', 'assessment_rules')} where rule_version = $v",
+                            {"v": assessment["rule_version"]}).df().iloc[0].to_dict()
+    finally:
+        con.close()
+    parts = [trace(ws, mart, org_code, period, keys) for mart, keys in ASSESSED]
+    return AssessmentTrace(assessment, rules, parts)
 
 
 def traced_totals(ws: Workspace, mart: str) -> pd.DataFrame:
-    """Numerator and denominator of every unit × month (× key) recounted from the records,
+    """Numerator and denominator of every unit × month (× keys) recounted from the records,
     beside the mart's own: the proof that a trace adds up, for all rows at once."""
+    spec = RECORDS[mart]
+    keys = "".join(f", r.{k}" for k in spec.keys)
+    join_keys = "".join(f" and c.{k} = m.{k}" for k in spec.keys)
     con = connect_read_only(ws)
-    key = "r.key" if mart in KEY_COLUMN else "cast(null as varchar)"
-    mart_key = KEY_COLUMN.get(mart, "cast(null as varchar)")
     try:
         return con.execute(f"""
             with counted as (
-                select h.ancestor_org_code as org_code, r.month_start, {key} as key,
-                       sum(case when r.in_numerator then 1 else 0 end) as traced_numerator,
-                       sum(case when r.in_denominator then 1 else 0 end) as traced_denominator
+                select h.ancestor_org_code as org_code, date_trunc('month', r.day) as month_start{keys},
+                       sum(r.numerator_value) as traced_numerator, sum(r.denominator_value) as traced_denominator
                 from ({_records_sql(ws, mart)}) r
-                inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h on h.org_code = r.org_code
+                inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h
+                    on h.org_code = r.org_code and r.day between h.valid_from and h.valid_to
                 group by all
             )
-            select m.org_code, m.month_start, {mart_key} as key, m.numerator, m.denominator,
+            select m.org_code, m.month_start{keys.replace('r.', 'm.')}, m.numerator, m.denominator,
                    coalesce(c.traced_numerator, 0) as traced_numerator,
                    coalesce(c.traced_denominator, 0) as traced_denominator
             from {model_sql(ws, 'marts', mart)} m
-            left join counted c on c.org_code = m.org_code and c.month_start = m.month_start
-                and c.key is not distinct from {mart_key}""").df()
+            left join counted c on c.org_code = m.org_code and c.month_start = m.month_start{join_keys}""").df()
     finally:
         con.close()
 
 
 def _records_sql(ws: Workspace, mart: str) -> str:
-    facts = ("fct_complaints", "fct_policies", "fct_survey_responses")
-    return RECORDS[mart].format(**{f: model_sql(ws, "core", f) for f in facts})
+    spec = RECORDS[mart]
+    return spec.sql.format(**{fact: model_sql(ws, "core", fact) for fact in spec.facts})
+
+
+def _number(value) -> float:
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def _fmt(rate) -> str:
     return "n/a (no denominator)" if rate is None or pd.isna(rate) else f"{rate:.4%}"
+
+
+def _fmt_score(score) -> str:
+    return "n/a (a weighted dimension has no rating)" if score is None or pd.isna(score) else f"{score:.2f}"
 
 
 def _inert(value):

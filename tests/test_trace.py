@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kefu.trace import RECORDS, _inert, trace, traced_totals
+from kefu.trace import RECORDS, _inert, trace, trace_assessment, traced_totals
 
 KEFU = str(Path(sys.executable).parent / "kefu")
 
@@ -18,20 +18,52 @@ KEFU = str(Path(sys.executable).parent / "kefu")
 @pytest.mark.parametrize("mart", list(RECORDS))
 def test_the_records_add_up_to_every_row_of_the_mart(built, mart):
     totals = traced_totals(built, mart)
-    assert len(totals) > 100 and totals.denominator.sum() > 0
+    assert len(totals) > 50 and totals.denominator.sum() > 0
     wrong = totals[(totals.numerator != totals.traced_numerator) | (totals.denominator != totals.traced_denominator)]
     assert wrong.empty, wrong.head()
 
 
 def test_each_record_points_at_its_landing_row(built):
     found = trace(built, "投诉率", "HQ", "2026-03")
-    assert found.records.in_numerator.sum() == found.numerator > 0
-    assert found.records.in_denominator.sum() == found.denominator > 0
+    assert found.records.numerator_value.sum() == found.numerator > 0
+    assert found.records.denominator_value.sum() == found.denominator > 0
     for path, rows in found.records.groupby("source_file"):
         text = Path(path).read_bytes().decode("utf-8")
         records = list(csv.reader(io.StringIO(text)))  # record 1 is the header, as source_row counts
         for record_id, row in zip(rows.record_id, rows.source_row):
             assert records[row - 1][0] == record_id, (path, row)
+
+
+def test_a_stage_and_a_score_trace_to_their_records(built):
+    stage = trace(built, "投诉处理各环节及时率", "HQ", "2026-03", {"stage": "contact"})
+    assert (stage.records.numerator_value.sum(), stage.records.denominator_value.sum()) == (
+        stage.numerator, stage.denominator) and stage.denominator > 0
+    score = trace(built, "service_quality_score", "P02C01X1W1", "2026-01")
+    assert set(score.records.record_type) == {"rating"} and score.records.denominator_value.sum() == score.denominator
+    assert "they add up" in score.describe()
+
+
+def test_a_quarter_sums_its_months_and_an_assessment_traces_to_its_rule_and_records(built, tmp_path):
+    months = [trace(built, "投诉率", "HQ", f"2026-0{m}") for m in (1, 2, 3)]
+    quarter = trace(built, "投诉率", "HQ", "2026-Q1")
+    assert (quarter.numerator, quarter.denominator) == (sum(m.numerator for m in months),
+                                                        sum(m.denominator for m in months))
+    assert len(quarter.records) == sum(len(m.records) for m in months)
+    with pytest.raises(ValueError, match="weighted score per month"):
+        trace(built, "service_quality_score", "HQ", "2026-Q1")
+
+    found = trace_assessment(built, "P01", "2026-Q1")
+    assert found.adds_up and found.rules["rule_version"] == found.assessment["rule_version"]
+    assert [p.mart for p in found.parts] == ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction"]
+    assert found.parts[2].keys == {"survey_type": "complaint_callback"}
+    out = tmp_path / "assessment.xlsx"
+    done = subprocess.run([KEFU, "trace", "投诉考核结果", "--org", "P01", "--period", "2026-Q1", "--out", str(out)],
+                          env={"KEFU_HOME": str(built.home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "003 §6" in done.stdout and "they add up" in done.stdout and found.assessment["rule_version"] in done.stdout
+    records = pd.read_excel(out, sheet_name="records")
+    assert set(records.kpi) == {"投诉率", "投诉处理及时率", "客户满意度"}
+    assert len(records) == sum(len(p.records) for p in found.parts)
 
 
 def test_kefu_trace_writes_a_working_paper(built, tmp_path):
@@ -40,10 +72,12 @@ def test_kefu_trace_writes_a_working_paper(built, tmp_path):
                           env={"KEFU_HOME": str(built.home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "投诉处理及时率" in done.stdout and "003 §5.2" in done.stdout and "they add up" in done.stdout
+    assert "wrote the working paper" in done.stdout
     summary = pd.read_excel(out, sheet_name="summary")
     records = pd.read_excel(out, sheet_name="records")
     numerator = int(summary.set_index("item").value["numerator"])
-    assert records.in_numerator.sum() == numerator and len(records) == int(summary.set_index("item").value["denominator"])
+    assert records.numerator_value.sum() == numerator
+    assert len(records) == records.denominator_value.sum() == int(summary.set_index("item").value["denominator"])
     csv_out = tmp_path / "paper.csv"
     trace(built, "complaint_timeliness", "HQ", "2026-03").write(csv_out)
     assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the Chinese
@@ -52,8 +86,10 @@ def test_kefu_trace_writes_a_working_paper(built, tmp_path):
 def test_unknown_kpi_or_missing_key_is_explained(built):
     with pytest.raises(KeyError, match="traceable: complaint_rate"):
         trace(built, "nps", "HQ", "2026-03")
-    with pytest.raises(ValueError, match="--survey-type"):
+    with pytest.raises(ValueError, match="--key survey_type="):
         trace(built, "客户满意度", "HQ", "2026-03")
+    with pytest.raises(ValueError, match="channel is not one of its keys"):
+        trace(built, "投诉处理及时率", "HQ", "2026-03", {"channel": "hotline"})
     with pytest.raises(LookupError, match="no row for unit NOPE"):
         trace(built, "投诉率", "NOPE", "2026-03")
 
@@ -64,7 +100,8 @@ def test_cells_that_a_spreadsheet_would_run_are_escaped():
 
 
 def test_an_inspection_sample_is_reproducible_and_stays_in_its_unit_and_period(built):
-    from kefu.sample import period_months, sample_complaints
+    from kefu.periods import period_months
+    from kefu.sample import sample_complaints
 
     first = sample_complaints(built, "P01", "2026-Q1", n=10)
     assert len(first) == 10

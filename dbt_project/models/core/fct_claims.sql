@@ -27,10 +27,8 @@ dated as (
     left join commitment
         on cast(claims.documents_complete_at as date) between commitment.effective_from
                                                           and {{ open_end('commitment.effective_to') }}
-    left join {{ ref('int_workday_deadlines') }} offsets
-        on commitment.calendar = 'cn_workdays'
-        and offsets.start_date = cast(claims.documents_complete_at as date)
-        and offsets.days = commitment.days
+    {{ workday_offsets('offsets', 'commitment.calendar', 'cast(claims.documents_complete_at as date)',
+                       'commitment.days') }}
 )
 
 select

@@ -41,10 +41,8 @@ dated as (
         {{ deadline_date('staged.deadline_calendar', 'cast(staged.started_at as date)', 'staged.deadline_days',
                          'offsets') }} as deadline_date
     from staged
-    left join {{ ref('int_workday_deadlines') }} offsets
-        on staged.deadline_calendar = 'cn_workdays'
-        and offsets.start_date = cast(staged.started_at as date)
-        and offsets.days = staged.deadline_days
+    {{ workday_offsets('offsets', 'staged.deadline_calendar', 'cast(staged.started_at as date)',
+                       'staged.deadline_days') }}
 )
 
 select

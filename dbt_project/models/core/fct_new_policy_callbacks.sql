@@ -52,10 +52,7 @@ dated as (
     left join attempts on attempts.policy_no = in_scope.policy_no
     left join commitment
         on in_scope.underwritten_on between commitment.effective_from and {{ open_end('commitment.effective_to') }}
-    left join {{ ref('int_workday_deadlines') }} offsets
-        on commitment.calendar = 'cn_workdays'
-        and offsets.start_date = in_scope.underwritten_on
-        and offsets.days = commitment.days
+    {{ workday_offsets('offsets', 'commitment.calendar', 'in_scope.underwritten_on', 'commitment.days') }}
 )
 
 select

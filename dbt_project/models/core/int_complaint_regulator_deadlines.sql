@@ -44,10 +44,8 @@ dated as (
         on complaints.received_date between tiers.effective_from and {{ open_end('tiers.effective_to') }}
     inner join {{ ref('int_complaint_milestones') }} m on m.complaint_id = complaints.complaint_id
     {% for tier in ['base', 'extended', 'approved'] -%}
-    left join {{ ref('int_workday_deadlines') }} {{ tier }}_offsets
-        on tiers.calendar = 'cn_workdays'
-        and {{ tier }}_offsets.start_date = cast({{ milestone_at('tiers.starts_at') }} as date)
-        and {{ tier }}_offsets.days = tiers.{{ tier }}_days
+    {{ workday_offsets(tier ~ '_offsets', 'tiers.calendar', 'cast(' ~ milestone_at('tiers.starts_at') ~ ' as date)',
+                       'tiers.' ~ tier ~ '_days') }}
     {% endfor %}
 ),
 

@@ -38,3 +38,30 @@ def test_daily_run_rebuilds_only_the_months_it_touches(workspace):
             from read_csv('{daily_events}', all_varchar = true) d
             join staging.stg_ops__service_events s on s.service_event_id = d.event_id""").fetchone()
         assert corrected[0] == corrected[1] > 0
+
+
+def test_rollups_rebuild_only_the_months_whose_fingerprint_changed(workspace):
+    """A rollup month the day does not touch is left alone; a month whose inputs differ from
+    what the rollup recorded is rebuilt; when every month's recorded fingerprint differs (as
+    after a rule seed changed: the rules' fingerprint is part of each month's), every month
+    is rebuilt."""
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file)) as con:
+        first, second = [m for (m,) in con.execute(
+            "select distinct occurred_month from core.int_counter_days order by 1 limit 2").fetchall()]
+        # marks in a column no check reads: a rebuilt month loses them
+        con.execute("update core.int_counter_days set standard_version = 'UNTOUCHED' where occurred_month = ?", [first])
+        con.execute("update core.int_counter_days set standard_version = 'STALE', input_fingerprint = 'stale' "
+                    "where occurred_month = ?", [second])
+        # as if the satisfied rule had been another when these rows were built
+        con.execute("update core.int_survey_days set satisfaction_rule_version = 'OLD RULE', "
+                    "input_fingerprint = input_fingerprint || 'x'")
+    run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
+        marks = dict(con.execute("select standard_version, count(*) from core.int_counter_days "
+                                 "where standard_version in ('UNTOUCHED', 'STALE') group by 1").fetchall())
+        assert marks.get("UNTOUCHED", 0) > 0 and "STALE" not in marks
+        assert con.execute("select count(*) from core.int_survey_days "
+                           "where satisfaction_rule_version = 'OLD RULE'").fetchone() == (0,)

@@ -1,21 +1,33 @@
 {#
-  A large raw extract staged as an incremental table, partitioned by month, that stays
-  exact under late-arriving corrections (a later load re-delivering a key).
+  A large raw extract staged as an incremental table that stays exact under late-arriving
+  corrections (a later load re-delivering a key, possibly in another month).
 
   Full build: every raw row, the latest load per key.
-  Incremental run: W = the newest load already in the table. Rebuilt are the months that
-  loads newer than W touch, and the months where keys those loads re-deliver used to live;
-  within them, the latest load per key, minus keys whose newest version lives in a month
-  not rebuilt. The rebuilt months replace their old rows: DuckDB deletes them by month and
-  inserts (delete+insert on the month), Spark overwrites their partitions (insert_overwrite;
-  Spark's merge needs table-format jars that cannot be downloaded here). Known limit, on
-  both: a month whose every row moved to another month keeps its stale rows, as no row is
-  written for it.
+  Incremental run, W = the newest load already in the table:
+  - DuckDB merges by key: the newest version of each key that loads newer than W deliver
+    replaces the key's row wherever it was (delete+insert on the key). Only new rows are
+    read and written, and a key that moved month leaves no stale row behind.
+  - Spark overwrites month partitions (insert_overwrite; its merge needs table-format jars
+    that cannot be downloaded here): rebuilt are the months that loads newer than W touch
+    and the months where keys those loads re-deliver used to live; within them, the latest
+    load per key, minus keys whose newest version lives in a month not rebuilt. Known limit:
+    a month whose every row moved to another month keeps its stale rows, as no row is
+    written for it.
 
   Raw files are per load and the lake is append-only, so `_load_id > W` reads only new
   files (Parquet statistics), and the month filter reads only the files of those months.
 #}
-{% macro incremental_extract_config(month_column) -%}
+{% macro incremental_extract_config(month_column, keys) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': month_column if target.type == 'spark' else keys,
+        'incremental_strategy': 'insert_overwrite' if target.type == 'spark' else 'delete+insert',
+        'partition_by': [month_column] if target.type == 'spark' else none,
+        'on_schema_change': 'fail'}) }}
+{%- endmacro %}
+
+{# A model kept by month on both engines: an incremental run replaces whole months. #}
+{% macro incremental_months_config(month_column) -%}
     {{ return({
         'materialized': 'incremental',
         'unique_key': month_column,
@@ -35,16 +47,19 @@
   this model; month_expr: the month of a raw row; month_column: its name in this model.
 #}
 {% macro incremental_extract(relation, raw_keys, keys, month_expr, month_column) -%}
-{%- if is_incremental() -%}
-    {%- set new_rows -%}
-        (select * from {{ relation }} where _load_id > (select max(load_id) from {{ this }}))
-    {%- endset -%}
+{%- set new_rows -%}
+    (select * from {{ relation }}
+     where _load_id > (select coalesce(max(load_id), '') from {{ this }})) new_rows
+{%- endset -%}
+{%- if is_incremental() and target.type != 'spark' -%}
+    {{ latest_load(new_rows, raw_keys) }}
+{%- elif is_incremental() -%}
     {%- set rebuilt_months -%}
-        (select {{ month_expr }} from {{ new_rows }} fresh
+        (select {{ month_expr }} from {{ new_rows }}
          union
          select held.{{ month_column }} from {{ this }} held
-         where exists (select 1 from {{ new_rows }} fresh
-                       where {{ _keys_match('fresh', raw_keys, 'held', keys) }}))
+         where exists (select 1 from {{ new_rows }}
+                       where {{ _keys_match('new_rows', raw_keys, 'held', keys) }}))
     {%- endset -%}
     select * from (
         select *, row_number() over (

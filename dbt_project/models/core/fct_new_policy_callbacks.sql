@@ -4,10 +4,26 @@
   only, in force on the day of underwriting), with its first callback that reached the
   policyholder and whether that came within the window (service_commitments seed
   'new_policy_callback', counted from the day of underwriting). A policy whose window is
-  still open and not yet reached counts as not called back until it is.
+  still open and not yet reached counts as not called back until it is. Kept incrementally by
+  the month of underwriting: a month is rebuilt when its policies or their callbacks change,
+  and every month when the commitment, its scope or the calendar changes (see
+  incremental_rollup).
 #}
-with policies as (
-    select * from {{ ref('fct_policies') }}
+{{ config(**incremental_months_config('underwritten_month')) }}
+with fingerprints as (
+    {{ rollup_fingerprints([
+        "select underwritten_month as month, load_id from " ~ ref('stg_ops__policies'),
+        "select policies.underwritten_month as month, callbacks.load_id from " ~ ref('stg_ops__policy_callbacks')
+            ~ " callbacks inner join " ~ ref('stg_ops__policies') ~ " policies on policies.policy_no = callbacks.policy_no"],
+        [ref('service_commitments'), ref('new_policy_callback_scope'), ref('cn_calendar_days')]) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'underwritten_month') }}
+),
+
+policies as (
+    select * from {{ ref('fct_policies') }} where underwritten_month in (select month from months)
 ),
 
 in_scope as (
@@ -25,6 +41,7 @@ attempts as (
         count(*) as callback_attempts,
         min(case when is_reached then called_at end) as first_reached_at
     from {{ ref('fct_policy_callbacks') }}
+    where policy_no in (select policy_no from in_scope)
     group by policy_no
 ),
 
@@ -47,8 +64,10 @@ dated as (
             as window_end_date,
         in_scope.load_id,
         in_scope.source_file,
-        in_scope.source_row
+        in_scope.source_row,
+        fingerprints.input_fingerprint
     from in_scope
+    inner join fingerprints on fingerprints.month = in_scope.underwritten_month
     left join attempts on attempts.policy_no = in_scope.policy_no
     left join commitment
         on in_scope.underwritten_on between commitment.effective_from and {{ open_end('commitment.effective_to') }}

@@ -4,8 +4,10 @@
   sub-items (inspection_items: calls, counters, mystery shoppers). One row per rated item,
   with its dimension (sq_items seed), points on the scale (sq_rating_scale), line of
   business (for the weights of that line), and the unit, employee and team as they were on
-  the day of the rating.
+  the day of the rating. A view: the rollups int_rating_days and int_staff_rating_months
+  keep what the marts read.
 #}
+{{ config(materialized='view') }}
 with responses as (
     select * from {{ ref('fct_survey_responses') }}
 ),
@@ -14,7 +16,7 @@ survey as (
     {% for dimension in ['attitude', 'timeliness', 'professionalism', 'convenience', 'satisfaction'] %}
     select response_id as rated_id, 'survey' as rating_source, 'survey_{{ dimension }}' as item_code,
            {{ dimension }}_rating as rating, org_code, employee_id, product_line as line_of_business,
-           surveyed_at as rated_at, load_id, source_file, source_row
+           surveyed_at as rated_at, surveyed_month as rated_month, load_id, source_file, source_row
     from responses
     where {{ dimension }}_rating is not null
     {% if not loop.last %}union all{% endif %}
@@ -24,7 +26,8 @@ survey as (
 inspection as (
     select items.inspection_id as rated_id, inspections.inspection_type as rating_source, items.item_code,
            items.rating, inspections.org_code, inspections.employee_id, inspections.product_line as line_of_business,
-           inspections.inspected_at as rated_at, items.load_id, items.source_file, items.source_row
+           inspections.inspected_at as rated_at, {{ month_of('inspections.inspected_at') }} as rated_month,
+           items.load_id, items.source_file, items.source_row
     from {{ ref('stg_ops__inspection_items') }} items
     inner join {{ ref('stg_ops__quality_inspections') }} inspections on inspections.inspection_id = items.inspection_id
 ),
@@ -49,7 +52,7 @@ select
     ratings.line_of_business,
     ratings.rated_at,
     cast(ratings.rated_at as date) as rated_date,
-    {{ month_of('ratings.rated_at') }} as rated_month,
+    ratings.rated_month,
     ratings.load_id,
     ratings.source_file,
     ratings.source_row

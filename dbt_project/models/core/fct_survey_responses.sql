@@ -1,8 +1,11 @@
 {#
-  One row per callback or survey response. A respondent counts for 客户满意度 when reached;
+  One row per callback or survey response (a view: the incremental staging table holds the
+  rows, int_survey_days the daily rollup). A respondent counts for 客户满意度 when reached;
   is_satisfied applies the "satisfied" rule (satisfaction_answers seed) in force on the
   survey day.
 #}
+{{ config(materialized='view') }}
+
 with responses as (
     select * from {{ ref('stg_ops__survey_responses') }}
 ),

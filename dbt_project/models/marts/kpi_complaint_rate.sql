@@ -13,9 +13,9 @@ with complaints as (
 
 policies as (
     select org_code, underwritten_on as activity_date, 0 as complaints_received,
-           count(*) as policies_underwritten, cast(sum(premium) as decimal(18,2)) as premium,
+           sum(policies) as policies_underwritten, cast(sum(premium) as decimal(18,2)) as premium,
            sum(insured_persons) as insured_persons
-    from {{ ref('fct_policies') }}
+    from {{ ref('int_policy_days') }}
     group by org_code, underwritten_on
 ),
 

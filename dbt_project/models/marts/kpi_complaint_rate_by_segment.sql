@@ -11,7 +11,7 @@ with complaints as (
 ),
 
 policies as (
-    select org_code, underwritten_on, product_line, sales_channel, premium, policy_no from {{ ref('fct_policies') }}
+    select org_code, underwritten_on, product_line, sales_channel, policies, premium from {{ ref('int_policy_days') }}
 ),
 
 leaf as (
@@ -20,17 +20,17 @@ leaf as (
     from complaints
     group by org_code, received_date, product_line
     union all
-    select complaints.org_code, complaints.received_date, 'sales_channel', coalesce(policies.sales_channel, 'unknown'),
+    select complaints.org_code, complaints.received_date, 'sales_channel', coalesce(policy.sales_channel, 'unknown'),
            count(*), 0, cast(0 as decimal(18,2))
     from complaints
-    left join policies on policies.policy_no = complaints.policy_no
-    group by complaints.org_code, complaints.received_date, coalesce(policies.sales_channel, 'unknown')
+    left join {{ ref('fct_policies') }} policy on policy.policy_no = complaints.policy_no
+    group by complaints.org_code, complaints.received_date, coalesce(policy.sales_channel, 'unknown')
     union all
-    select org_code, underwritten_on, 'product_line', product_line, 0, count(*), cast(sum(premium) as decimal(18,2))
+    select org_code, underwritten_on, 'product_line', product_line, 0, sum(policies), cast(sum(premium) as decimal(18,2))
     from policies
     group by org_code, underwritten_on, product_line
     union all
-    select org_code, underwritten_on, 'sales_channel', sales_channel, 0, count(*), cast(sum(premium) as decimal(18,2))
+    select org_code, underwritten_on, 'sales_channel', sales_channel, 0, sum(policies), cast(sum(premium) as decimal(18,2))
     from policies
     group by org_code, underwritten_on, sales_channel
 ),

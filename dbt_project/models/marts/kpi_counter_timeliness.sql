@@ -5,19 +5,9 @@
   and handling times and the transactions abandoned.
 #}
 with leaf as (
-    select
-        org_code,
-        occurred_date as activity_date,
-        business_type,
-        standard_version as standard_versions,
-        count(*) as transactions,
-        sum(case when is_completed then 1 else 0 end) as completed,
-        sum(case when is_within_standard then 1 else 0 end) as within_standard,
-        sum(case when outcome = 'abandoned' then 1 else 0 end) as abandoned,
-        sum(case when is_completed then wait_seconds else 0 end) as wait_seconds_total,
-        sum(case when is_completed then handle_seconds else 0 end) as handle_seconds_total
-    from {{ ref('fct_counter_transactions') }}
-    group by org_code, occurred_date, business_type, standard_version
+    select org_code, occurred_date as activity_date, business_type, standard_version as standard_versions,
+           transactions, completed, within_standard, abandoned, wait_seconds_total, handle_seconds_total
+    from {{ ref('int_counter_days') }}
 ),
 
 rolled as (

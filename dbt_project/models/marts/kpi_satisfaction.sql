@@ -5,16 +5,9 @@
   satisfaction_rule_versions lists the versions that produced the row.
 #}
 with leaf as (
-    select
-        org_code,
-        surveyed_date as activity_date,
-        survey_type,
-        satisfaction_rule_version as satisfaction_rule_versions,
-        sum(case when is_reached then 1 else 0 end) as respondents_reached,
-        sum(case when is_satisfied then 1 else 0 end) as respondents_satisfied,
-        count(*) as callbacks_attempted
-    from {{ ref('fct_survey_responses') }}
-    group by org_code, surveyed_date, survey_type, satisfaction_rule_version
+    select org_code, surveyed_date as activity_date, survey_type, satisfaction_rule_version as satisfaction_rule_versions,
+           reached as respondents_reached, satisfied as respondents_satisfied, responses as callbacks_attempted
+    from {{ ref('int_survey_days') }}
 ),
 
 rolled as (

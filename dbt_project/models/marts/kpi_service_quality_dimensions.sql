@@ -5,10 +5,8 @@
   int_sq_weight_versions for line 'all') and the dimension's contribution to the score.
 #}
 with leaf as (
-    select org_code, rated_date as activity_date, dimension_code,
-           sum(points) as points, sum(max_points) as max_points, count(*) as ratings
-    from {{ ref('fct_service_ratings') }}
-    group by org_code, rated_date, dimension_code
+    select org_code, rated_date as activity_date, dimension_code, points, max_points, ratings
+    from {{ ref('int_rating_days') }}
 ),
 
 rolled as (

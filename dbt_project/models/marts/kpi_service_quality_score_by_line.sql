@@ -6,9 +6,8 @@
 #}
 with leaf as (
     select org_code, rated_date as activity_date, coalesce(line_of_business, 'unknown') as line_of_business,
-           dimension_code, sum(points) as points, sum(max_points) as max_points, count(*) as ratings
-    from {{ ref('fct_service_ratings') }}
-    group by org_code, rated_date, coalesce(line_of_business, 'unknown'), dimension_code
+           dimension_code, points, max_points, ratings
+    from {{ ref('int_rating_days') }}
 ),
 
 rolled as (

@@ -5,20 +5,9 @@
   employees and teams rated in the month have a row; org_code is the unit of the employee's
   (or team's) assignment at the end of the month.
 #}
-with ratings as (
-    select * from {{ ref('fct_service_ratings') }} where employee_id is not null
-),
-
-dimension_rows as (
-    select 'employee' as subject_type, employee_id as subject_code, rated_month as month_start, dimension_code,
-           sum(points) as points, sum(max_points) as max_points, count(*) as ratings
-    from ratings
-    group by employee_id, rated_month, dimension_code
-    union all
-    select 'team', team_code, rated_month, dimension_code, sum(points), sum(max_points), count(*)
-    from ratings
-    where team_code is not null
-    group by team_code, rated_month, dimension_code
+with dimension_rows as (
+    select subject_type, subject_code, rated_month as month_start, dimension_code, points, max_points, ratings
+    from {{ ref('int_staff_rating_months') }}
 ),
 
 dimensions as (

@@ -1,6 +1,6 @@
--- incremental: a daily run rebuilds only the months new loads touch (see incremental_extract)
+-- incremental: a daily run writes only what new loads deliver (see incremental_extract)
 -- (a table, not a view: the keyed hash is computed once at build time, when the key is set)
-{{ config(**incremental_extract_config('underwritten_month')) }}
+{{ config(**incremental_extract_config('underwritten_month', ['policy_no'])) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)

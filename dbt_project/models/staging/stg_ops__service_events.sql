@@ -1,5 +1,5 @@
--- incremental: a daily run rebuilds only the months new loads touch (see incremental_extract)
-{{ config(**incremental_extract_config('occurred_month')) }}
+-- incremental: a daily run writes only what new loads deliver (see incremental_extract)
+{{ config(**incremental_extract_config('occurred_month', ['service_event_id'])) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)

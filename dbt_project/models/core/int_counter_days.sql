@@ -1,0 +1,34 @@
+{#
+  Counter transactions per unit, day and business type, judged against the standard in force
+  (fct_counter_transactions): the leaf of 柜面服务时效, kept incrementally by month; a changed
+  standard recomputes every month (see incremental_rollup).
+#}
+{{ config(**incremental_months_config('occurred_month')) }}
+
+with fingerprints as (
+    {{ rollup_fingerprints(["select occurred_month as month, load_id from " ~ ref('stg_ops__service_events')
+                            ~ " where channel_code = 'counter'"], [ref('counter_standards')]) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'occurred_month') }}
+)
+
+select
+    counter.org_code,
+    counter.occurred_date,
+    counter.occurred_month,
+    counter.business_type,
+    counter.standard_version,
+    count(*) as transactions,
+    sum(case when counter.is_completed then 1 else 0 end) as completed,
+    sum(case when counter.is_within_standard then 1 else 0 end) as within_standard,
+    sum(case when counter.outcome = 'abandoned' then 1 else 0 end) as abandoned,
+    sum(case when counter.is_completed then counter.wait_seconds else 0 end) as wait_seconds_total,
+    sum(case when counter.is_completed then counter.handle_seconds else 0 end) as handle_seconds_total,
+    fingerprints.input_fingerprint
+from {{ ref('fct_counter_transactions') }} counter
+inner join fingerprints on fingerprints.month = counter.occurred_month
+where counter.occurred_month in (select month from months)
+group by counter.org_code, counter.occurred_date, counter.occurred_month, counter.business_type,
+         counter.standard_version, fingerprints.input_fingerprint

@@ -1,0 +1,33 @@
+{#
+  Service-quality ratings per employee and per team (the team the employee belonged to on
+  the day of each rating) and dimension, per month, in points: the leaf of the staff scores,
+  kept incrementally by month; a changed item list, rating scale or staff history
+  recomputes every month (see incremental_rollup).
+#}
+{{ config(**incremental_months_config('rated_month')) }}
+
+with fingerprints as (
+    {{ rollup_fingerprints(["select month, load_id from " ~ ref('int_rating_inputs')],
+                           [ref('sq_items'), ref('sq_rating_scale'), ref('dim_employee_history')]) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'rated_month') }}
+),
+
+ratings as (
+    select ratings.*, fingerprints.input_fingerprint
+    from {{ ref('fct_service_ratings') }} ratings
+    inner join fingerprints on fingerprints.month = ratings.rated_month
+    where ratings.rated_month in (select month from months) and ratings.employee_id is not null
+)
+
+select 'employee' as subject_type, employee_id as subject_code, rated_month, dimension_code,
+       sum(points) as points, sum(max_points) as max_points, count(*) as ratings, input_fingerprint
+from ratings
+group by employee_id, rated_month, dimension_code, input_fingerprint
+union all
+select 'team', team_code, rated_month, dimension_code, sum(points), sum(max_points), count(*), input_fingerprint
+from ratings
+where team_code is not null
+group by team_code, rated_month, dimension_code, input_fingerprint

@@ -11,6 +11,7 @@ printed, never asserted in tests.
 """
 from __future__ import annotations
 
+import os
 import resource
 import tempfile
 import time
@@ -138,11 +139,10 @@ def floor_query(ws: Workspace) -> str:
     return FLOOR_SQL.format(raw=ws.raw, seeds=SEEDS_DIR)
 
 
-def _peak_rss_gib() -> float:
-    """Peak resident memory of this process and of its finished children (dbt), in GiB."""
-    kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return round(kib / 1024 / 1024, 2)
+def _peak_rss_gib(who: int) -> float:
+    """Peak resident memory so far of this process (RUSAGE_SELF: generation, ingest, checks,
+    the floor) or of its largest finished child (RUSAGE_CHILDREN: dbt), in GiB."""
+    return round(resource.getrusage(who).ru_maxrss / 1024 / 1024, 2)
 
 
 def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
@@ -160,17 +160,21 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
         Ingestor(ws).ingest_landing()
         ingest_s = time.perf_counter() - t
         t = time.perf_counter()
-        run_pipeline(ws)  # nothing new to ingest: dbt build with its tests, GX checks, publish
+        build = run_pipeline(ws)  # nothing new to ingest: dbt build with its tests, GX checks, publish
         build_s = time.perf_counter() - t
+    # ru_maxrss only grows: reading it after each phase tells which phase set the peak
+    peaks = {"generate_ingest": _peak_rss_gib(resource.RUSAGE_SELF)}
 
     t = time.perf_counter()
-    run_pipeline(ws)  # the Dagster job as scheduled: ingest the day, incremental dbt, checks, publish
+    daily = run_pipeline(ws)  # the Dagster job as scheduled: ingest the day, incremental dbt, checks, publish
     daily_s = time.perf_counter() - t
+    peaks["dbt"] = _peak_rss_gib(resource.RUSAGE_CHILDREN)
 
     t = time.perf_counter()
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": os.environ.get("KEFU_DUCKDB_MEMORY_LIMIT", "4GB")})
     floor_rows = con.execute(floor_query(ws)).fetchall()
     floor_s = time.perf_counter() - t
+    peaks["checks_floor"] = _peak_rss_gib(resource.RUSAGE_SELF)  # also GX checks and publish
 
     total_rows = sum(rows.values())
     pipeline_s = ingest_s + build_s
@@ -181,5 +185,11 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
         "pipeline_s": round(pipeline_s, 2), "floor_s": round(floor_s, 3), "floor_rows": len(floor_rows),
         "ratio": round(pipeline_s / floor_s, 1), "build_ratio": round(build_s / floor_s, 1),
         "daily_vs_build": round(daily_s / build_s, 3),
-        "peak_rss_gib": _peak_rss_gib(),
+        "peak_rss_gib": max(peaks.values()), "peak_rss_by_phase_gib": peaks,
+        # where the time goes: the slowest steps of each run (Dagster step → seconds)
+        "build_steps": _slowest(build.step_seconds), "daily_steps": _slowest(daily.step_seconds),
     }
+
+
+def _slowest(steps: dict[str, float], n: int = 6) -> dict[str, float]:
+    return dict(sorted(steps.items(), key=lambda item: -item[1])[:n])

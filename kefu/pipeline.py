@@ -22,6 +22,8 @@ class PipelineRun:
     warnings: list[str] = field(default_factory=list)
     # per materialized asset ("marts/kpi_satisfaction"): its metadata (row count, schema, lineage)
     materializations: dict[str, dict] = field(default_factory=dict)
+    # seconds each step took (raw__complaints, kefu_dbt_models, gx_kpi_marts, published_marts, …)
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
@@ -47,7 +49,9 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     materializations = {m.asset_key.to_user_string(): dict(m.metadata) for m in
                         (e.event_specific_data.materialization for e in result.all_events
                          if e.event_type_value == "ASSET_MATERIALIZATION")}
-    return PipelineRun(result.run_id, len(steps), len(checks), warnings, materializations)
+    seconds = {e.step_key: round(e.event_specific_data.duration_ms / 1000, 2) for e in result.all_events
+               if e.event_type_value == "STEP_SUCCESS"}
+    return PipelineRun(result.run_id, len(steps), len(checks), warnings, materializations, seconds)
 
 
 def _root_cause(error) -> str:

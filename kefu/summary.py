@@ -12,6 +12,9 @@ RATES = [
     ("kpi_complaint_timeliness", "投诉处理及时率 on-time handling", "", "{:.1%}"),
     ("kpi_satisfaction", "客户满意度 satisfaction (complainants)", "and survey_type = 'complaint_callback'", "{:.1%}"),
     ("kpi_satisfaction", "客户满意度 satisfaction (all surveyed)", "", "{:.1%}"),
+    ("kpi_claim_timeliness", "理赔时效达成率 claims decided in 3 days", "", "{:.1%}"),
+    ("kpi_new_policy_callbacks", "新单回访率 new-policy callbacks", "", "{:.1%}"),
+    ("kpi_counter_timeliness", "柜面服务时效 counter within standard", "", "{:.1%}"),
 ]
 
 

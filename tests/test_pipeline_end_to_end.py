@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from kefu.contracts import contracts
+from kefu.summary import kpi_summary
 from tests import independent
 
 
@@ -176,3 +177,13 @@ def test_the_run_builds_the_auditors_documents(built):
         site = built.audit_docs / "gx" / checkpoint
         assert (site / "index.html").exists() and (site / "expectations" / f"{suite}.html").exists()
         assert list((site / "validations").rglob("*.html"))
+
+
+def test_summary_prints_head_office_totals_of_the_independent_figures(built):
+    text = kpi_summary(built)
+    for kpi in ("complaint_rate", "complaint_timeliness", "satisfaction", "claim_timeliness", "new_policy_callbacks",
+                "counter_timeliness"):
+        head = getattr(independent, kpi)(built.landing).query("org_code == 'HQ'")
+        if kpi == "satisfaction":  # the summary's first satisfaction line: complainants
+            head = head.query("survey_type == 'complaint_callback'")
+        assert f"({int(head.numerator.sum()):,} / {int(head.denominator.sum()):,})" in text, kpi

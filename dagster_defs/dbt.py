@@ -80,7 +80,10 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     ws.activate()  # KEFU_HOME and the PII key for the dbt subprocess
     # unit tests check SQL logic, not data: dbt recommends running them in development and
     # CI only (tests/test_dbt_unit_tests.py), not in every scheduled run
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+    # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
+    # kept for profiling (run_results.json) and the rest pruned
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
+                         target_path=ws.dbt_runs / f"{context.run.run_id}")
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
     lineage = ws.dbt_target == "duckdb" and (COLUMN_LINEAGE == "always" or project_changed(lineage_marker))
@@ -97,8 +100,19 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from events
     finally:
         release_duckdb_adapter(invocation)
+        prune_dbt_runs(ws.dbt_runs)
     if lineage:
         remember_project(lineage_marker)
+
+
+KEPT_DBT_RUNS = 10
+
+
+def prune_dbt_runs(runs: Path, keep: int = KEPT_DBT_RUNS) -> None:
+    """Keep the newest ``keep`` dbt run folders of a workspace."""
+    folders = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def project_changed(marker: Path) -> bool:

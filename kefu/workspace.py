@@ -58,6 +58,11 @@ class Workspace:
         return os.environ.get("KEFU_DBT_TARGET", "duckdb")
 
     @property
+    def dbt_runs(self) -> Path:
+        """One folder per pipeline dbt invocation: its run_results.json (timings), compiled SQL, log."""
+        return self.home / "warehouse" / "dbt_runs"
+
+    @property
     def audit_docs(self) -> Path:
         """dbt docs and Great Expectations Data Docs, rebuilt by every run."""
         return self.home / "audit_docs"

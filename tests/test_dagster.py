@@ -1,9 +1,12 @@
 """The Dagster definitions: one graph from landing files to the published marts."""
+import json
+import os
+
 import duckdb
 import pytest
 from dagster import AssetKey
 
-from dagster_defs.dbt import KPI_FIELDS
+from dagster_defs.dbt import KPI_FIELDS, prune_dbt_runs
 from dagster_defs.definitions import defs
 from kefu.generate import generate
 from kefu.ingest import Ingestor
@@ -105,3 +108,18 @@ def test_dagster_cli_validates_the_definitions(tmp_path):
                          env={**__import__("os").environ, "DAGSTER_HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr[-3000:]
     assert "All code locations passed validation" in out.stderr + out.stdout
+
+
+def test_each_dbt_run_keeps_its_timings_in_the_workspace(built):
+    runs = [p for p in built.dbt_runs.iterdir() if p.is_dir()]
+    assert len(runs) >= 2  # history, then the day (and any later run of the shared workspace)
+    results = json.loads((max(runs, key=lambda p: p.stat().st_mtime) / "run_results.json").read_text())
+    assert {r["unique_id"].split(".")[-1] for r in results["results"]} >= {"stg_ops__service_events", "kpi_complaint_rate"}
+
+
+def test_only_the_newest_dbt_runs_are_kept(tmp_path):
+    for i in range(5):
+        (tmp_path / f"run{i}").mkdir()
+        os.utime(tmp_path / f"run{i}", (1_000_000 + i, 1_000_000 + i))
+    prune_dbt_runs(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run3", "run4"]

@@ -83,7 +83,7 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
     # kept for profiling (run_results.json) and the rest pruned
     invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
-                         target_path=ws.dbt_runs / f"{context.run.run_id}")
+                         target_path=ws.dbt_runs / context.run.run_id)
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
     lineage = ws.dbt_target == "duckdb" and (COLUMN_LINEAGE == "always" or project_changed(lineage_marker))

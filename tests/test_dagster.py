@@ -105,7 +105,7 @@ def test_dagster_cli_validates_the_definitions(tmp_path):
     dagster = Path(sys.executable).parent / "dagster"
     out = subprocess.run([str(dagster), "definitions", "validate", "-m", "dagster_defs.definitions"],
                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                         env={**__import__("os").environ, "DAGSTER_HOME": str(tmp_path)})
+                         env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr[-3000:]
     assert "All code locations passed validation" in out.stderr + out.stdout
 

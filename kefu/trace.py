@@ -269,8 +269,8 @@ class AssessmentTrace:
             f"{a['period_quarter']}",
             f"  outcome      {a['assessment']}; bonus float {a['bonus_float_pct']}%; promotion {a['promotion_flag']}; "
             f"training {a['training_topic'] or 'none'} (top class {a['top_complaint_class']})",
-            f"  rule         {a['rule_version']} (seeds/assessment_rules.csv, in force {r['effective_from']} … "
-            f"{r['effective_to'] or 'open'}): target rate {r['complaint_rate_target']}, up when rate ≤ target − "
+            f"  rule         {a['rule_version']} (seeds/assessment_rules.csv, in force {_day(r['effective_from'])} … "
+            f"{_day(r['effective_to'])}): target rate {r['complaint_rate_target']}, up when rate ≤ target − "
             f"{r['rate_margin_up']}, on time ≥ {r['timeliness_up_min']}, satisfied ≥ {r['satisfaction_up_min']}; "
             f"down ({r['down_when']}) when rate ≥ target + {r['rate_margin_down']}, on time < "
             f"{r['timeliness_down_below']}, satisfied < {r['satisfaction_down_below']}",
@@ -354,3 +354,9 @@ def _fmt_score(score) -> str:
 def _inert(value):
     """A cell starting with = + - @ (or a tab/CR) would run as a formula in a spreadsheet."""
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _day(value) -> str:
+    """A rule's effective date as YYYY-MM-DD; an open end as 'open'."""
+    return "open" if pd.isna(value) else str(value)[:10]
+

@@ -2,6 +2,7 @@
 ``meta.dagster.asset_key: [raw, <extract>]``, so they are the ingest assets and the graph
 runs from landing file to KPI mart; dbt tests become asset checks."""
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -82,7 +83,8 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # CI only (tests/test_dbt_unit_tests.py), not in every scheduled run
     # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
     # kept for profiling (run_results.json) and the rest pruned
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context,
+    tested_through = newest_load(ws)
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *test_scope_args(ws)], context=context,
                          target_path=ws.dbt_runs / context.run.run_id)
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
@@ -103,6 +105,36 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         prune_dbt_runs(ws.dbt_runs)
     if lineage:
         remember_project(lineage_marker)
+    # reached only when dbt succeeded: a failed test leaves the old mark, so the next run re-tests
+    remember_tested(ws, tested_through)
+
+
+def newest_load(ws: Workspace) -> str | None:
+    """The newest committed load in the lake (load ids sort by load time)."""
+    return max((p.stem for p in ws.loads.glob("*/*.parquet")), default=None)
+
+
+def _tested_marker(ws: Workspace) -> Path:
+    return ws.warehouse_file.with_name(f".tested_through_load.{ws.dbt_target}.json")
+
+
+def test_scope_args(ws: Workspace) -> list[str]:
+    """dbt vars that narrow the tests marked `where: __new_loads__` (macros/test_scope.sql) to
+    the loads newer than those the last passing build tested. Every row is tested on the first
+    build of a warehouse, after any change to the project (models, tests, seeds) and with
+    KEFU_TEST_SCOPE=all."""
+    marker = _tested_marker(ws)
+    warehouse = ws.warehouse_file if ws.dbt_target == "duckdb" else ws.spark_warehouse
+    if os.environ.get("KEFU_TEST_SCOPE") == "all" or not marker.exists() or not warehouse.exists():
+        return []
+    tested = json.loads(marker.read_text())
+    if tested.get("project") != _manifest_digest() or not tested.get("through_load"):
+        return []
+    return ["--vars", json.dumps({"tests_after_load": tested["through_load"]})]
+
+
+def remember_tested(ws: Workspace, through_load: str | None) -> None:
+    _tested_marker(ws).write_text(json.dumps({"through_load": through_load, "project": _manifest_digest()}))
 
 
 KEPT_DBT_RUNS = 10

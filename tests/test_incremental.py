@@ -1,9 +1,13 @@
 """The daily run is incremental: it rebuilds the months new loads touch, and leaves the rest."""
-import duckdb
+import json
 
+import duckdb
+import pytest
+
+from dagster_defs.dbt import newest_load, remember_tested
 from kefu.generate import daily_files, daily_files_held_back, generate
-from kefu.pipeline import run_pipeline
-from tests.conftest import TEST_SCALE, TEST_SEED
+from kefu.pipeline import PipelineFailed, run_pipeline
+from tests.conftest import TEST_SCALE, TEST_SEED, env
 
 
 def test_daily_run_rebuilds_only_the_months_it_touches(workspace):
@@ -65,3 +69,40 @@ def test_rollups_rebuild_only_the_months_whose_fingerprint_changed(workspace):
         assert marks.get("UNTOUCHED", 0) > 0 and "STALE" not in marks
         assert con.execute("select count(*) from core.int_survey_days "
                            "where satisfaction_rule_version = 'OLD RULE'").fetchone() == (0,)
+
+
+def _compiled_test(ws, name: str) -> str:
+    newest = max((p for p in ws.dbt_runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    results = json.loads((newest / "run_results.json").read_text())["results"]
+    [code] = [r["compiled_code"] for r in results if r["unique_id"].startswith(f"test.kefu.{name}.")]
+    return code
+
+
+def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(workspace):
+    """A daily run tests the large tables' rows that loads since the last passing build
+    brought; every row is tested on a full-scope run (KEFU_TEST_SCOPE=all), as on the first
+    build and after any change to the project."""
+    not_null = "not_null_stg_ops__service_events_service_event_id"
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+    assert "load_id >" not in _compiled_test(workspace, not_null)
+    history = newest_load(workspace)
+    run_pipeline(workspace)
+    assert f"load_id > '{history}'" in _compiled_test(workspace, not_null)
+
+    def break_a_row(loads: str) -> None:
+        with duckdb.connect(str(workspace.warehouse_file)) as con:
+            con.execute(f"""update staging.stg_ops__service_events set service_event_id = null
+                            where service_event_id = (select min(service_event_id) from staging.stg_ops__service_events
+                                                      where {loads})""")
+
+    break_a_row(f"load_id <= '{history}'")  # a row the history's build tested
+    run_pipeline(workspace)  # the daily scope does not read it again ...
+    with env(KEFU_TEST_SCOPE="all"), pytest.raises(PipelineFailed, match=not_null):
+        run_pipeline(workspace)  # ... a full-scope run does
+
+    remember_tested(workspace, history)  # as if the day's loads had not been tested yet
+    break_a_row(f"load_id > '{history}'")
+    with pytest.raises(PipelineFailed, match=not_null):
+        run_pipeline(workspace)

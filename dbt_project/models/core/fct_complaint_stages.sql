@@ -5,10 +5,30 @@
   names (starts_at: e.g. investigation counts from assignment) and stops at the one it names
   as reached (reached_at); a stage whose clock has not started has no deadline yet.
   The 'close' stage is judged on the final closure (a reopened complaint on its last one).
+  Kept incrementally by month of receipt: rebuilt are the months int_complaint_milestones
+  rebuilt (its fingerprint changed), and every month when the deadline rules or the calendar
+  change.
 #}
-with complaints as (
-    select complaint_id, complaint_class, deadline_calendar, cast(received_at as date) as received_date
-    from {{ ref('stg_ops__complaints') }}
+{{ config(**incremental_months_config('received_month')) }}
+
+with fingerprints as (
+    select distinct received_month as month,
+           input_fingerprint || '|' || {{ rules_fingerprint([ref('complaint_deadlines'), ref('cn_calendar_days'),
+                                                             ref('calendar_coverage')]) }} as input_fingerprint
+    from {{ ref('int_complaint_milestones') }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'received_month') }}
+),
+
+complaints as (
+    select complaints.complaint_id, complaints.complaint_class, complaints.deadline_calendar,
+           cast(complaints.received_at as date) as received_date,
+           {{ month_of('complaints.received_at') }} as received_month, fingerprints.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} complaints
+    inner join fingerprints on fingerprints.month = {{ month_of('complaints.received_at') }}
+    where {{ month_of('complaints.received_at') }} in (select month from months)
 ),
 
 rules as (
@@ -18,6 +38,8 @@ rules as (
 staged as (
     select
         complaints.complaint_id,
+        complaints.received_month,
+        complaints.input_fingerprint,
         rules.stage,
         rules.rule_version as deadline_rule_version,
         rules.calendar as deadline_calendar,

@@ -3,9 +3,31 @@
   final closure: closed_at is the last 'closed' not followed by a 'reopened' (二次投诉 /
   re-investigation), null while open. Events dated before receipt are a data error
   (int_complaint_events_before_receipt) and are ignored.
+  Kept incrementally by month of receipt: a daily run rebuilds the months whose complaints or
+  status events changed (fingerprints as in incremental_rollup), so a new event of an old
+  complaint rebuilds that complaint's month.
 #}
-with complaints as (
-    select complaint_id, received_at from {{ ref('stg_ops__complaints') }}
+{{ config(**incremental_months_config('received_month')) }}
+
+{%- set received_month = month_of('complaints.received_at') %}
+
+with fingerprints as (
+    {{ rollup_fingerprints([
+        "select " ~ received_month ~ " as month, complaints.load_id from " ~ ref('stg_ops__complaints') ~ " complaints",
+        "select " ~ received_month ~ " as month, events.load_id from " ~ ref('stg_ops__complaint_events') ~ " events"
+            ~ " inner join " ~ ref('stg_ops__complaints') ~ " complaints on complaints.complaint_id = events.complaint_id"]) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'received_month') }}
+),
+
+complaints as (
+    select complaints.complaint_id, complaints.received_at, {{ received_month }} as received_month,
+           fingerprints.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} complaints
+    inner join fingerprints on fingerprints.month = {{ received_month }}
+    where {{ received_month }} in (select month from months)
 ),
 
 events as (
@@ -53,7 +75,9 @@ select
     last_closure.closed_at,
     firsts.extended_at,
     firsts.extension_approved_at,
-    coalesce(firsts.reopen_count, 0) as reopen_count
+    coalesce(firsts.reopen_count, 0) as reopen_count,
+    complaints.received_month,
+    complaints.input_fingerprint
 from complaints
 left join firsts on firsts.complaint_id = complaints.complaint_id
 left join last_closure on last_closure.complaint_id = complaints.complaint_id

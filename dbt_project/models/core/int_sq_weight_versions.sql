@@ -11,7 +11,8 @@ with versions as (
 lines as (
     select distinct line_of_business from {{ ref('sq_weights') }}
     union
-    select distinct line_of_business from {{ ref('fct_service_ratings') }} where line_of_business is not null
+    -- the lines rated, from the daily rollup (the ratings themselves are a view over ~100 M rows at scale 100)
+    select distinct line_of_business from {{ ref('int_rating_days') }} where line_of_business is not null
 ),
 
 candidates as (

@@ -47,13 +47,12 @@
   this model; month_expr: the month of a raw row; month_column: its name in this model.
 #}
 {% macro incremental_extract(relation, raw_keys, keys, month_expr, month_column) -%}
-{%- set new_rows_query -%}
+{%- set new_rows -%}
     (select * from {{ relation }}
-     where _load_id > (select coalesce(max(load_id), '') from {{ this }}))
+     where _load_id > (select coalesce(max(load_id), '') from {{ this }})) new_rows
 {%- endset -%}
-{%- set new_rows = new_rows_query ~ ' new_rows' -%}
 {%- if is_incremental() and target.type != 'spark' -%}
-    {{ latest_load(new_rows_query, raw_keys) }}
+    {{ latest_load(new_rows, raw_keys) }}
 {%- elif is_incremental() -%}
     {%- set rebuilt_months -%}
         (select {{ month_expr }} from {{ new_rows }}

@@ -5,9 +5,30 @@
   extends: 'extended' on or before the base deadline, 'extension_approved' on or before the
   extended one. The tiers and their days are data; the order base → extended → approved is
   the rule's structure.
+  Kept incrementally by month of receipt, like fct_complaint_stages: rebuilt are the months
+  int_complaint_milestones rebuilt, and every month when the regulator's rule or the
+  calendar change.
 #}
-with complaints as (
-    select complaint_id, cast(received_at as date) as received_date from {{ ref('stg_ops__complaints') }}
+{{ config(**incremental_months_config('received_month')) }}
+
+with fingerprints as (
+    select distinct received_month as month,
+           input_fingerprint || '|' || {{ rules_fingerprint([ref('regulator_complaint_deadlines'),
+                                                             ref('cn_calendar_days'), ref('calendar_coverage')]) }}
+               as input_fingerprint
+    from {{ ref('int_complaint_milestones') }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'received_month') }}
+),
+
+complaints as (
+    select complaints.complaint_id, cast(complaints.received_at as date) as received_date,
+           {{ month_of('complaints.received_at') }} as received_month, fingerprints.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} complaints
+    inner join fingerprints on fingerprints.month = {{ month_of('complaints.received_at') }}
+    where {{ month_of('complaints.received_at') }} in (select month from months)
 ),
 
 tiers as (
@@ -30,6 +51,8 @@ tiers as (
 dated as (
     select
         complaints.complaint_id,
+        complaints.received_month,
+        complaints.input_fingerprint,
         tiers.rule_version,
         tiers.calendar,
         {{ milestone_at('tiers.reached_by') }} as reached_at,
@@ -69,5 +92,7 @@ select
          else base_deadline_date end as regulator_deadline_date,
     reached_at as regulator_reached_at,
     is_extended,
-    is_extension_approved
+    is_extension_approved,
+    received_month,
+    input_fingerprint
 from tiered

@@ -64,7 +64,14 @@ def parse_csv(path: Path | str, data: bytes, encoding: str = "auto") -> ParsedCs
     else:
         text, seen, undecodable = data.decode(encoding).removeprefix("\ufeff"), encoding, {}
     warnings = [f"{path}: lines are in different encodings; decoded line by line"] if seen.startswith("mixed") else []
-    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 if "\n" in text else len(text)])), [])
+    first_line = text[: text.find("\n") + 1 if "\n" in text else len(text)]
+    try:
+        header = next(csv.reader(io.StringIO(first_line)), [])
+    except csv.Error as e:
+        # e.g. a bare carriage return inside the header line: no column name can be trusted, so
+        # the line stands as one unusable name and every row goes to quarantine with a reason
+        warnings.append(f"{path}, row 1: the header cannot be read ({e})")
+        header = [first_line.strip() or "?"]
     if not header:
         warnings.append(f"{path}: empty file, no header")
         return ParsedCsv(pa.table({"_source_row": pa.array([], pa.int64())}), [], seen, [], warnings)

@@ -55,3 +55,28 @@
 {%- endmacro %}
 {% macro default__row_text(alias) -%} cast({{ alias }} as varchar) {%- endmacro %}
 {% macro spark__row_text(alias) -%} to_json(struct({{ alias }}.*)) {%- endmacro %}
+
+{#
+  The complaints of the months a model kept by month of receipt rebuilds (CTE
+  rebuilt_complaints: the staged complaint, its received_month and input_fingerprint, i.e.
+  int_complaint_milestones' fingerprint of the month plus one of the given rules), with the
+  CTEs fingerprints and months it needs: the start of the model's with-list.
+#}
+{% macro complaints_of_rebuilt_months(rules) -%}
+fingerprints as (
+    select distinct received_month as month,
+           input_fingerprint || '|' || {{ rules_fingerprint(rules) }} as input_fingerprint
+    from {{ ref('int_complaint_milestones') }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'received_month') }}
+),
+
+rebuilt_complaints as (
+    select complaints.*, {{ month_of('complaints.received_at') }} as received_month, fingerprints.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} complaints
+    inner join fingerprints on fingerprints.month = {{ month_of('complaints.received_at') }}
+    where {{ month_of('complaints.received_at') }} in (select month from months)
+)
+{%- endmacro %}

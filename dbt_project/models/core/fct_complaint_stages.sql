@@ -11,24 +11,11 @@
 #}
 {{ config(**incremental_months_config('received_month')) }}
 
-with fingerprints as (
-    select distinct received_month as month,
-           input_fingerprint || '|' || {{ rules_fingerprint([ref('complaint_deadlines'), ref('cn_calendar_days'),
-                                                             ref('calendar_coverage')]) }} as input_fingerprint
-    from {{ ref('int_complaint_milestones') }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'received_month') }}
-),
+with {{ complaints_of_rebuilt_months([ref('complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]) }},
 
 complaints as (
-    select complaints.complaint_id, complaints.complaint_class, complaints.deadline_calendar,
-           cast(complaints.received_at as date) as received_date,
-           {{ month_of('complaints.received_at') }} as received_month, fingerprints.input_fingerprint
-    from {{ ref('stg_ops__complaints') }} complaints
-    inner join fingerprints on fingerprints.month = {{ month_of('complaints.received_at') }}
-    where {{ month_of('complaints.received_at') }} in (select month from months)
+    select complaint_id, complaint_class, deadline_calendar, cast(received_at as date) as received_date, received_month, input_fingerprint
+    from rebuilt_complaints
 ),
 
 rules as (

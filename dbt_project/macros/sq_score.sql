@@ -25,10 +25,10 @@
             {% for column in group_by %}{{ column }},{% endfor %}
             weight_version,
             weights_line,
-            sum(points) as numerator,
-            sum(max_points) as denominator,
-            sum(case when weight is not null and ratings > 0 then 1 else 0 end) as dimensions_rated,
-            case when sum(case when weight is not null and ratings > 0 then 1 else 0 end) = max(dimensions_weighted)
+            {{ sum_int("points") }} as numerator,
+            {{ sum_int("max_points") }} as denominator,
+            count(case when weight is not null and ratings > 0 then 1 end) as dimensions_rated,
+            case when count(case when weight is not null and ratings > 0 then 1 end) = max(dimensions_weighted)
                  then round(sum(100 * cast(weight as double) * {{ safe_ratio('points', 'max_points') }}), 6) end as score
         from (
             select d.*, versions.dimensions_weighted

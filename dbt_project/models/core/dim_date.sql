@@ -53,6 +53,6 @@ flagged as (
 
 select
     *,
-    sum(case when is_workday then 1 else 0 end) over (
+    count(case when is_workday then 1 end) over (
         order by date_day rows between unbounded preceding and current row) as workday_seq
 from flagged

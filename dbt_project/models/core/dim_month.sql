@@ -5,6 +5,6 @@ select
     min(year_number) as year_number,
     min(quarter_number) as quarter_number,
     max(date_day) as month_end,
-    sum(case when is_workday then 1 else 0 end) as working_days
+    count(case when is_workday then 1 end) as working_days
 from {{ ref('dim_date') }}
 group by month_start, period_month

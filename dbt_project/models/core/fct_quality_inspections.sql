@@ -11,8 +11,8 @@ points as (
     select
         items.inspection_id,
         count(*) as items_rated,
-        sum(scale.points) as points,
-        sum(scale.max_points) as max_points
+        {{ sum_int("scale.points") }} as points,
+        {{ sum_int("scale.max_points") }} as max_points
     from {{ ref('stg_ops__inspection_items') }} items
     inner join {{ ref('sq_rating_scale') }} scale on scale.rating = items.rating
     group by items.inspection_id

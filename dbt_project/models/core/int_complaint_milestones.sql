@@ -48,7 +48,7 @@ firsts as (
         min(case when event_type = 'closed' then event_at end) as first_closed_at,
         max(case when event_type = 'closed' then event_seq end) as last_closed_seq,
         max(case when event_type = 'reopened' then event_seq end) as last_reopened_seq,
-        sum(case when event_type = 'reopened' then 1 else 0 end) as reopen_count
+        count(case when event_type = 'reopened' then 1 end) as reopen_count
     from events
     group by complaint_id
 ),

@@ -21,11 +21,11 @@ select
     counter.business_type,
     counter.standard_version,
     count(*) as transactions,
-    sum(case when counter.is_completed then 1 else 0 end) as completed,
-    sum(case when counter.is_within_standard then 1 else 0 end) as within_standard,
-    sum(case when counter.outcome = 'abandoned' then 1 else 0 end) as abandoned,
-    sum(case when counter.is_completed then counter.wait_seconds else 0 end) as wait_seconds_total,
-    sum(case when counter.is_completed then counter.handle_seconds else 0 end) as handle_seconds_total,
+    count(case when counter.is_completed then 1 end) as completed,
+    count(case when counter.is_within_standard then 1 end) as within_standard,
+    count(case when counter.outcome = 'abandoned' then 1 end) as abandoned,
+    {{ sum_int("case when counter.is_completed then counter.wait_seconds else 0 end") }} as wait_seconds_total,
+    {{ sum_int("case when counter.is_completed then counter.handle_seconds else 0 end") }} as handle_seconds_total,
     fingerprints.input_fingerprint
 from {{ ref('fct_counter_transactions') }} counter
 inner join fingerprints on fingerprints.month = counter.occurred_month

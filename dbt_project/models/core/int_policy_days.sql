@@ -20,7 +20,7 @@ select
     policies.sales_channel,
     count(*) as policies,
     cast(sum(policies.premium) as decimal(18,2)) as premium,
-    sum(policies.insured_persons) as insured_persons,
+    {{ sum_int("policies.insured_persons") }} as insured_persons,
     fingerprints.input_fingerprint
 from {{ ref('fct_policies') }} policies
 inner join fingerprints on fingerprints.month = policies.underwritten_month

@@ -21,8 +21,8 @@ select
     ratings.rated_month,
     ratings.line_of_business,
     ratings.dimension_code,
-    sum(ratings.points) as points,
-    sum(ratings.max_points) as max_points,
+    {{ sum_int("ratings.points") }} as points,
+    {{ sum_int("ratings.max_points") }} as max_points,
     count(*) as ratings,
     fingerprints.input_fingerprint
 from {{ ref('fct_service_ratings') }} ratings

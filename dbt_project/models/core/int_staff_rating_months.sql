@@ -23,11 +23,11 @@ ratings as (
 )
 
 select 'employee' as subject_type, employee_id as subject_code, rated_month, dimension_code,
-       sum(points) as points, sum(max_points) as max_points, count(*) as ratings, input_fingerprint
+       {{ sum_int("points") }} as points, {{ sum_int("max_points") }} as max_points, count(*) as ratings, input_fingerprint
 from ratings
 group by employee_id, rated_month, dimension_code, input_fingerprint
 union all
-select 'team', team_code, rated_month, dimension_code, sum(points), sum(max_points), count(*), input_fingerprint
+select 'team', team_code, rated_month, dimension_code, {{ sum_int("points") }}, {{ sum_int("max_points") }}, count(*), input_fingerprint
 from ratings
 where team_code is not null
 group by team_code, rated_month, dimension_code, input_fingerprint

@@ -21,8 +21,8 @@ select
     responses.survey_type,
     responses.satisfaction_rule_version,
     count(*) as responses,
-    sum(case when responses.is_reached then 1 else 0 end) as reached,
-    sum(case when responses.is_satisfied then 1 else 0 end) as satisfied,
+    count(case when responses.is_reached then 1 end) as reached,
+    count(case when responses.is_satisfied then 1 end) as satisfied,
     fingerprints.input_fingerprint
 from {{ ref('fct_survey_responses') }} responses
 inner join fingerprints on fingerprints.month = responses.surveyed_month

@@ -36,8 +36,8 @@ rate as (
         months.year_number,
         months.quarter_number,
         count(*) as months_covered,
-        sum(r.numerator) as complaints,
-        sum(r.denominator) as policies
+        {{ sum_int("r.numerator") }} as complaints,
+        {{ sum_int("r.denominator") }} as policies
     from {{ ref('kpi_complaint_rate') }} r
     inner join months on months.month_start = r.month_start
     group by r.org_code, months.year_number, months.quarter_number
@@ -45,7 +45,7 @@ rate as (
 
 timeliness as (
     select t.org_code, months.year_number, months.quarter_number,
-           sum(t.numerator) as closed_on_time, sum(t.denominator) as complaints_received
+           {{ sum_int("t.numerator") }} as closed_on_time, {{ sum_int("t.denominator") }} as complaints_received
     from {{ ref('kpi_complaint_timeliness') }} t
     inner join months on months.month_start = t.month_start
     group by t.org_code, months.year_number, months.quarter_number
@@ -54,7 +54,7 @@ timeliness as (
 satisfaction as (
     -- 003 §5.3: complainants called back after their complaint was handled
     select s.org_code, months.year_number, months.quarter_number,
-           sum(s.numerator) as respondents_satisfied, sum(s.denominator) as respondents_reached
+           {{ sum_int("s.numerator") }} as respondents_satisfied, {{ sum_int("s.denominator") }} as respondents_reached
     from {{ ref('kpi_satisfaction') }} s
     inner join months on months.month_start = s.month_start
     where s.survey_type = 'complaint_callback'
@@ -63,7 +63,7 @@ satisfaction as (
 
 classes as (
     select c.org_code, months.year_number, months.quarter_number, c.complaint_class,
-           sum(c.complaints_received) as class_complaints
+           {{ sum_int("c.complaints_received") }} as class_complaints
     from {{ ref('kpi_complaints_by_class') }} c
     inner join months on months.month_start = c.month_start
     group by c.org_code, months.year_number, months.quarter_number, c.complaint_class
@@ -74,7 +74,7 @@ top_class as (
     select * from (
         select
             classes.*,
-            sum(class_complaints) over (partition by org_code, year_number, quarter_number) as all_complaints,
+            cast(sum(class_complaints) over (partition by org_code, year_number, quarter_number) as bigint) as all_complaints,
             row_number() over (partition by org_code, year_number, quarter_number
                                order by class_complaints desc, complaint_class) as class_rank
         from classes

@@ -10,11 +10,11 @@ with leaf as (
         org_code,
         documents_complete_date as activity_date,
         commitment_rule_version as commitment_rule_versions,
-        sum(case when is_in_commitment then 1 else 0 end) as claims_in_commitment,
-        sum(case when is_decided_on_time then 1 else 0 end) as decided_on_time,
-        sum(case when is_in_commitment and decided_at is not null and not is_decided_on_time then 1 else 0 end)
+        count(case when is_in_commitment then 1 end) as claims_in_commitment,
+        count(case when is_decided_on_time then 1 end) as decided_on_time,
+        count(case when is_in_commitment and decided_at is not null and not is_decided_on_time then 1 end)
             as decided_late,
-        sum(case when is_in_commitment and decided_at is null then 1 else 0 end) as still_pending,
+        count(case when is_in_commitment and decided_at is null then 1 end) as still_pending,
         0 as claims_reported,
         0 as claims_decided,
         0 as days_report_to_decision_total
@@ -26,7 +26,7 @@ with leaf as (
     from {{ ref('fct_claims') }}
     group by org_code, reported_date
     union all
-    select org_code, cast(decided_at as date), null, 0, 0, 0, 0, 0, count(*), sum(days_report_to_decision)
+    select org_code, cast(decided_at as date), null, 0, 0, 0, 0, 0, count(*), {{ sum_int("days_report_to_decision") }}
     from {{ ref('fct_claims') }}
     where decided_at is not null
     group by org_code, cast(decided_at as date)

@@ -14,18 +14,18 @@ with complaints as (
 leaf as (
     select org_code, received_date as activity_date, 'complaint_class' as dimension_type,
            complaint_class as dimension_value, count(*) as complaints_received,
-           sum(case when is_closed_on_time then 1 else 0 end) as closed_on_time,
-           sum(case when is_repeat_complaint then 1 else 0 end) as repeat_complaints
+           count(case when is_closed_on_time then 1 end) as closed_on_time,
+           count(case when is_repeat_complaint then 1 end) as repeat_complaints
     from complaints
     group by org_code, received_date, complaint_class
     union all
     select org_code, received_date, 'complaint_class_001', complaint_class_001, count(*),
-           sum(case when is_closed_on_time then 1 else 0 end), sum(case when is_repeat_complaint then 1 else 0 end)
+           count(case when is_closed_on_time then 1 end), count(case when is_repeat_complaint then 1 end)
     from complaints
     group by org_code, received_date, complaint_class_001
     union all
     select org_code, received_date, 'channel', channel_code, count(*),
-           sum(case when is_closed_on_time then 1 else 0 end), sum(case when is_repeat_complaint then 1 else 0 end)
+           count(case when is_closed_on_time then 1 end), count(case when is_repeat_complaint then 1 end)
     from complaints
     group by org_code, received_date, channel_code
     union all

@@ -12,11 +12,11 @@ with leaf as (
         complaints.received_date as activity_date,
         stages.stage,
         stages.deadline_rule_version as deadline_rule_versions,
-        sum(case when stages.is_started then 1 else 0 end) as stages_started,
-        sum(case when stages.is_started and stages.is_on_time then 1 else 0 end) as reached_on_time,
-        sum(case when stages.is_started and stages.is_reached and not stages.is_on_time then 1 else 0 end)
+        count(case when stages.is_started then 1 end) as stages_started,
+        count(case when stages.is_started and stages.is_on_time then 1 end) as reached_on_time,
+        count(case when stages.is_started and stages.is_reached and not stages.is_on_time then 1 end)
             as reached_late,
-        sum(case when stages.is_started and not stages.is_reached then 1 else 0 end) as not_reached
+        count(case when stages.is_started and not stages.is_reached then 1 end) as not_reached
     from {{ ref('fct_complaint_stages') }} stages
     inner join {{ ref('fct_complaints') }} complaints on complaints.complaint_id = stages.complaint_id
     group by complaints.org_code, complaints.received_date, stages.stage, stages.deadline_rule_version

@@ -14,14 +14,14 @@ with leaf as (
         deadline_rule_version as deadline_rule_versions,
         regulator_rule_version as regulator_rule_versions,
         count(*) as complaints_received,
-        sum(case when is_closed_on_time then 1 else 0 end) as closed_on_time,
-        sum(case when is_closed and not is_closed_on_time then 1 else 0 end) as closed_late,
-        sum(case when not is_closed then 1 else 0 end) as still_open,
-        sum(case when is_reopened then 1 else 0 end) as reopened,
-        sum(case when is_closed then days_to_close else 0 end) as days_to_close_total,
-        sum(case when is_regulator_on_time then 1 else 0 end) as regulator_on_time,
-        sum(case when is_extended then 1 else 0 end) as extended,
-        sum(case when is_extension_approved then 1 else 0 end) as extension_approved
+        count(case when is_closed_on_time then 1 end) as closed_on_time,
+        count(case when is_closed and not is_closed_on_time then 1 end) as closed_late,
+        count(case when not is_closed then 1 end) as still_open,
+        count(case when is_reopened then 1 end) as reopened,
+        {{ sum_int("case when is_closed then days_to_close else 0 end") }} as days_to_close_total,
+        count(case when is_regulator_on_time then 1 end) as regulator_on_time,
+        count(case when is_extended then 1 end) as extended,
+        count(case when is_extension_approved then 1 end) as extension_approved
     from {{ ref('fct_complaints') }}
     group by org_code, received_date, deadline_rule_version, regulator_rule_version
 ),

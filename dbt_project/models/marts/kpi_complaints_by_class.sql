@@ -9,7 +9,7 @@ with leaf as (
         received_date as activity_date,
         complaint_class,
         count(*) as complaints_received,
-        sum(case when is_closed_on_time then 1 else 0 end) as closed_on_time
+        count(case when is_closed_on_time then 1 end) as closed_on_time
     from {{ ref('fct_complaints') }}
     group by org_code, received_date, complaint_class
 ),

@@ -10,10 +10,10 @@ with leaf as (
         underwritten_on as activity_date,
         commitment_rule_version as commitment_rule_versions,
         count(*) as policies_in_scope,
-        sum(case when is_called_back_in_time then 1 else 0 end) as called_back_in_time,
-        sum(case when is_reached and not is_called_back_in_time then 1 else 0 end) as reached_late,
-        sum(case when not is_reached then 1 else 0 end) as not_reached,
-        sum(callback_attempts) as callback_attempts
+        count(case when is_called_back_in_time then 1 end) as called_back_in_time,
+        count(case when is_reached and not is_called_back_in_time then 1 end) as reached_late,
+        count(case when not is_reached then 1 end) as not_reached,
+        {{ sum_int("callback_attempts") }} as callback_attempts
     from {{ ref('fct_new_policy_callbacks') }}
     group by org_code, underwritten_on, commitment_rule_version
 ),

@@ -10,10 +10,10 @@ with leaf as (
         inspected_date as activity_date,
         inspection_type,
         count(*) as inspections,
-        sum(case when is_free_of_forbidden_phrases then 1 else 0 end) as free_of_forbidden_phrases,
-        sum(forbidden_phrase_hits) as forbidden_phrase_hits,
-        sum(points) as points,
-        sum(max_points) as max_points
+        count(case when is_free_of_forbidden_phrases then 1 end) as free_of_forbidden_phrases,
+        {{ sum_int("forbidden_phrase_hits") }} as forbidden_phrase_hits,
+        {{ sum_int("points") }} as points,
+        {{ sum_int("max_points") }} as max_points
     from {{ ref('fct_quality_inspections') }}
     group by org_code, inspected_date, inspection_type
 ),

@@ -14,8 +14,8 @@ at_unit as (
         hierarchy.ancestor_org_code as org_code,
         complaints.received_month as month_start,
         count(*) as complaints_received,
-        sum(case when complaints.is_repeat_complaint then 1 else 0 end) as repeat_complaints,
-        sum(case when complaints.is_reopened then 1 else 0 end) as reopened,
+        count(case when complaints.is_repeat_complaint then 1 end) as repeat_complaints,
+        count(case when complaints.is_reopened then 1 end) as reopened,
         count(distinct complaints.customer_key) as complainants,
         count(distinct case when complaints.is_repeat_complaint then complaints.customer_key end)
             as repeat_complainants,

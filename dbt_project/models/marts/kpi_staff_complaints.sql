@@ -11,9 +11,9 @@ with counted as (
         coalesce(employee_org_code_at_receipt, org_code) as org_code,
         max(team_code_at_receipt) as team_code,
         count(*) as complaints_received,
-        sum(case when is_closed_on_time then 1 else 0 end) as closed_on_time,
-        sum(case when is_repeat_complaint then 1 else 0 end) as repeat_complaints,
-        sum(case when complaint_class = 'staff_violation' then 1 else 0 end) as staff_violations
+        count(case when is_closed_on_time then 1 end) as closed_on_time,
+        count(case when is_repeat_complaint then 1 end) as repeat_complaints,
+        count(case when complaint_class = 'staff_violation' then 1 end) as staff_violations
     from {{ ref('fct_complaints') }}
     where employee_id is not null
     group by employee_id, received_month, coalesce(employee_org_code_at_receipt, org_code)

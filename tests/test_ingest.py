@@ -1,5 +1,7 @@
 """Ingestion of landing files: typing, quarantine with reasons naming file, row and column,
 nothing lost, duplicate deliveries skipped."""
+import os
+
 import duckdb
 import pytest
 
@@ -155,3 +157,25 @@ def test_later_files_get_later_load_ids_so_their_corrections_win(workspace):
     assert [r.load_id for r in results] == sorted(r.load_id for r in results)
     [(org,)] = duckdb.sql(f"select arg_max(org_code, _load_id) from read_parquet('{workspace.raw}/complaints/2*.parquet')").fetchall()
     assert org == "A8"
+
+
+def test_a_loaded_landing_file_is_recognised_by_size_and_time_without_reading_it(workspace):
+    path = land(workspace, "complaints", "day1.csv", f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n")
+    [first] = Ingestor(workspace).ingest_extract("complaints")
+    assert first.rows_loaded == 1 and first.file_stat
+    stat = path.stat()
+    # the same size and modification time: taken to be the loaded file, its bytes unread —
+    # so even a same-size rewrite that restores the timestamp is not loaded (the documented limit)
+    path.write_text(f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A2\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    [again] = Ingestor(workspace).ingest_extract("complaints")
+    assert again.duplicate_of == str(path) and again.file_sha256 == first.file_sha256
+    # a new modification time: the file is read and hashed, and its new content loaded
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    [changed] = Ingestor(workspace).ingest_extract("complaints")
+    assert changed.duplicate_of is None and changed.rows_loaded == 1
+    # touched but unchanged: read, hashed, recognised by its checksum, not loaded again
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+    [touched] = Ingestor(workspace).ingest_extract("complaints")
+    assert touched.duplicate_of == str(path) and touched.file_sha256 == changed.file_sha256
+    assert sorted(row[0] for row in lake_rows(workspace, "complaints", "org_code")) == ["A1", "A2"]

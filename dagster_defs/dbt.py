@@ -2,6 +2,7 @@
 ``meta.dagster.asset_key: [raw, <extract>]``, so they are the ingest assets and the graph
 runs from landing file to KPI mart; dbt tests become asset checks."""
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -84,7 +85,12 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
     # kept for profiling (run_results.json) and the rest pruned
     tested_through = newest_load(ws)
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *test_scope_args(ws)], context=context,
+    rehash = pii_key_changed(ws)
+    if rehash:
+        context.log.warning("The PII key differs from the one this warehouse's customer keys were hashed with "
+                            "(or was not recorded): rebuilding every model from the lake (--full-refresh).")
+    scope = ["--full-refresh"] if rehash else test_scope_args(ws)
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *scope], context=context,
                          target_path=ws.dbt_runs / context.run.run_id)
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
@@ -107,6 +113,7 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         remember_project(lineage_marker)
     # reached only when dbt succeeded: a failed test leaves the old mark, so the next run re-tests
     remember_tested(ws, tested_through)
+    remember_pii_key(ws)
 
 
 def newest_load(ws: Workspace) -> str | None:
@@ -118,14 +125,41 @@ def _tested_marker(ws: Workspace) -> Path:
     return ws.warehouse_file.with_name(f".tested_through_load.{ws.dbt_target}.json")
 
 
+def _warehouse_exists(ws: Workspace) -> bool:
+    return (ws.warehouse_file if ws.dbt_target == "duckdb" else ws.spark_warehouse).exists()
+
+
+def _pii_key_marker(ws: Workspace) -> Path:
+    return ws.warehouse_file.with_name(f".pii_key.{ws.dbt_target}.json")
+
+
+def pii_key_fingerprint(ws: Workspace) -> str:
+    """Tells PII keys apart without storing one: an HMAC of a fixed text under the key."""
+    return hmac.new(ws.pii_key().encode(), b"kefu pii key fingerprint", "sha256").hexdigest()
+
+
+def pii_key_changed(ws: Workspace) -> bool:
+    """Whether the warehouse may hold customer keys hashed with another PII key: the
+    incremental staging tables keep old rows as they were hashed, so after a key rotation a
+    complainant's old and new complaints would no longer match (repeat complaints). True for
+    an existing warehouse whose key was not recorded (built before the check)."""
+    if not _warehouse_exists(ws):
+        return False
+    marker = _pii_key_marker(ws)
+    return not marker.exists() or json.loads(marker.read_text()).get("fingerprint") != pii_key_fingerprint(ws)
+
+
+def remember_pii_key(ws: Workspace) -> None:
+    _pii_key_marker(ws).write_text(json.dumps({"fingerprint": pii_key_fingerprint(ws)}))
+
+
 def test_scope_args(ws: Workspace) -> list[str]:
     """dbt vars that narrow the tests marked `where: __new_loads__` (macros/test_scope.sql) to
     the loads newer than those the last passing build tested. Every row is tested on the first
     build of a warehouse, after any change to the project (models, tests, seeds) and with
     KEFU_TEST_SCOPE=all."""
     marker = _tested_marker(ws)
-    warehouse = ws.warehouse_file if ws.dbt_target == "duckdb" else ws.spark_warehouse
-    if os.environ.get("KEFU_TEST_SCOPE") == "all" or not marker.exists() or not warehouse.exists():
+    if os.environ.get("KEFU_TEST_SCOPE") == "all" or not marker.exists() or not _warehouse_exists(ws):
         return []
     tested = json.loads(marker.read_text())
     if tested.get("project") != _manifest_digest() or not tested.get("through_load"):

@@ -106,3 +106,24 @@ def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(workspace):
     break_a_row(f"load_id > '{history}'")
     with pytest.raises(PipelineFailed, match=not_null):
         run_pipeline(workspace)
+
+
+def test_a_changed_pii_key_rehashes_every_stored_customer_key(workspace):
+    """The staging tables that hash customer identifiers are incremental: after a key
+    rotation the daily run must rebuild them whole, or a complainant's old and new complaints
+    would carry different keys (and stop counting as repeat complaints)."""
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+    with env(KEFU_PII_KEY="a-rotated-key"):
+        run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
+        for extract, key in (("complaints", "complaint_id"), ("policies", "policy_no")):
+            stale, rows = con.execute(f"""
+                with raw as (
+                    select {key}, customer_id_no from read_parquet('{workspace.raw / extract}/*.parquet')
+                    qualify row_number() over (partition by {key} order by _load_id desc, _source_row desc) = 1)
+                select count(*) filter (where staged.customer_key is distinct from
+                                              sha256('a-rotated-key|' || raw.customer_id_no)), count(*)
+                from staging.stg_ops__{extract} staged inner join raw using ({key})""").fetchone()
+            assert rows > 0 and stale == 0, f"{stale} of {rows} {extract} keep a key hashed with the old PII key"

@@ -1,9 +1,10 @@
--- a table: the claim facts and the trace read it
-{{ config(materialized='table') }}
+-- incremental: a daily run writes only what new loads deliver (see incremental_extract)
+{{ config(**incremental_extract_config('reported_month', ['claim_id'])) }}
 
 with source as (
-    -- one row per claim: the latest load wins (a claim is re-delivered as it progresses)
-    {{ latest_load(source('ops', 'claims'), ['claim_id']) }}
+    -- one row per claim, the latest load wins (a claim is re-delivered as it progresses)
+    {{ incremental_extract(source('ops', 'claims'), ['claim_id'], ['claim_id'],
+                             month_of('reported_at'), 'reported_month') }}
 ),
 
 renamed as (
@@ -23,6 +24,7 @@ renamed as (
         investigation_required,
         -- timestamps
         reported_at,
+        {{ month_of('reported_at') }} as reported_month,
         documents_complete_at,
         decided_at,
         paid_at,

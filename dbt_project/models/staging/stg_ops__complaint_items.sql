@@ -1,9 +1,11 @@
--- a table: two bridges read it
-{{ config(materialized='table') }}
+-- incremental: a daily run writes only what new loads deliver (see incremental_extract).
+-- An item has no date of its own: on Spark its partition is the month it was loaded.
+{{ config(**incremental_extract_config('loaded_month', ['complaint_id', 'item_seq'])) }}
 
 with source as (
-    -- one row per complaint and item: the latest load wins (a correction or late-arriving update)
-    {{ latest_load(source('ops', 'complaint_items'), ['complaint_id', 'item_seq']) }}
+    -- one row per complaint and item, the latest load wins (a correction or late-arriving update)
+    {{ incremental_extract(source('ops', 'complaint_items'), ['complaint_id', 'item_seq'], ['complaint_id', 'item_seq'],
+                             month_of('_loaded_at'), 'loaded_month') }}
 ),
 
 renamed as (
@@ -17,6 +19,7 @@ renamed as (
         product_line,
         -- lineage
         _load_id as load_id,
+        {{ month_of('_loaded_at') }} as loaded_month,
         _source_file as source_file,
         _source_row as source_row
     from source

@@ -89,9 +89,13 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     if rehash:
         context.log.warning("The PII key differs from the one this warehouse's customer keys were hashed with "
                             "(or was not recorded): rebuilding every model from the lake (--full-refresh).")
-    scope = ["--full-refresh"] if rehash else test_scope_args(ws)
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *scope], context=context,
-                         target_path=ws.dbt_runs / context.run.run_id)
+    # read when the tests compile (macros/test_scope.sql); set or cleared on every run, as this
+    # process may run many
+    os.environ[TESTS_AFTER_LOAD_ENV] = "" if rehash else tests_after_load(ws) or ""
+    target_path = ws.dbt_runs / context.run.run_id
+    reuse_parse_state(ws, target_path)
+    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rehash else [])],
+                         context=context, target_path=target_path)
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
     lineage = ws.dbt_target == "duckdb" and (COLUMN_LINEAGE == "always" or project_changed(lineage_marker))
@@ -108,6 +112,7 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from events
     finally:
         release_duckdb_adapter(invocation)
+        keep_parse_state(ws, target_path)
         prune_dbt_runs(ws.dbt_runs)
     if lineage:
         remember_project(lineage_marker)
@@ -153,22 +158,47 @@ def remember_pii_key(ws: Workspace) -> None:
     _pii_key_marker(ws).write_text(json.dumps({"fingerprint": pii_key_fingerprint(ws)}))
 
 
-def test_scope_args(ws: Workspace) -> list[str]:
-    """dbt vars that narrow the tests marked `where: __new_loads__` (macros/test_scope.sql) to
-    the loads newer than those the last passing build tested. Every row is tested on the first
-    build of a warehouse, after any change to the project (models, tests, seeds) and with
-    KEFU_TEST_SCOPE=all."""
+TESTS_AFTER_LOAD_ENV = "KEFU_TESTS_AFTER_LOAD"
+
+
+def tests_after_load(ws: Workspace) -> str | None:
+    """The load after which the tests marked `where: __new_loads__` (macros/test_scope.sql)
+    read rows: the newest one the last passing build tested. None (every row is tested) on
+    the first build of a warehouse, after any change to the project (models, tests, seeds)
+    and with KEFU_TEST_SCOPE=all. Passed in an environment variable, not a dbt var: a
+    changed var makes dbt parse the whole project again (~4 s)."""
     marker = _tested_marker(ws)
     if os.environ.get("KEFU_TEST_SCOPE") == "all" or not marker.exists() or not _warehouse_exists(ws):
-        return []
+        return None
     tested = json.loads(marker.read_text())
-    if tested.get("project") != _manifest_digest() or not tested.get("through_load"):
-        return []
-    return ["--vars", json.dumps({"tests_after_load": tested["through_load"]})]
+    if tested.get("project") != _manifest_digest():
+        return None
+    return tested.get("through_load")
 
 
 def remember_tested(ws: Workspace, through_load: str | None) -> None:
     _tested_marker(ws).write_text(json.dumps({"through_load": through_load, "project": _manifest_digest()}))
+
+
+def _parse_state(ws: Workspace) -> Path:
+    # per clone of the project too: the state holds absolute paths (seeds' root_path)
+    clone = hashlib.sha256(str(DBT_PROJECT_DIR).encode()).hexdigest()[:12]
+    return ws.dbt_runs / f"partial_parse.{ws.dbt_target}.{clone}.msgpack"
+
+
+def reuse_parse_state(ws: Workspace, target_path: Path) -> None:
+    """Start a run from the parse state of this workspace's last run, so dbt parses only the
+    files that changed since. dagster-dbt would copy the project's target/ state instead,
+    left by whatever workspace parsed last; the profile names the workspace, so dbt would
+    then parse everything again (~4 s). dbt checks the state itself (files, profile, vars)."""
+    if _parse_state(ws).exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_parse_state(ws), target_path / "partial_parse.msgpack")
+
+
+def keep_parse_state(ws: Workspace, target_path: Path) -> None:
+    if (target_path / "partial_parse.msgpack").exists():
+        shutil.copy(target_path / "partial_parse.msgpack", _parse_state(ws))
 
 
 KEPT_DBT_RUNS = 10

@@ -89,13 +89,16 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     if rehash:
         context.log.warning("The PII key differs from the one this warehouse's customer keys were hashed with "
                             "(or was not recorded): rebuilding every model from the lake (--full-refresh).")
-    # read when the tests compile (macros/test_scope.sql); set or cleared on every run, as this
-    # process may run many
-    os.environ[TESTS_AFTER_LOAD_ENV] = "" if rehash else tests_after_load(ws) or ""
     target_path = ws.dbt_runs / context.run.run_id
     reuse_parse_state(ws, target_path)
-    invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rehash else [])],
-                         context=context, target_path=target_path)
+    # read when the tests compile (macros/test_scope.sql); in the environment only while dbt's
+    # process starts, so that no other dbt command of this process inherits it
+    os.environ[TESTS_AFTER_LOAD_ENV] = "" if rehash else tests_after_load(ws) or ""
+    try:
+        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rehash else [])],
+                             context=context, target_path=target_path)
+    finally:
+        del os.environ[TESTS_AFTER_LOAD_ENV]
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
     lineage = ws.dbt_target == "duckdb" and (COLUMN_LINEAGE == "always" or project_changed(lineage_marker))

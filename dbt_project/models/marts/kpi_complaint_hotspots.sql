@@ -29,18 +29,19 @@ leaf as (
     from complaints
     group by org_code, received_date, channel_code
     union all
-    select complaints.org_code, complaints.received_date, 'product_line', products.product_line,
-           count(distinct complaints.complaint_id),
-           count(distinct case when complaints.is_closed_on_time then complaints.complaint_id end),
-           count(distinct case when complaints.is_repeat_complaint then complaints.complaint_id end)
+    -- the bridge has a row per product: one per product line first, then plain counts
+    select complaints.org_code, complaints.received_date, 'product_line', products.product_line, count(*),
+           count(case when complaints.is_closed_on_time then 1 end),
+           count(case when complaints.is_repeat_complaint then 1 end)
     from complaints
-    inner join {{ ref('bridge_complaint_product') }} products on products.complaint_id = complaints.complaint_id
+    inner join (select distinct complaint_id, product_line from {{ ref('bridge_complaint_product') }}) products
+        on products.complaint_id = complaints.complaint_id
     group by complaints.org_code, complaints.received_date, products.product_line
     union all
-    select complaints.org_code, complaints.received_date, 'reason', reasons.reason_code,
-           count(distinct complaints.complaint_id),
-           count(distinct case when complaints.is_closed_on_time then complaints.complaint_id end),
-           count(distinct case when complaints.is_repeat_complaint then complaints.complaint_id end)
+    -- one bridge row per complaint and reason (tested unique), so plain counts count complaints
+    select complaints.org_code, complaints.received_date, 'reason', reasons.reason_code, count(*),
+           count(case when complaints.is_closed_on_time then 1 end),
+           count(case when complaints.is_repeat_complaint then 1 end)
     from complaints
     inner join {{ ref('bridge_complaint_reason') }} reasons on reasons.complaint_id = complaints.complaint_id
     group by complaints.org_code, complaints.received_date, reasons.reason_code

@@ -6,17 +6,62 @@
   both classifications (003 class as recorded, 001 class through the reason), and the unit
   and employee as they were on the day of receipt. No customer name, ID number or phone:
   the complainant is a keyed hash (customer_key), enough to see repeat complainants.
+  Kept incrementally by month of receipt: rebuilt are the months int_complaint_milestones
+  rebuilt (its fingerprint: the month's complaints and status events), every month when a
+  rule or the org or staff history it reads changes, and the months of complaints whose
+  previous complaint changed (a complaint that arrives late between two of its complainant's
+  others changes the later one's, in another month).
 #}
-with complaints as (
-    select * from {{ ref('stg_ops__complaints') }}
+{{ config(**incremental_months_config('received_month')) }}
+
+with fingerprints as (
+    select month, input_fingerprint || '|' || {{ rules_fingerprint([
+        ref('complaint_deadlines'), ref('regulator_complaint_deadlines'), ref('cn_calendar_days'),
+        ref('calendar_coverage'), ref('complaint_reasons'), ref('complaint_class_map'), ref('repeat_complaint_rules'),
+        '(select org_code, valid_from, valid_to, org_name from ' ~ ref('dim_org_history') ~ ')',
+        '(select org_code, ancestor_org_code, ancestor_level, valid_from, valid_to from '
+            ~ ref('bridge_org_hierarchy') ~ ')',
+        '(select employee_id, valid_from, valid_to, org_code, team_code from ' ~ ref('dim_employee_history') ~ ')']) }}
+        as input_fingerprint
+    from (select distinct received_month as month, input_fingerprint from {{ ref('int_complaint_milestones') }}) milestones
+),
+
+previous as (
+    -- the same complainant's previous complaint (repeat complaints, 001 §7.3), over every month
+    select
+        complaint_id,
+        lag(complaint_id) over (partition by customer_key order by received_at, complaint_id) as previous_complaint_id,
+        lag(received_at) over (partition by customer_key order by received_at, complaint_id) as previous_received_at
+    from {{ ref('stg_ops__complaints') }}
+    where customer_key is not null
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'received_month') }}
+    {%- if is_incremental() %}
+    union
+    select built.received_month
+    from {{ this }} built
+    left join previous on previous.complaint_id = built.complaint_id
+    where built.previous_complaint_id is distinct from previous.previous_complaint_id
+       or built.previous_received_at is distinct from previous.previous_received_at
+    {%- endif %}
+),
+
+complaints as (
+    select complaints.*, fingerprints.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} complaints
+    inner join fingerprints on fingerprints.month = complaints.received_month
+    where complaints.received_month in (select month from months)
 ),
 
 milestones as (
-    select * from {{ ref('int_complaint_milestones') }}
+    select * from {{ ref('int_complaint_milestones') }} where received_month in (select month from months)
 ),
 
 stages as (
-    select * from {{ ref('fct_complaint_stages') }} where stage in ('close', 'contact')
+    select * from {{ ref('fct_complaint_stages') }}
+    where stage in ('close', 'contact') and received_month in (select month from months)
 ),
 
 org_path as (
@@ -30,16 +75,6 @@ org_path as (
         on hierarchy.org_code = complaints.org_code
         and cast(complaints.received_at as date) between hierarchy.valid_from and hierarchy.valid_to
     group by complaints.complaint_id
-),
-
-previous as (
-    -- the same complainant's previous complaint (repeat complaints, 001 §7.3)
-    select
-        complaint_id,
-        lag(complaint_id) over (partition by customer_key order by received_at, complaint_id) as previous_complaint_id,
-        lag(received_at) over (partition by customer_key order by received_at, complaint_id) as previous_received_at
-    from complaints
-    where customer_key is not null
 ),
 
 joined as (
@@ -61,7 +96,7 @@ joined as (
         complaints.product_line,
         complaints.received_at,
         cast(complaints.received_at as date) as received_date,
-        {{ month_of('complaints.received_at') }} as received_month,
+        complaints.received_month,
         milestones.contacted_at,
         milestones.assigned_at,
         milestones.investigating_at,
@@ -88,13 +123,15 @@ joined as (
         coalesce(regulator.is_extended, false) as is_extended,
         coalesce(regulator.is_extension_approved, false) as is_extension_approved,
         previous.previous_complaint_id,
+        previous.previous_received_at,
         repeat_rule.rule_version as repeat_rule_version,
         coalesce(previous.previous_received_at is not null
                  and {{ dbt.datediff('cast(previous.previous_received_at as date)', 'cast(complaints.received_at as date)',
                                      'day') }} <= repeat_rule.window_days, false) as is_repeat_complaint,
         complaints.load_id,
         complaints.source_file,
-        complaints.source_row
+        complaints.source_row,
+        complaints.input_fingerprint
     from complaints
     inner join milestones on milestones.complaint_id = complaints.complaint_id
     left join stages close_stage on close_stage.complaint_id = complaints.complaint_id and close_stage.stage = 'close'

@@ -85,17 +85,16 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
     # kept for profiling (run_results.json) and the rest pruned
     tested_through = newest_load(ws)
-    rehash = pii_key_changed(ws)
-    if rehash:
-        context.log.warning("The PII key differs from the one this warehouse's customer keys were hashed with "
-                            "(or was not recorded): rebuilding every model from the lake (--full-refresh).")
+    rebuild = full_rebuild_reason(ws)
+    if rebuild:
+        context.log.warning(f"{rebuild}: rebuilding every model from the lake (--full-refresh).")
     target_path = ws.dbt_runs / context.run.run_id
     reuse_parse_state(ws, target_path)
     # read when the tests compile (macros/test_scope.sql); in the environment only while dbt's
     # process starts, so that no other dbt command of this process inherits it
-    os.environ[TESTS_AFTER_LOAD_ENV] = "" if rehash else tests_after_load(ws) or ""
+    os.environ[TESTS_AFTER_LOAD_ENV] = "" if rebuild else tests_after_load(ws) or ""
     try:
-        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rehash else [])],
+        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])],
                              context=context, target_path=target_path)
     finally:
         del os.environ[TESTS_AFTER_LOAD_ENV]
@@ -121,7 +120,7 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         remember_project(lineage_marker)
     # reached only when dbt succeeded: a failed test leaves the old mark, so the next run re-tests
     remember_tested(ws, tested_through)
-    remember_pii_key(ws)
+    remember_built_with(ws)
 
 
 def newest_load(ws: Workspace) -> str | None:
@@ -137,8 +136,18 @@ def _warehouse_exists(ws: Workspace) -> bool:
     return (ws.warehouse_file if ws.dbt_target == "duckdb" else ws.spark_warehouse).exists()
 
 
-def _pii_key_marker(ws: Workspace) -> Path:
-    return ws.warehouse_file.with_name(f".pii_key.{ws.dbt_target}.json")
+# Bump when a model changes how it is stored (a table becomes incremental, an incremental
+# model gains its month or fingerprint column): an incremental run cannot read state an
+# older warehouse's tables do not hold, so such a warehouse gets one full rebuild.
+WAREHOUSE_LAYOUT = 2  # 2: fct_complaints and the complaint bridges kept by month
+
+
+def _built_with_marker(ws: Workspace) -> Path:
+    return ws.warehouse_file.with_name(f".built_with.{ws.dbt_target}.json")
+
+
+def _built_with(ws: Workspace) -> dict:
+    return {"pii_key_fingerprint": pii_key_fingerprint(ws), "layout": WAREHOUSE_LAYOUT}
 
 
 def pii_key_fingerprint(ws: Workspace) -> str:
@@ -146,19 +155,24 @@ def pii_key_fingerprint(ws: Workspace) -> str:
     return hmac.new(ws.pii_key().encode(), b"kefu pii key fingerprint", "sha256").hexdigest()
 
 
-def pii_key_changed(ws: Workspace) -> bool:
-    """Whether the warehouse may hold customer keys hashed with another PII key: the
+def full_rebuild_reason(ws: Workspace) -> str | None:
+    """Why an existing warehouse must be rebuilt whole, if it must. Another PII key: the
     incremental staging tables keep old rows as they were hashed, so after a key rotation a
-    complainant's old and new complaints would no longer match (repeat complaints). True for
-    an existing warehouse whose key was not recorded (built before the check)."""
+    complainant's old and new complaints would no longer match (repeat complaints). Another
+    layout: see WAREHOUSE_LAYOUT. Nothing recorded: built before these checks."""
     if not _warehouse_exists(ws):
-        return False
-    marker = _pii_key_marker(ws)
-    return not marker.exists() or json.loads(marker.read_text()).get("fingerprint") != pii_key_fingerprint(ws)
+        return None
+    marker = _built_with_marker(ws)
+    recorded = json.loads(marker.read_text()) if marker.exists() else {}
+    if recorded.get("pii_key_fingerprint") != pii_key_fingerprint(ws):
+        return "The PII key differs from the one this warehouse's customer keys were hashed with (or was not recorded)"
+    if recorded.get("layout") != WAREHOUSE_LAYOUT:
+        return f"Models changed how they are stored (warehouse layout {recorded.get('layout')} → {WAREHOUSE_LAYOUT})"
+    return None
 
 
-def remember_pii_key(ws: Workspace) -> None:
-    _pii_key_marker(ws).write_text(json.dumps({"fingerprint": pii_key_fingerprint(ws)}))
+def remember_built_with(ws: Workspace) -> None:
+    _built_with_marker(ws).write_text(json.dumps(_built_with(ws)))
 
 
 TESTS_AFTER_LOAD_ENV = "KEFU_TESTS_AFTER_LOAD"

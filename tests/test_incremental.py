@@ -4,7 +4,8 @@ import json
 import duckdb
 import pytest
 
-from dagster_defs.dbt import newest_load, remember_tested
+from dagster_defs import dbt as kefu_dbt
+from dagster_defs.dbt import full_rebuild_reason, newest_load, remember_built_with, remember_tested
 from kefu.generate import daily_files, daily_files_held_back, generate
 from kefu.pipeline import PipelineFailed, run_pipeline
 from tests.conftest import TEST_SCALE, TEST_SEED, env
@@ -133,3 +134,45 @@ def test_a_changed_pii_key_rehashes_every_stored_customer_key(workspace):
                                               sha256('a-rotated-key|' || raw.customer_id_no)), count(*)
                 from staging.stg_ops__{extract} staged inner join raw using ({key})""").fetchone()
             assert rows > 0 and stale == 0, f"{stale} of {rows} {extract} keep a key hashed with the old PII key"
+
+
+def test_complaint_months_are_rebuilt_when_a_previous_complaint_changes(workspace):
+    """fct_complaints is kept by month of receipt. A complaint that arrives late, between two
+    of its complainant's others, changes the later one's previous complaint, in a month whose
+    own complaints and events did not change: that month is rebuilt too; others are left."""
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file)) as con:
+        untouched, changed = [m for (m,) in con.execute(
+            "select distinct received_month from core.fct_complaints order by 1 limit 2").fetchall()]
+        # as if the previous complaint the month was built with had since been superseded
+        con.execute("""update core.fct_complaints set previous_complaint_id = 'SUPERSEDED'
+                       where complaint_id = (select min(complaint_id) from core.fct_complaints
+                                             where received_month = ? and previous_complaint_id is not null)""",
+                    [changed])
+        # a mark in a column no check reads: a rebuilt month loses it
+        con.execute("update core.fct_complaints set source_file = 'UNTOUCHED' where received_month = ?", [untouched])
+    run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
+        marks = dict(con.execute("""select source_file = 'UNTOUCHED', count(*) from core.fct_complaints
+                                    where previous_complaint_id = 'SUPERSEDED' or source_file = 'UNTOUCHED'
+                                    group by 1""").fetchall())
+        assert marks.get(True, 0) > 0, f"{untouched} was rebuilt"
+        assert False not in marks, f"{changed} kept a previous complaint that is no longer its previous one"
+
+
+def test_a_warehouse_of_an_older_layout_or_pii_key_is_rebuilt_whole(workspace, monkeypatch):
+    """A model that became incremental cannot read state an older warehouse's table lacks
+    (its month and fingerprint columns): such a warehouse gets one full rebuild, as after a
+    PII key rotation. A warehouse that recorded neither was built before the checks."""
+    assert full_rebuild_reason(workspace) is None  # nothing built yet: a first build is full anyway
+    workspace.warehouse_file.touch()
+    assert "not recorded" in full_rebuild_reason(workspace)
+    remember_built_with(workspace)
+    assert full_rebuild_reason(workspace) is None
+    monkeypatch.setattr(kefu_dbt, "WAREHOUSE_LAYOUT", kefu_dbt.WAREHOUSE_LAYOUT + 1)
+    assert "layout" in full_rebuild_reason(workspace)
+    remember_built_with(workspace)
+    with env(KEFU_PII_KEY="a-rotated-key"):
+        assert "PII key" in full_rebuild_reason(workspace)

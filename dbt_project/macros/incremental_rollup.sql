@@ -82,3 +82,22 @@ rebuilt_complaints as (
     where {{ month_of('complaints.received_at') }} in (select month from months)
 )
 {%- endmacro %}
+
+{#
+  The start of the with-list of a model kept by month of receipt that reads complaints and
+  their items (the bridges): CTEs fingerprints (per month, the complaints' and their items'
+  counts and newest loads, plus the given rules) and months (those to rebuild).
+#}
+{% macro complaint_item_months(rules) -%}
+fingerprints as (
+    {{ rollup_fingerprints([
+        "select received_month as month, load_id from " ~ ref('stg_ops__complaints'),
+        "select complaints.received_month as month, items.load_id from " ~ ref('stg_ops__complaint_items')
+            ~ " items inner join " ~ ref('stg_ops__complaints') ~ " complaints"
+            ~ " on complaints.complaint_id = items.complaint_id"], rules) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'received_month') }}
+)
+{%- endmacro %}

@@ -2,22 +2,32 @@
   Complaint ↔ reason (a complaint may give several reasons): one row per complaint and
   distinct reason, from the complaint's items, or its own reason when it has no items (an
   extract without them). Counting complaints through it counts a complaint once per reason;
-  totals count complaints once (fct_complaints).
+  totals count complaints once (fct_complaints). Kept incrementally by month of receipt:
+  rebuilt are the months whose complaints or items changed, and every month when the
+  reasons or the class map change.
 #}
-with items as (
-    select complaint_id, reason_code, min(item_seq) as first_item
-    from {{ ref('stg_ops__complaint_items') }}
-    group by complaint_id, reason_code
-),
+{{ config(**incremental_months_config('received_month')) }}
+
+with {{ complaint_item_months([ref('complaint_reasons'), ref('complaint_class_map')]) }},
 
 complaints as (
-    select complaint_id, reason_code, complaint_class from {{ ref('fct_complaints') }}
+    select complaints.complaint_id, complaints.reason_code, complaints.complaint_class, complaints.received_month,
+           fingerprints.input_fingerprint
+    from {{ ref('fct_complaints') }} complaints
+    inner join fingerprints on fingerprints.month = complaints.received_month
+    where complaints.received_month in (select month from months)
+),
+
+items as (
+    select complaint_id, reason_code, min(item_seq) as first_item
+    from {{ ref('stg_ops__complaint_items') }}
+    where complaint_id in (select complaint_id from complaints)
+    group by complaint_id, reason_code
 ),
 
 reasons as (
     select items.complaint_id, items.reason_code, items.first_item = 1 as is_primary
     from items
-    inner join complaints on complaints.complaint_id = items.complaint_id
     union all
     select complaints.complaint_id, complaints.reason_code, true
     from complaints
@@ -30,7 +40,9 @@ select
     reasons.reason_code,
     reasons.is_primary,
     coalesce(known.class_001, class_map.class_001) as complaint_class_001,
-    known.reason_zh
+    known.reason_zh,
+    complaints.received_month,
+    complaints.input_fingerprint
 from reasons
 inner join complaints on complaints.complaint_id = reasons.complaint_id
 left join {{ ref('complaint_reasons') }} known on known.reason_code = reasons.reason_code

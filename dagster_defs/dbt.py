@@ -178,19 +178,28 @@ def remember_built_with(ws: Workspace) -> None:
 TESTS_AFTER_LOAD_ENV = "KEFU_TESTS_AFTER_LOAD"
 
 
+# Extracts whose new versions can make rows tested before wrong (a unit closed earlier than
+# an old record's day, a staff move): a load of one of them tests every row again.
+DIMENSION_EXTRACTS = ("org_units", "employees")
+
+
 def tests_after_load(ws: Workspace) -> str | None:
     """The load after which the tests marked `where: __new_loads__` (macros/test_scope.sql)
     read rows: the newest one the last passing build tested. None (every row is tested) on
-    the first build of a warehouse, after any change to the project (models, tests, seeds)
-    and with KEFU_TEST_SCOPE=all. Passed in an environment variable, not a dbt var: a
-    changed var makes dbt parse the whole project again (~4 s)."""
+    the first build of a warehouse, after any change to the project (models, tests, seeds),
+    after a new load of the org tree or the staff, and with KEFU_TEST_SCOPE=all. Passed in
+    an environment variable, not a dbt var: a changed var makes dbt parse the whole project
+    again (~4 s)."""
     marker = _tested_marker(ws)
     if os.environ.get("KEFU_TEST_SCOPE") == "all" or not marker.exists() or not _warehouse_exists(ws):
         return None
     tested = json.loads(marker.read_text())
-    if tested.get("project") != _manifest_digest():
+    through = tested.get("through_load")
+    if tested.get("project") != _manifest_digest() or through is None:
         return None
-    return tested.get("through_load")
+    if any(p.stem > through for extract in DIMENSION_EXTRACTS for p in (ws.loads / extract).glob("*.parquet")):
+        return None
+    return through
 
 
 def remember_tested(ws: Workspace, through_load: str | None) -> None:

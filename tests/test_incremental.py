@@ -5,7 +5,7 @@ import duckdb
 import pytest
 
 from dagster_defs import dbt as kefu_dbt
-from dagster_defs.dbt import full_rebuild_reason, newest_load, remember_built_with, remember_tested
+from dagster_defs.dbt import full_rebuild_reason, newest_load, remember_built_with, remember_tested, tests_after_load
 from kefu.generate import daily_files, daily_files_held_back, generate
 from kefu.pipeline import PipelineFailed, run_pipeline
 from tests.conftest import TEST_SCALE, TEST_SEED, env
@@ -176,3 +176,20 @@ def test_a_warehouse_of_an_older_layout_or_pii_key_is_rebuilt_whole(workspace, m
     remember_built_with(workspace)
     with env(KEFU_PII_KEY="a-rotated-key"):
         assert "PII key" in full_rebuild_reason(workspace)
+
+
+def test_a_new_load_of_the_org_tree_or_staff_tests_every_row_again(workspace):
+    """A new version of the org tree can close a unit before an old record's day (and the
+    staff extract move people): the tests scoped to new loads then read every row again."""
+    workspace.warehouse_file.touch()
+    remember_tested(workspace, "20260101T000000000000-aaaaaaaa")
+
+    def land(extract: str, load_id: str) -> None:
+        (workspace.loads / extract).mkdir(parents=True, exist_ok=True)
+        (workspace.loads / extract / f"{load_id}.parquet").touch()
+
+    land("org_units", "20251231T000000000000-bbbbbbbb")  # tested already
+    land("service_events", "20260102T000000000000-cccccccc")  # a fact's new load keeps the scope
+    assert tests_after_load(workspace) == "20260101T000000000000-aaaaaaaa"
+    land("org_units", "20260102T000000000000-dddddddd")
+    assert tests_after_load(workspace) is None

@@ -4,7 +4,8 @@
   dagster_defs/dbt.py), and those tests then read only the rows of newer loads: the unique
   and not-null checks of 50 M service events cost a full scan every day otherwise. Across
   old and new rows a key stays unique by construction (the staging merge replaces a key's
-  row). A full build, a changed project and KEFU_TEST_SCOPE=all test every row.
+  row). A full build, a changed project, a new load of the org tree or the staff (old rows'
+  units and staff may no longer hold) and KEFU_TEST_SCOPE=all test every row.
   dbt's own hook for runtime filters of tests (its `where` config is rendered at parse time).
   The variable is read only when tests compile (execute): read while parsing, dbt would
   record it and parse again whenever it changes.

@@ -2,10 +2,26 @@
   Claims (理赔) with the service commitment of 004: a claim whose documents are complete and
   that needs no investigation is decided within 3 working days of the documents being
   complete (service_commitments seed 'claim_decision', the version in force that day). A
-  pending claim past its deadline is late already.
+  pending claim past its deadline is late already. Kept incrementally by month of report:
+  rebuilt are the months whose claims changed, and every month when the commitment or the
+  calendar changes (see incremental_rollup).
 #}
-with claims as (
-    select * from {{ ref('stg_ops__claims') }}
+{{ config(**incremental_months_config('reported_month')) }}
+
+with fingerprints as (
+    {{ rollup_fingerprints(["select reported_month as month, load_id from " ~ ref('stg_ops__claims')],
+                           [ref('service_commitments'), ref('cn_calendar_days'), ref('calendar_coverage')]) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'reported_month') }}
+),
+
+claims as (
+    select claims.*, fingerprints.input_fingerprint
+    from {{ ref('stg_ops__claims') }} claims
+    inner join fingerprints on fingerprints.month = claims.reported_month
+    where claims.reported_month in (select month from months)
 ),
 
 commitment as (
@@ -39,7 +55,7 @@ select
     product_line,
     reported_at,
     cast(reported_at as date) as reported_date,
-    {{ month_of('reported_at') }} as reported_month,
+    reported_month,
     documents_complete_at,
     documents_complete_date,
     documents_complete_month,
@@ -59,5 +75,6 @@ select
     {{ dbt.datediff('cast(reported_at as date)', 'cast(decided_at as date)', 'day') }} as days_report_to_decision,
     load_id,
     source_file,
-    source_row
+    source_row,
+    input_fingerprint
 from dated

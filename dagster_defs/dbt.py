@@ -139,7 +139,7 @@ def _warehouse_exists(ws: Workspace) -> bool:
 # Bump when a model changes how it is stored (a table becomes incremental, an incremental
 # model gains its month or fingerprint column): an incremental run cannot read state an
 # older warehouse's tables do not hold, so such a warehouse gets one full rebuild.
-WAREHOUSE_LAYOUT = 2  # 2: fct_complaints, the complaint bridges and fct_claims kept by month
+WAREHOUSE_LAYOUT = 2  # 2: complaint, claim and inspection facts and the complaint bridges kept by month
 
 
 def _built_with_marker(ws: Workspace) -> Path:

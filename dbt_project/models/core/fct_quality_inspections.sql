@@ -2,9 +2,29 @@
   Quality inspections of calls and counter transactions and mystery-shopper visits (000 §4,
   004 服务禁语): one row per inspection with its forbidden-phrase hits and its points over the
   sub-items rated (sq_rating_scale), the unit and the employee's team as they were that day.
+  Kept incrementally by month of inspection: rebuilt are the months whose ratings' inputs
+  changed (int_rating_inputs: inspections, their items, and survey responses, which only
+  make a month rebuild more often), and every month when the rating scale or the staff
+  history changes.
 #}
-with inspections as (
-    select * from {{ ref('stg_ops__quality_inspections') }}
+{{ config(**incremental_months_config('inspected_month')) }}
+
+with fingerprints as (
+    select month, input_fingerprint || '|' || {{ rules_fingerprint([ref('sq_rating_scale'),
+        '(select employee_id, valid_from, valid_to, team_code from ' ~ ref('dim_employee_history') ~ ')']) }}
+               as input_fingerprint
+    from {{ ref('int_rating_inputs') }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'inspected_month') }}
+),
+
+inspections as (
+    select inspections.*, fingerprints.input_fingerprint
+    from {{ ref('stg_ops__quality_inspections') }} inspections
+    inner join fingerprints on fingerprints.month = inspections.inspected_month
+    where inspections.inspected_month in (select month from months)
 ),
 
 points as (
@@ -15,6 +35,7 @@ points as (
         {{ sum_int("scale.max_points") }} as max_points
     from {{ ref('stg_ops__inspection_items') }} items
     inner join {{ ref('sq_rating_scale') }} scale on scale.rating = items.rating
+    where items.inspection_id in (select inspection_id from inspections)
     group by items.inspection_id
 )
 
@@ -29,7 +50,7 @@ select
     inspections.product_line,
     inspections.inspected_at,
     cast(inspections.inspected_at as date) as inspected_date,
-    {{ month_of('inspections.inspected_at') }} as inspected_month,
+    inspections.inspected_month,
     inspections.forbidden_phrase_hits,
     inspections.forbidden_phrase_hits = 0 as is_free_of_forbidden_phrases,
     coalesce(points.items_rated, 0) as items_rated,
@@ -37,7 +58,8 @@ select
     coalesce(points.max_points, 0) as max_points,
     inspections.load_id,
     inspections.source_file,
-    inspections.source_row
+    inspections.source_row,
+    inspections.input_fingerprint
 from inspections
 left join points on points.inspection_id = inspections.inspection_id
 left join {{ ref('dim_employee_history') }} staff

@@ -1,9 +1,10 @@
--- a table: the inspection facts and the ratings read it
-{{ config(materialized='table') }}
+-- incremental: a daily run writes only what new loads deliver (see incremental_extract)
+{{ config(**incremental_extract_config('inspected_month', ['inspection_id'])) }}
 
 with source as (
     -- one row per inspection: the latest load wins (a correction or late-arriving update)
-    {{ latest_load(source('ops', 'quality_inspections'), ['inspection_id']) }}
+    {{ incremental_extract(source('ops', 'quality_inspections'), ['inspection_id'], ['inspection_id'],
+                             month_of('inspected_at'), 'inspected_month') }}
 ),
 
 renamed as (
@@ -21,6 +22,7 @@ renamed as (
         forbidden_phrase_hits,
         -- timestamps
         inspected_at,
+        {{ month_of('inspected_at') }} as inspected_month,
         -- lineage
         _load_id as load_id,
         _source_file as source_file,

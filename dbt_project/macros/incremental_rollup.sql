@@ -58,7 +58,7 @@
 
 {#
   The complaints of the months a model kept by month of receipt rebuilds (CTE
-  rebuilt_complaints: the staged complaint's id, class, calendar, received_at and
+  rebuilt_complaints: the staged complaint's id, unit, class, calendar, received_at and
   received_month, and input_fingerprint, i.e.
   int_complaint_milestones' fingerprint of the month plus one of the given rules), with the
   CTEs fingerprints and months it needs: the start of the model's with-list.
@@ -75,7 +75,8 @@ months as (
 ),
 
 rebuilt_complaints as (
-    select complaints.complaint_id, complaints.complaint_class, complaints.deadline_calendar, complaints.received_at,
+    select complaints.complaint_id, complaints.org_code, complaints.complaint_class, complaints.deadline_calendar,
+           complaints.received_at,
            {{ month_of('complaints.received_at') }} as received_month, fingerprints.input_fingerprint
     from {{ ref('stg_ops__complaints') }} complaints
     inner join fingerprints on fingerprints.month = {{ month_of('complaints.received_at') }}

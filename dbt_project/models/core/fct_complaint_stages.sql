@@ -3,7 +3,8 @@
   and stage that has a rule (complaint_deadlines seed, the version in force on the day of
   receipt, in the complaint's calendar). A stage's clock starts at the milestone the rule
   names (starts_at: e.g. investigation counts from assignment) and stops at the one it names
-  as reached (reached_at); a stage whose clock has not started has no deadline yet.
+  as reached (reached_at); a stage whose clock has not started has no deadline yet. It
+  carries the complaint's unit and day of receipt, which the stage mart rolls up by.
   The 'close' stage is judged on the final closure (a reopened complaint on its last one).
   Kept incrementally by month of receipt: rebuilt are the months int_complaint_milestones
   rebuilt (its fingerprint changed), and every month when the deadline rules or the calendar
@@ -14,7 +15,8 @@
 with {{ complaints_of_rebuilt_months([ref('complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]) }},
 
 complaints as (
-    select complaint_id, complaint_class, deadline_calendar, cast(received_at as date) as received_date, received_month, input_fingerprint
+    select complaint_id, org_code, complaint_class, deadline_calendar, cast(received_at as date) as received_date,
+           received_month, input_fingerprint
     from rebuilt_complaints
 ),
 
@@ -25,6 +27,8 @@ rules as (
 staged as (
     select
         complaints.complaint_id,
+        complaints.org_code,
+        complaints.received_date,
         complaints.received_month,
         complaints.input_fingerprint,
         rules.stage,

@@ -8,8 +8,8 @@
 #}
 with leaf as (
     select
-        complaints.org_code,
-        complaints.received_date as activity_date,
+        stages.org_code,
+        stages.received_date as activity_date,
         stages.stage,
         stages.deadline_rule_version as deadline_rule_versions,
         count(case when stages.is_started then 1 end) as stages_started,
@@ -18,8 +18,7 @@ with leaf as (
             as reached_late,
         count(case when stages.is_started and not stages.is_reached then 1 end) as not_reached
     from {{ ref('fct_complaint_stages') }} stages
-    inner join {{ ref('fct_complaints') }} complaints on complaints.complaint_id = stages.complaint_id
-    group by complaints.org_code, complaints.received_date, stages.stage, stages.deadline_rule_version
+    group by stages.org_code, stages.received_date, stages.stage, stages.deadline_rule_version
 ),
 
 rolled as (

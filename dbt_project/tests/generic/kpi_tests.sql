@@ -47,7 +47,7 @@
    unit's validity would drop out of every roll-up. #}
 {% test unit_valid_on(model, column_name, date_column) %}
     select records.{{ column_name }}, records.{{ date_column }}
-    from {{ model }} records
+    from (select * from {{ model }}) records  {#- model may be a filtered subquery with its own alias (where:) #}
     where records.{{ column_name }} is not null
       and not exists (
           select 1 from {{ ref('dim_org_history') }} versions

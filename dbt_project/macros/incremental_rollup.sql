@@ -37,6 +37,13 @@
     {%- endif -%}
 {%- endmacro %}
 
+{# Fingerprints another model computed (month, input_fingerprint), with those of the rules
+   and dimensions this model applies appended. #}
+{% macro with_rules(fingerprints, rules) -%}
+    select month, input_fingerprint || '|' || {{ rules_fingerprint(rules) }} as input_fingerprint
+    from {{ fingerprints }}
+{%- endmacro %}
+
 {# One text for the content of rule and dimension tables: changes when any row does. #}
 {% macro rules_fingerprint(relations) -%}
     md5(concat_ws('|'{% for relation in relations %}, (select {{ ordered_list(row_text('t')) }} from {{ relation }} t){% endfor %}))
@@ -66,8 +73,8 @@
 {% macro complaints_of_rebuilt_months(rules) -%}
 fingerprints as (
     {#- distinct first: appending the rules' fingerprint per complaint hashed the rule tables a million times (4 s) #}
-    select month, input_fingerprint || '|' || {{ rules_fingerprint(rules) }} as input_fingerprint
-    from (select distinct received_month as month, input_fingerprint from {{ ref('int_complaint_milestones') }}) milestones
+    {{ with_rules("(select distinct received_month as month, input_fingerprint from "
+                  ~ ref('int_complaint_milestones') ~ ") milestones", rules) }}
 ),
 
 months as (

@@ -15,15 +15,14 @@
 {{ config(**incremental_months_config('received_month')) }}
 
 with fingerprints as (
-    select month, input_fingerprint || '|' || {{ rules_fingerprint([
+    {{ with_rules("(select distinct received_month as month, input_fingerprint from "
+                  ~ ref('int_complaint_milestones') ~ ") milestones", [
         ref('complaint_deadlines'), ref('regulator_complaint_deadlines'), ref('cn_calendar_days'),
         ref('calendar_coverage'), ref('complaint_reasons'), ref('complaint_class_map'), ref('repeat_complaint_rules'),
         '(select org_code, valid_from, valid_to, org_name from ' ~ ref('dim_org_history') ~ ')',
         '(select org_code, ancestor_org_code, ancestor_level, valid_from, valid_to from '
             ~ ref('bridge_org_hierarchy') ~ ')',
         '(select employee_id, valid_from, valid_to, org_code, team_code from ' ~ ref('dim_employee_history') ~ ')']) }}
-        as input_fingerprint
-    from (select distinct received_month as month, input_fingerprint from {{ ref('int_complaint_milestones') }}) milestones
 ),
 
 previous as (

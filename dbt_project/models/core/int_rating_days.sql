@@ -7,9 +7,7 @@
 {{ config(**incremental_months_config('rated_month')) }}
 
 with fingerprints as (
-    select month, input_fingerprint || '|' || {{ rules_fingerprint([ref('sq_items'), ref('sq_rating_scale')]) }}
-               as input_fingerprint
-    from {{ ref('int_rating_inputs') }}
+    {{ with_rules(ref('int_rating_inputs'), [ref('sq_items'), ref('sq_rating_scale')]) }}
 ),
 
 months as (

@@ -7,10 +7,8 @@
 {{ config(**incremental_months_config('rated_month')) }}
 
 with fingerprints as (
-    select month, input_fingerprint || '|' || {{ rules_fingerprint([ref('sq_items'), ref('sq_rating_scale'),
+    {{ with_rules(ref('int_rating_inputs'), [ref('sq_items'), ref('sq_rating_scale'),
         '(select employee_id, valid_from, valid_to, team_code from ' ~ ref('dim_employee_history') ~ ')']) }}
-               as input_fingerprint
-    from {{ ref('int_rating_inputs') }}
 ),
 
 months as (

@@ -5,7 +5,7 @@ import duckdb
 import pytest
 
 from dagster_defs import dbt as kefu_dbt
-from dagster_defs.dbt import full_rebuild_reason, newest_load, remember_built_with, remember_tested, tests_after_load
+from dagster_defs.dbt import full_rebuild_reason, newest_load, remember_built_with, remember_tested
 from kefu.generate import daily_files, daily_files_held_back, generate
 from kefu.pipeline import PipelineFailed, run_pipeline
 from tests.conftest import TEST_SCALE, TEST_SEED, env
@@ -190,6 +190,6 @@ def test_a_new_load_of_the_org_tree_or_staff_tests_every_row_again(workspace):
 
     land("org_units", "20251231T000000000000-bbbbbbbb")  # tested already
     land("service_events", "20260102T000000000000-cccccccc")  # a fact's new load keeps the scope
-    assert tests_after_load(workspace) == "20260101T000000000000-aaaaaaaa"
+    assert kefu_dbt.tests_after_load(workspace) == "20260101T000000000000-aaaaaaaa"
     land("org_units", "20260102T000000000000-dddddddd")
-    assert tests_after_load(workspace) is None
+    assert kefu_dbt.tests_after_load(workspace) is None

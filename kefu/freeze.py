@@ -19,7 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from kefu.marts import MART_GRAIN, MartDifference, connect_read_only, content_hash, diff_relations, mart_sql
+from kefu.marts import (MART_GRAIN, MartDifference, connect_read_only, content_hash, diff_relations, figure_columns,
+                        mart_sql)
 from kefu.periods import period_months, quarter
 from kefu.workspace import Workspace
 
@@ -70,7 +71,8 @@ def freeze(ws: Workspace, period: str, reason: str = "", restate: bool = False, 
     try:
         con.execute(f"attach '{tmp}' as frozen")
         for mart in MONTHLY + QUARTERLY:
-            con.execute(f"create table frozen.{mart} as select * from {mart_sql(ws, mart)} "
+            source = mart_sql(ws, mart)
+            con.execute(f"create table frozen.{mart} as select {figure_columns(con, source)} from {source} "
                         f"where {period_filter(mart, period)}")
         hashes = {mart: con.execute(f"select {content_hash(mart, 'frozen')}").fetchone()[0]
                   for mart in MONTHLY + QUARTERLY}

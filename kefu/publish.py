@@ -16,7 +16,7 @@ import os
 import duckdb
 
 from kefu.freeze import check_frozen_periods
-from kefu.marts import MART_GRAIN, content_hash, mart_sql
+from kefu.marts import MART_GRAIN, content_hash, figure_columns, mart_sql
 from kefu.workspace import Workspace
 
 
@@ -35,7 +35,8 @@ def publish_marts(ws: Workspace) -> dict[str, int]:
         con.execute("create table snapshot.main.snapshot (mart varchar, row_count bigint, content_hash varchar, "
                     "published_at timestamp)")
         for table in MART_GRAIN:
-            con.execute(f"create table snapshot.main.{table} as select * from {mart_sql(ws, table)}")
+            mart = mart_sql(ws, table)
+            con.execute(f"create table snapshot.main.{table} as select {figure_columns(con, mart)} from {mart}")
             con.execute(f"insert into snapshot.main.snapshot select ?, count(*), {content_hash(table, 'snapshot.main')}, ? "
                         f"from snapshot.main.{table}", [table, published_at])
         rows = dict(con.execute("select mart, row_count from snapshot.main.snapshot").fetchall())

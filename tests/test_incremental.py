@@ -193,3 +193,81 @@ def test_a_new_load_of_the_org_tree_or_staff_tests_every_row_again(workspace):
     assert kefu_dbt.tests_after_load(workspace) == "20260101T000000000000-aaaaaaaa"
     land("org_units", "20260102T000000000000-dddddddd")
     assert kefu_dbt.tests_after_load(workspace) is None
+
+
+def test_a_corrected_policy_rebuilds_the_segment_month_of_its_complaints(workspace):
+    """kpi_complaint_rate_by_segment finds a complaint's sales channel through its policy. A
+    policy re-delivered with another channel changes an old complaint month whose complaints
+    did not change: the mart rebuilds that month from the corrected policy."""
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file)) as con:
+        month, policy_no, channel = con.execute("""
+            select c.received_month, p.policy_no, p.sales_channel
+            from core.fct_complaints c join staging.stg_ops__policies p on p.policy_no = c.policy_no
+            where c.received_month = (select min(received_month) from core.fct_complaints)
+            order by p.policy_no limit 1""").fetchone()
+        other = con.execute("select min(sales_channel) from staging.stg_ops__policies where sales_channel <> ?",
+                            [channel]).fetchone()[0]
+        complaints_fingerprint = _complaint_fingerprint(con, month)
+        # as a later load re-delivering the policy would leave it: another channel, a newer load
+        con.execute("""update staging.stg_ops__policies set sales_channel = ?,
+                       load_id = (select max(load_id) from staging.stg_ops__policies) || '-corrected'
+                       where policy_no = ?""", [other, policy_no])
+    run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
+        assert _complaint_fingerprint(con, month) == complaints_fingerprint, "the complaints of the month changed"
+        expected = dict(con.execute("""
+            select coalesce(p.sales_channel, 'unknown'), count(*) from core.fct_complaints c
+            left join staging.stg_ops__policies p on p.policy_no = c.policy_no
+            where c.received_month = ? group by 1""", [month]).fetchall())
+        actual = dict(con.execute("""
+            select segment_value, numerator from marts.kpi_complaint_rate_by_segment
+            where org_level = 1 and month_start = ? and segment_type = 'sales_channel' and numerator > 0""",
+            [month]).fetchall())
+        assert actual == expected
+
+
+def _complaint_fingerprint(con, month):
+    return con.execute("select distinct input_fingerprint from core.fct_complaints where received_month = ?",
+                       [month]).fetchall()
+
+
+def test_hotspots_rebuild_the_months_that_compare_with_a_changed_month(workspace):
+    """kpi_complaint_hotspots compares each month with the month before and the same month a
+    year before: a change to one month's complaints rebuilds it, the month after and the month
+    a year after; a month comparing with none of them is left alone."""
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file)) as con:
+        # the first month, the months that compare with it, and one that compares with neither
+        changed, after, a_year_after, unrelated = con.execute("""
+            select m, cast(m + interval 1 month as date), cast(m + interval 12 month as date),
+                   cast(m + interval 2 month as date)
+            from (select min(received_month) as m from core.fct_complaints)""").fetchone()
+        # as a later load correcting a complaint's channel would leave it
+        con.execute("""update staging.stg_ops__complaints set channel_code = (
+                           select min(channel_code) from staging.stg_ops__complaints c
+                           where c.channel_code <> stg_ops__complaints.channel_code),
+                       load_id = (select max(load_id) from staging.stg_ops__complaints) || '-corrected'
+                       where complaint_id = (select min(complaint_id) from staging.stg_ops__complaints
+                                             where received_month = ?)""", [changed])
+        # a mark in a column no check reads: a rebuilt month loses it
+        con.execute("update marts.kpi_complaint_hotspots set dimension_name_zh = 'UNTOUCHED'")
+    run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
+        untouched = {m for (m,) in con.execute("""select distinct month_start from marts.kpi_complaint_hotspots
+                                                  where dimension_name_zh = 'UNTOUCHED'""").fetchall()}
+        rebuilt = [changed, after, a_year_after]
+        assert not untouched & set(rebuilt)
+        assert unrelated in untouched
+        stale = con.execute("""
+            select count(*) from marts.kpi_complaint_hotspots later
+            join marts.kpi_complaint_hotspots earlier using (org_code, dimension_type, dimension_value)
+            where earlier.month_start = ?
+              and ((later.month_start = ? and later.previous_month is distinct from earlier.complaints_received)
+                or (later.month_start = ? and later.same_month_last_year is distinct from earlier.complaints_received))""",
+            rebuilt).fetchone()[0]
+        assert stale == 0

@@ -73,3 +73,8 @@
   0.01 s as bigint) and which BI clients read as a float or an object. Spark's is bigint.
 #}
 {% macro sum_int(expr) -%} cast(sum({{ expr }}) as bigint) {%- endmacro %}
+
+{# Months counted from year 0 (2026-01 → 24313): consecutive months differ by 1. #}
+{% macro month_number(date_expr) -%}
+    (extract(year from {{ date_expr }}) * 12 + extract(month from {{ date_expr }}))
+{%- endmacro %}

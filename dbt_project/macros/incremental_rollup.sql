@@ -109,3 +109,43 @@ months as (
     {{ rollup_months('fingerprints', 'received_month') }}
 )
 {%- endmacro %}
+
+{#
+  A KPI mart kept by month on DuckDB. On Spark it stays a table, built whole: readers of a
+  Spark build (publish, the parity test) read a table's Parquet files, which partitions by
+  month would move into folders; and the parity test then compares DuckDB's incremental
+  result with a complete computation.
+#}
+{% macro incremental_mart_config() -%}
+    {{ return({'materialized': 'table'} if target.type == 'spark' else incremental_months_config('month_start')) }}
+{%- endmacro %}
+
+{#
+  The month fingerprints of a mart kept by month (see incremental_rollup): for each month of
+  the org × month spine from its inputs' first to last month, the fingerprints its inputs
+  recorded for the month (inputs: [relation, month column] pairs of models kept by month,
+  whose rows carry input_fingerprint), and one of the org tree, the spine and the given rules
+  (seeds, or a CTE of the key values a mart lists in every month). An md5, as a mart stores it
+  on each of its many rows. A month between the first and last with no input rows is still
+  a month of the spine: it fingerprints as empty.
+#}
+{% macro mart_fingerprints(inputs, rules=[]) -%}
+    select month,
+           md5({{ ordered_list('input_fingerprint') }} || '|'
+               || {{ rules_fingerprint([ref('int_org_months'), ref('bridge_org_hierarchy')] + rules) }}) as input_fingerprint
+    from (
+        select spine.month_start as month, recorded.input_fingerprint,
+               min(recorded.month) over () as first_month, max(recorded.month) over () as last_month
+        from (select distinct month_start from {{ ref('int_org_months') }}) spine
+        left join (
+            {%- for input in inputs %}
+            select {{ input[1] }} as month, '{{ loop.index }}:' || max(input_fingerprint) as input_fingerprint
+            from {{ input[0] }}
+            group by {{ input[1] }}
+            {% if not loop.last %}union all{% endif %}
+            {%- endfor %}
+        ) recorded on recorded.month = spine.month_start
+    ) spine_months
+    where month between first_month and last_month
+    group by month
+{%- endmacro %}

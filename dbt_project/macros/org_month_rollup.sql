@@ -9,13 +9,18 @@
         the rule version that produced it). Months span the leaf's first to last month.
   types: SQL type of a measure that is not a count (counts are bigint).
   lists: columns whose distinct values are listed per row ('D1,D2'), e.g. rule versions.
+  months: for a mart kept by month, a CTE of the months (column month) to build; the leaf
+        then need hold only their rows. Without it, the leaf's first to last month.
+  key_values: a CTE of every combination of the keys a unit lists in each month; by default
+        those the leaf holds (with months given, the leaf holds only some months' keys).
 
   In two steps: a unit's leaf rows are first summed per month and span of days over which
   its ancestors stay the same (cut wherever one of its pairs in bridge_org_hierarchy starts
   or ends), then those few rows fan out to the ancestors. Fanning every leaf row out (a row
   per unit and day, times five levels) was most of a mart's time.
 #}
-{% macro org_month_rollup(leaf, measures, keys=[], types={}, lists=[], date_column='activity_date') -%}
+{% macro org_month_rollup(leaf, measures, keys=[], types={}, lists=[], date_column='activity_date',
+                         months=none, key_values=none) -%}
     {%- set month = month_of('leaf.' ~ date_column) -%}
     {%- set outer = ['orgs.org_code', 'orgs.org_name', 'orgs.org_level', 'orgs.month_start', 'orgs.period_month'] -%}
     {%- for key in keys %}{% do outer.append('key_values.' ~ key) %}{% endfor -%}
@@ -34,7 +39,7 @@
     select
         {{ outer | join(',\n        ') }}
     from {{ ref('int_org_months') }} orgs
-    {% if keys %}cross join (select distinct {{ keys | join(', ') }} from {{ leaf }}) key_values{% endif %}
+    {% if keys %}cross join (select distinct {{ keys | join(', ') }} from {{ key_values or leaf }}) key_values{% endif %}
     left join (
         select {{ inner | join(', ') }}
         from (
@@ -55,8 +60,12 @@
         {%- for key in keys %}
         and rolled.{{ key }} = key_values.{{ key }}
         {%- endfor %}
+    {% if months -%}
+    where orgs.month_start in (select month from {{ months }})
+    {%- else -%}
     where orgs.month_start between (select min({{ month_of(date_column) }}) from {{ leaf }})
                                and (select max({{ month_of(date_column) }}) from {{ leaf }})
+    {%- endif %}
 {%- endmacro %}
 
 

@@ -5,10 +5,53 @@
   on the same month a year before (同比), the share of the unit's complaints and the rank of
   the value within the unit's month (1 = most complaints). Through a bridge a complaint
   counts once per product line or reason it concerns, so those shares may add up to more
-  than 1; the class and channel breakdowns count each complaint once.
+  than 1; the class and channel breakdowns count each complaint once. Kept by month
+  (mart_fingerprints): a month is also rebuilt when the month before it or the same month a
+  year before changed, as it compares with them.
 #}
-with complaints as (
-    select * from {{ ref('fct_complaints') }}
+{{ config(**incremental_mart_config()) }}
+with key_values as (
+    select distinct 'complaint_class' as dimension_type, complaint_class as dimension_value
+    from {{ ref('fct_complaints') }}
+    union
+    select distinct 'complaint_class_001', complaint_class_001 from {{ ref('fct_complaints') }}
+    union
+    select distinct 'channel', channel_code from {{ ref('fct_complaints') }}
+    union
+    select distinct 'product_line', product_line from {{ ref('bridge_complaint_product') }}
+    union
+    select distinct 'reason', reason_code from {{ ref('bridge_complaint_reason') }}
+),
+
+own_fingerprints as (
+    {{ mart_fingerprints([[ref('fct_complaints'), 'received_month'],
+                          [ref('bridge_complaint_product'), 'received_month'],
+                          [ref('bridge_complaint_reason'), 'received_month']],
+                         [ref('complaint_classes'), ref('channels'), ref('complaint_reasons'), 'key_values']) }}
+),
+
+fingerprints as (
+    select month,
+           md5(input_fingerprint
+               || '|' || coalesce(max(input_fingerprint) over (order by month_number range between 1 preceding and 1 preceding), '')
+               || '|' || coalesce(max(input_fingerprint) over (order by month_number range between 12 preceding and 12 preceding), ''))
+               as input_fingerprint
+    from (select *, {{ month_number('month') }} as month_number from own_fingerprints) own
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'month_start') }}
+),
+
+-- the months rebuilt and those they compare with
+read_months as (
+    select distinct own.month
+    from own_fingerprints own
+    inner join months on {{ month_number('months.month') }} - {{ month_number('own.month') }} in (0, 1, 12)
+),
+
+complaints as (
+    select * from {{ ref('fct_complaints') }} where received_month in (select month from read_months)
 ),
 
 leaf as (
@@ -34,7 +77,8 @@ leaf as (
            count(case when complaints.is_closed_on_time then 1 end),
            count(case when complaints.is_repeat_complaint then 1 end)
     from complaints
-    inner join (select distinct complaint_id, product_line from {{ ref('bridge_complaint_product') }}) products
+    inner join (select distinct complaint_id, product_line from {{ ref('bridge_complaint_product') }}
+                where received_month in (select month from read_months)) products
         on products.complaint_id = complaints.complaint_id
     group by complaints.org_code, complaints.received_date, products.product_line
     union all
@@ -43,13 +87,15 @@ leaf as (
            count(case when complaints.is_closed_on_time then 1 end),
            count(case when complaints.is_repeat_complaint then 1 end)
     from complaints
-    inner join {{ ref('bridge_complaint_reason') }} reasons on reasons.complaint_id = complaints.complaint_id
+    inner join (select * from {{ ref('bridge_complaint_reason') }}
+                where received_month in (select month from read_months)) reasons
+        on reasons.complaint_id = complaints.complaint_id
     group by complaints.org_code, complaints.received_date, reasons.reason_code
 ),
 
 rolled as (
     {{ org_month_rollup('leaf', ['complaints_received', 'closed_on_time', 'repeat_complaints'],
-                        keys=['dimension_type', 'dimension_value']) }}
+                        keys=['dimension_type', 'dimension_value'], months='read_months', key_values='key_values') }}
 ),
 
 names as (
@@ -64,15 +110,20 @@ names as (
 ),
 
 compared as (
+    -- the month before and the same month a year before, by month number (not by row: a unit
+    -- may not have existed in every month). Windows, not self-joins: Spark inlines a CTE once per
+    -- reference, and three copies of rolled ran its unit test out of heap.
     select
         rolled.*,
-        lag(complaints_received, 1) over (
-            partition by org_code, dimension_type, dimension_value order by month_start) as previous_month,
-        lag(complaints_received, 12) over (
-            partition by org_code, dimension_type, dimension_value order by month_start) as same_month_last_year,
+        max(complaints_received) over (
+            partition by org_code, dimension_type, dimension_value order by month_number
+            range between 1 preceding and 1 preceding) as previous_month,
+        max(complaints_received) over (
+            partition by org_code, dimension_type, dimension_value order by month_number
+            range between 12 preceding and 12 preceding) as same_month_last_year,
         rank() over (
             partition by org_code, month_start, dimension_type order by complaints_received desc) as rank_in_unit
-    from rolled
+    from (select *, {{ month_number('month_start') }} as month_number from rolled) rolled
 )
 
 select
@@ -96,8 +147,11 @@ select
     compared.same_month_last_year,
     compared.complaints_received - compared.same_month_last_year as change_on_last_year,
     {{ safe_ratio('compared.complaints_received - compared.same_month_last_year', 'compared.same_month_last_year') }}
-        as change_on_last_year_pct
+        as change_on_last_year_pct,
+    fingerprints.input_fingerprint
 from compared
+inner join fingerprints on fingerprints.month = compared.month_start
+inner join months on months.month = compared.month_start
 inner join {{ ref('kpi_complaint_rate') }} totals
     on totals.org_code = compared.org_code and totals.month_start = compared.month_start
 left join names

@@ -3,15 +3,56 @@
   received ÷ policies underwritten in the month, per org unit, month and segment — the line
   of business (product_line) and the sales channel (sales_channel, through the complaint's
   policy). A complaint whose segment is not known counts under 'unknown', which has no
-  policies (rate null).
+  policies (rate null). Kept by month (mart_fingerprints); a complaint's channel comes from
+  its policy, which may be corrected in a later month's load, so a month's fingerprint also
+  counts its complaints' policies per load (a corrected policy moves to a newer load).
 #}
-with complaints as (
+{{ config(**incremental_mart_config()) }}
+with complaint_channels as (
+    select complaints.received_month, policies.load_id, coalesce(policies.sales_channel, 'unknown') as sales_channel,
+           count(*) as complaints
+    from {{ ref('fct_complaints') }} complaints
+    left join {{ ref('fct_policies') }} policies on policies.policy_no = complaints.policy_no
+    group by complaints.received_month, policies.load_id, coalesce(policies.sales_channel, 'unknown')
+),
+
+policy_loads as (
+    select received_month, {{ ordered_list("coalesce(load_id, 'none') || ':' || cast(complaints as " ~ dbt.type_string() ~ ")") }}
+               as input_fingerprint
+    from (select received_month, load_id, sum(complaints) as complaints from complaint_channels
+          group by received_month, load_id) per_load
+    group by received_month
+),
+
+key_values as (
+    select distinct 'product_line' as segment_type, coalesce(product_line, 'unknown') as segment_value
+    from {{ ref('fct_complaints') }}
+    union
+    select distinct 'sales_channel', sales_channel from complaint_channels
+    union
+    select distinct 'product_line', product_line from {{ ref('int_policy_days') }}
+    union
+    select distinct 'sales_channel', sales_channel from {{ ref('int_policy_days') }}
+),
+
+fingerprints as (
+    {{ mart_fingerprints([[ref('fct_complaints'), 'received_month'], [ref('int_policy_days'), 'underwritten_month'],
+                          ['policy_loads', 'received_month']], ['key_values']) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'month_start') }}
+),
+
+complaints as (
     select org_code, received_date, coalesce(product_line, 'unknown') as product_line, policy_no
     from {{ ref('fct_complaints') }}
+    where received_month in (select month from months)
 ),
 
 policies as (
     select org_code, underwritten_on, product_line, sales_channel, policies, premium from {{ ref('int_policy_days') }}
+    where underwritten_month in (select month from months)
 ),
 
 leaf as (
@@ -37,7 +78,8 @@ leaf as (
 
 rolled as (
     {{ org_month_rollup('leaf', ['complaints_received', 'policies_underwritten', 'premium'],
-                        keys=['segment_type', 'segment_value'], types={'premium': 'decimal(18,2)'}) }}
+                        keys=['segment_type', 'segment_value'], types={'premium': 'decimal(18,2)'},
+                        months='months', key_values='key_values') }}
 )
 
 select
@@ -52,5 +94,7 @@ select
     policies_underwritten as denominator,
     {{ safe_ratio('complaints_received', 'policies_underwritten') }} as rate,
     premium,
-    {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_premium
+    {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_premium,
+    fingerprints.input_fingerprint
 from rolled
+inner join fingerprints on fingerprints.month = rolled.month_start

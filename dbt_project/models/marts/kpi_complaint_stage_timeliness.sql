@@ -4,9 +4,22 @@
   reached by their deadline ÷ stages whose clock started, for complaints received in the
   month, per org unit, month and stage. contact is also the 004 commitment (progress to the
   customer within 2 working days). A started stage not yet reached counts in the
-  denominator only.
+  denominator only. Kept by month (mart_fingerprints).
 #}
-with leaf as (
+{{ config(**incremental_mart_config()) }}
+with key_values as (
+    select distinct stage from {{ ref('fct_complaint_stages') }}
+),
+
+fingerprints as (
+    {{ mart_fingerprints([[ref('fct_complaint_stages'), 'received_month']], ['key_values']) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'month_start') }}
+),
+
+leaf as (
     select
         stages.org_code,
         stages.received_date as activity_date,
@@ -18,12 +31,13 @@ with leaf as (
             as reached_late,
         count(case when stages.is_started and not stages.is_reached then 1 end) as not_reached
     from {{ ref('fct_complaint_stages') }} stages
+    where stages.received_month in (select month from months)
     group by stages.org_code, stages.received_date, stages.stage, stages.deadline_rule_version
 ),
 
 rolled as (
     {{ org_month_rollup('leaf', ['stages_started', 'reached_on_time', 'reached_late', 'not_reached'], keys=['stage'],
-                        lists=['deadline_rule_versions']) }}
+                        lists=['deadline_rule_versions'], months='months', key_values='key_values') }}
 )
 
 select
@@ -38,5 +52,7 @@ select
     {{ safe_ratio('reached_on_time', 'stages_started') }} as rate,
     reached_late,
     not_reached,
-    deadline_rule_versions
+    deadline_rule_versions,
+    fingerprints.input_fingerprint
 from rolled
+inner join fingerprints on fingerprints.month = rolled.month_start

@@ -3,10 +3,20 @@
   complained before within the window (repeat_complaint_rules seed), the distinct
   complainants and the repeat complainants among them, and reopened complaints (二次投诉,
   002 §6). rate = repeat complaints ÷ complaints received. Distinct complainants do not add
-  up across units or months, so they are counted from the records at each unit.
+  up across units or months, so they are counted from the records at each unit. Kept by
+  month (mart_fingerprints).
 #}
-with complaints as (
-    select * from {{ ref('fct_complaints') }}
+{{ config(**incremental_mart_config()) }}
+with fingerprints as (
+    {{ mart_fingerprints([[ref('fct_complaints'), 'received_month']]) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'month_start') }}
+),
+
+complaints as (
+    select * from {{ ref('fct_complaints') }} where received_month in (select month from months)
 ),
 
 at_unit as (
@@ -39,8 +49,9 @@ select
     coalesce(at_unit.complainants, 0) as complainants,
     coalesce(at_unit.repeat_complainants, 0) as repeat_complainants,
     coalesce(at_unit.reopened, 0) as reopened,
-    at_unit.repeat_rule_versions
+    at_unit.repeat_rule_versions,
+    fingerprints.input_fingerprint
 from {{ ref('int_org_months') }} orgs
+inner join fingerprints on fingerprints.month = orgs.month_start
 left join at_unit on at_unit.org_code = orgs.org_code and at_unit.month_start = orgs.month_start
-where orgs.month_start between (select min(received_month) from complaints)
-                           and (select max(received_month) from complaints)
+where orgs.month_start in (select month from months)

@@ -3,14 +3,31 @@
   possible over every rating of the dimension's items (survey questions and inspection
   sub-items), the company-wide weight in force at the start of the month (sq_weights seed,
   int_sq_weight_versions for line 'all') and the dimension's contribution to the score.
+  Kept by month (mart_fingerprints).
 #}
-with leaf as (
+{{ config(**incremental_mart_config()) }}
+with key_values as (
+    select distinct dimension_code from {{ ref('int_rating_days') }}
+),
+
+fingerprints as (
+    {{ mart_fingerprints([[ref('int_rating_days'), 'rated_month']],
+                         [ref('int_sq_weight_versions'), ref('sq_weights'), 'key_values']) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'month_start') }}
+),
+
+leaf as (
     select org_code, rated_date as activity_date, dimension_code, points, max_points, ratings
     from {{ ref('int_rating_days') }}
+    where rated_month in (select month from months)
 ),
 
 rolled as (
-    {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['dimension_code']) }}
+    {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['dimension_code'],
+                        months='months', key_values='key_values') }}
 )
 
 select
@@ -29,8 +46,10 @@ select
     versions.weight_version,
     versions.weights_line,
     cast(weights.weight as double) as weight,
-    100 * cast(weights.weight as double) * {{ safe_ratio('rolled.points', 'rolled.max_points') }} as score_contribution
+    100 * cast(weights.weight as double) * {{ safe_ratio('rolled.points', 'rolled.max_points') }} as score_contribution,
+    fingerprints.input_fingerprint
 from rolled
+inner join fingerprints on fingerprints.month = rolled.month_start
 left join {{ ref('int_sq_weight_versions') }} versions
     on versions.line_of_business = 'all' and versions.month_start = rolled.month_start
 left join {{ ref('sq_weights') }} weights

@@ -2,16 +2,34 @@
   服务质量综合得分 by line of business (000 §5.1: 寿险 and 财险 weighted differently): the
   weighted score of each line's ratings per org unit and month, with the line's own weight
   version when one is in force at the start of the month, else the company-wide one
-  (int_sq_weight_versions). Ratings of no known line count under 'unknown'.
+  (int_sq_weight_versions). Ratings of no known line count under 'unknown'. Kept by month
+  (mart_fingerprints).
 #}
-with leaf as (
-    select org_code, rated_date as activity_date, coalesce(line_of_business, 'unknown') as line_of_business,
-           dimension_code, points, max_points, ratings
+{{ config(**incremental_mart_config()) }}
+with key_values as (
+    select distinct coalesce(line_of_business, 'unknown') as line_of_business, dimension_code
     from {{ ref('int_rating_days') }}
 ),
 
+fingerprints as (
+    {{ mart_fingerprints([[ref('int_rating_days'), 'rated_month']],
+                         [ref('int_sq_weight_versions'), ref('sq_weights'), ref('grade_bands'), 'key_values']) }}
+),
+
+months as (
+    {{ rollup_months('fingerprints', 'month_start') }}
+),
+
+leaf as (
+    select org_code, rated_date as activity_date, coalesce(line_of_business, 'unknown') as line_of_business,
+           dimension_code, points, max_points, ratings
+    from {{ ref('int_rating_days') }}
+    where rated_month in (select month from months)
+),
+
 rolled as (
-    {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['line_of_business', 'dimension_code']) }}
+    {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['line_of_business', 'dimension_code'],
+                        months='months', key_values='key_values') }}
 ),
 
 dimensions as (
@@ -48,5 +66,7 @@ select
     dimensions_rated,
     score,
     grade,
-    grade_band_version
+    grade_band_version,
+    fingerprints.input_fingerprint
 from scored
+inner join fingerprints on fingerprints.month = scored.month_start

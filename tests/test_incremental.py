@@ -271,3 +271,35 @@ def test_hotspots_rebuild_the_months_that_compare_with_a_changed_month(workspace
                 or (later.month_start = ? and later.same_month_last_year is distinct from earlier.complaints_received))""",
             rebuilt).fetchone()[0]
         assert stale == 0
+
+
+def test_a_late_callback_rebuilds_the_month_of_its_policy_when_the_policy_is_in_scope(workspace):
+    """fct_new_policy_callbacks is kept by month of underwriting. A callback that reaches an
+    old in-scope policy rebuilds that policy's month; a callback of a policy outside the
+    commitment's scope (another line of business) cannot change a row and rebuilds nothing."""
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file)) as con:
+        # the oldest months: the day's corrections concern the last two
+        first, in_scope = con.execute("""select underwritten_month, min(policy_no) from core.fct_new_policy_callbacks
+                                         where not is_reached group by 1 order by 1 limit 1""").fetchone()
+        second, out_of_scope = con.execute("""
+            select underwritten_month, min(policy_no) from staging.stg_ops__policies
+            where underwritten_month <> ? and product_line not in (select product_line from rules.new_policy_callback_scope)
+            group by 1 order by 1 limit 1""", [first]).fetchone()
+        # as a later load would leave them: a reached callback for each policy, on its day of underwriting
+        con.execute("""insert into staging.stg_ops__policy_callbacks
+                       select 'LATE-' || p.policy_no, p.policy_no, p.org_code, null, 'reached',
+                              cast(p.underwritten_on as timestamp), p.underwritten_month,
+                              (select max(load_id) from staging.stg_ops__policy_callbacks) || '-late', 'late.csv', 1
+                       from staging.stg_ops__policies p where p.policy_no in (?, ?)""", [in_scope, out_of_scope])
+        # a mark in a column no check reads: a rebuilt month loses it
+        con.execute("update core.fct_new_policy_callbacks set source_file = 'UNTOUCHED' where underwritten_month = ?",
+                    [second])
+    run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
+        assert con.execute("select is_reached, is_called_back_in_time from core.fct_new_policy_callbacks "
+                           "where policy_no = ?", [in_scope]).fetchone() == (True, True)
+        assert con.execute("select bool_and(source_file = 'UNTOUCHED') from core.fct_new_policy_callbacks "
+                           "where underwritten_month = ?", [second]).fetchone() == (True,), f"{second} was rebuilt"

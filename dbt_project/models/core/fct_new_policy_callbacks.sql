@@ -7,14 +7,17 @@
   still open and not yet reached counts as not called back until it is. Kept incrementally by
   the month of underwriting: a month is rebuilt when its policies or their callbacks change,
   and every month when the commitment, its scope or the calendar changes (see
-  incremental_rollup).
+  incremental_rollup). Callbacks count only for policies of the lines in scope (a third of
+  the policies): others cannot change a row, and a policy moving into scope is itself a new
+  load of its month.
 #}
 {{ config(**incremental_months_config('underwritten_month')) }}
 with fingerprints as (
     {{ rollup_fingerprints([
         "select underwritten_month as month, load_id from " ~ ref('stg_ops__policies'),
         "select policies.underwritten_month as month, callbacks.load_id from " ~ ref('stg_ops__policy_callbacks')
-            ~ " callbacks inner join " ~ ref('stg_ops__policies') ~ " policies on policies.policy_no = callbacks.policy_no"],
+            ~ " callbacks inner join " ~ ref('stg_ops__policies') ~ " policies on policies.policy_no = callbacks.policy_no"
+            ~ " where policies.product_line in (select product_line from " ~ ref('new_policy_callback_scope') ~ ")"],
         [ref('service_commitments'), ref('new_policy_callback_scope'), ref('cn_calendar_days')]) }}
 ),
 

@@ -7,9 +7,9 @@
   still open and not yet reached counts as not called back until it is. Kept incrementally by
   the month of underwriting: a month is rebuilt when its policies or their callbacks change,
   and every month when the commitment, its scope or the calendar changes (see
-  incremental_rollup). Callbacks count only for policies of the lines in scope (a third of
-  the policies): others cannot change a row, and a policy moving into scope is itself a new
-  load of its month.
+  incremental_rollup). Callbacks count only for policies of the lines in scope (7 M of the
+  20 M generated policies at scale 100): others cannot change a row, and a policy moving
+  into scope is itself a new load of its month.
 #}
 {{ config(**incremental_months_config('underwritten_month')) }}
 with fingerprints as (

@@ -137,14 +137,13 @@ def finished_dbt_events(invocation: DbtCliInvocation) -> DbtEventIterator:
         events.extend(invocation.stream())
     except Exception as error:  # re-raised after the events, as dagster-dbt does
         failure = error
-    if failure is not None:
-        return DbtEventIterator(_then_raise(events, failure), invocation)
-    return DbtEventIterator(iter(events), invocation)
+    return DbtEventIterator(_then_raise(events, failure), invocation)
 
 
-def _then_raise(events: list, failure: Exception):
+def _then_raise(events: list, failure: Exception | None):
     yield from events
-    raise failure
+    if failure is not None:
+        raise failure
 
 
 def newest_load(ws: Workspace) -> str | None:

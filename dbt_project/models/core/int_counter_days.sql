@@ -12,23 +12,28 @@ with fingerprints as (
 
 months as (
     {{ rollup_months('fingerprints', 'occurred_month') }}
+),
+
+rolled as (
+    select
+        org_code,
+        occurred_date,
+        occurred_month,
+        business_type,
+        standard_version,
+        count(*) as transactions,
+        count(case when is_completed then 1 end) as completed,
+        count(case when is_within_standard then 1 end) as within_standard,
+        count(case when outcome = 'abandoned' then 1 end) as abandoned,
+        {{ sum_int("case when is_completed then wait_seconds else 0 end") }} as wait_seconds_total,
+        {{ sum_int("case when is_completed then handle_seconds else 0 end") }} as handle_seconds_total
+    from {{ ref('fct_counter_transactions') }}
+    where occurred_month in (select month from months)
+    group by org_code, occurred_date, occurred_month, business_type, standard_version
 )
 
-select
-    counter.org_code,
-    counter.occurred_date,
-    counter.occurred_month,
-    counter.business_type,
-    counter.standard_version,
-    count(*) as transactions,
-    count(case when counter.is_completed then 1 end) as completed,
-    count(case when counter.is_within_standard then 1 end) as within_standard,
-    count(case when counter.outcome = 'abandoned' then 1 end) as abandoned,
-    {{ sum_int("case when counter.is_completed then counter.wait_seconds else 0 end") }} as wait_seconds_total,
-    {{ sum_int("case when counter.is_completed then counter.handle_seconds else 0 end") }} as handle_seconds_total,
-    fingerprints.input_fingerprint
-from {{ ref('fct_counter_transactions') }} counter
-inner join fingerprints on fingerprints.month = counter.occurred_month
-where counter.occurred_month in (select month from months)
-group by counter.org_code, counter.occurred_date, counter.occurred_month, counter.business_type,
-         counter.standard_version, fingerprints.input_fingerprint
+-- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
+-- text) took a third of the roll-up
+select rolled.*, fingerprints.input_fingerprint
+from rolled
+inner join fingerprints on fingerprints.month = rolled.occurred_month

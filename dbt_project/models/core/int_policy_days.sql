@@ -10,20 +10,25 @@ with fingerprints as (
 
 months as (
     {{ rollup_months('fingerprints', 'underwritten_month') }}
+),
+
+rolled as (
+    select
+        org_code,
+        underwritten_on,
+        underwritten_month,
+        product_line,
+        sales_channel,
+        count(*) as policies,
+        cast(sum(premium) as decimal(18,2)) as premium,
+        {{ sum_int("insured_persons") }} as insured_persons
+    from {{ ref('fct_policies') }}
+    where underwritten_month in (select month from months)
+    group by org_code, underwritten_on, underwritten_month, product_line, sales_channel
 )
 
-select
-    policies.org_code,
-    policies.underwritten_on,
-    policies.underwritten_month,
-    policies.product_line,
-    policies.sales_channel,
-    count(*) as policies,
-    cast(sum(policies.premium) as decimal(18,2)) as premium,
-    {{ sum_int("policies.insured_persons") }} as insured_persons,
-    fingerprints.input_fingerprint
-from {{ ref('fct_policies') }} policies
-inner join fingerprints on fingerprints.month = policies.underwritten_month
-where policies.underwritten_month in (select month from months)
-group by policies.org_code, policies.underwritten_on, policies.underwritten_month, policies.product_line,
-         policies.sales_channel, fingerprints.input_fingerprint
+-- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
+-- text) took a third of the roll-up
+select rolled.*, fingerprints.input_fingerprint
+from rolled
+inner join fingerprints on fingerprints.month = rolled.underwritten_month

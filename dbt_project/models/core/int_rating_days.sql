@@ -12,20 +12,25 @@ with fingerprints as (
 
 months as (
     {{ rollup_months('fingerprints', 'rated_month') }}
+),
+
+rolled as (
+    select
+        org_code,
+        rated_date,
+        rated_month,
+        line_of_business,
+        dimension_code,
+        {{ sum_int("points") }} as points,
+        {{ sum_int("max_points") }} as max_points,
+        count(*) as ratings
+    from {{ ref('fct_service_ratings') }}
+    where rated_month in (select month from months)
+    group by org_code, rated_date, rated_month, line_of_business, dimension_code
 )
 
-select
-    ratings.org_code,
-    ratings.rated_date,
-    ratings.rated_month,
-    ratings.line_of_business,
-    ratings.dimension_code,
-    {{ sum_int("ratings.points") }} as points,
-    {{ sum_int("ratings.max_points") }} as max_points,
-    count(*) as ratings,
-    fingerprints.input_fingerprint
-from {{ ref('fct_service_ratings') }} ratings
-inner join fingerprints on fingerprints.month = ratings.rated_month
-where ratings.rated_month in (select month from months)
-group by ratings.org_code, ratings.rated_date, ratings.rated_month, ratings.line_of_business, ratings.dimension_code,
-         fingerprints.input_fingerprint
+-- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
+-- text) took a third of the roll-up
+select rolled.*, fingerprints.input_fingerprint
+from rolled
+inner join fingerprints on fingerprints.month = rolled.rated_month

@@ -16,18 +16,24 @@ months as (
 ),
 
 ratings as (
-    select ratings.*, fingerprints.input_fingerprint
-    from {{ ref('fct_service_ratings') }} ratings
-    inner join fingerprints on fingerprints.month = ratings.rated_month
-    where ratings.rated_month in (select month from months) and ratings.employee_id is not null
+    select employee_id, team_code, rated_month, dimension_code, points, max_points
+    from {{ ref('fct_service_ratings') }}
+    where rated_month in (select month from months) and employee_id is not null
+),
+
+rolled as (
+    select 'employee' as subject_type, employee_id as subject_code, rated_month, dimension_code,
+           {{ sum_int("points") }} as points, {{ sum_int("max_points") }} as max_points, count(*) as ratings
+    from ratings
+    group by employee_id, rated_month, dimension_code
+    union all
+    select 'team', team_code, rated_month, dimension_code, {{ sum_int("points") }}, {{ sum_int("max_points") }}, count(*)
+    from ratings
+    where team_code is not null
+    group by team_code, rated_month, dimension_code
 )
 
-select 'employee' as subject_type, employee_id as subject_code, rated_month, dimension_code,
-       {{ sum_int("points") }} as points, {{ sum_int("max_points") }} as max_points, count(*) as ratings, input_fingerprint
-from ratings
-group by employee_id, rated_month, dimension_code, input_fingerprint
-union all
-select 'team', team_code, rated_month, dimension_code, {{ sum_int("points") }}, {{ sum_int("max_points") }}, count(*), input_fingerprint
-from ratings
-where team_code is not null
-group by team_code, rated_month, dimension_code, input_fingerprint
+-- the month's fingerprint joins the grouped rows (see int_rating_days)
+select rolled.*, fingerprints.input_fingerprint
+from rolled
+inner join fingerprints on fingerprints.month = rolled.rated_month

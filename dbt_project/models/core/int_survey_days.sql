@@ -12,20 +12,25 @@ with fingerprints as (
 
 months as (
     {{ rollup_months('fingerprints', 'surveyed_month') }}
+),
+
+rolled as (
+    select
+        org_code,
+        surveyed_date,
+        surveyed_month,
+        survey_type,
+        satisfaction_rule_version,
+        count(*) as responses,
+        count(case when is_reached then 1 end) as reached,
+        count(case when is_satisfied then 1 end) as satisfied
+    from {{ ref('fct_survey_responses') }}
+    where surveyed_month in (select month from months)
+    group by org_code, surveyed_date, surveyed_month, survey_type, satisfaction_rule_version
 )
 
-select
-    responses.org_code,
-    responses.surveyed_date,
-    responses.surveyed_month,
-    responses.survey_type,
-    responses.satisfaction_rule_version,
-    count(*) as responses,
-    count(case when responses.is_reached then 1 end) as reached,
-    count(case when responses.is_satisfied then 1 end) as satisfied,
-    fingerprints.input_fingerprint
-from {{ ref('fct_survey_responses') }} responses
-inner join fingerprints on fingerprints.month = responses.surveyed_month
-where responses.surveyed_month in (select month from months)
-group by responses.org_code, responses.surveyed_date, responses.surveyed_month, responses.survey_type,
-         responses.satisfaction_rule_version, fingerprints.input_fingerprint
+-- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
+-- text) took a third of the roll-up
+select rolled.*, fingerprints.input_fingerprint
+from rolled
+inner join fingerprints on fingerprints.month = rolled.surveyed_month

@@ -32,8 +32,4 @@ rolled as (
     group by org_code, occurred_date, occurred_month, business_type, standard_version
 )
 
--- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
--- text) took a third of the roll-up
-select rolled.*, fingerprints.input_fingerprint
-from rolled
-inner join fingerprints on fingerprints.month = rolled.occurred_month
+{{ with_month_fingerprint('occurred_month') }}

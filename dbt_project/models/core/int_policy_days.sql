@@ -27,8 +27,4 @@ rolled as (
     group by org_code, underwritten_on, underwritten_month, product_line, sales_channel
 )
 
--- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
--- text) took a third of the roll-up
-select rolled.*, fingerprints.input_fingerprint
-from rolled
-inner join fingerprints on fingerprints.month = rolled.underwritten_month
+{{ with_month_fingerprint('underwritten_month') }}

@@ -29,8 +29,4 @@ rolled as (
     group by org_code, rated_date, rated_month, line_of_business, dimension_code
 )
 
--- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
--- text) took a third of the roll-up
-select rolled.*, fingerprints.input_fingerprint
-from rolled
-inner join fingerprints on fingerprints.month = rolled.rated_month
+{{ with_month_fingerprint('rated_month') }}

@@ -33,7 +33,4 @@ rolled as (
     group by team_code, rated_month, dimension_code
 )
 
--- the month's fingerprint joins the grouped rows (see int_rating_days)
-select rolled.*, fingerprints.input_fingerprint
-from rolled
-inner join fingerprints on fingerprints.month = rolled.rated_month
+{{ with_month_fingerprint('rated_month') }}

@@ -29,8 +29,4 @@ rolled as (
     group by org_code, surveyed_date, surveyed_month, survey_type, satisfaction_rule_version
 )
 
--- the month's fingerprint joins the grouped rows: grouping every row by it as well (a long
--- text) took a third of the roll-up
-select rolled.*, fingerprints.input_fingerprint
-from rolled
-inner join fingerprints on fingerprints.month = rolled.surveyed_month
+{{ with_month_fingerprint('surveyed_month') }}

@@ -303,3 +303,71 @@ def test_a_late_callback_rebuilds_the_month_of_its_policy_when_the_policy_is_in_
                            "where policy_no = ?", [in_scope]).fetchone() == (True, True)
         assert con.execute("select bool_and(source_file = 'UNTOUCHED') from core.fct_new_policy_callbacks "
                            "where underwritten_month = ?", [second]).fetchone() == (True,), f"{second} was rebuilt"
+
+
+# Each large extract as staged: its table, its timestamp or date, its month.
+DATED_EXTRACTS = [("stg_ops__service_events", "occurred_at", "occurred_month"),
+                  ("stg_ops__complaints", "received_at", "received_month"),
+                  ("stg_ops__policies", "underwritten_on", "underwritten_month"),
+                  ("stg_ops__survey_responses", "surveyed_at", "surveyed_month"),
+                  ("stg_ops__claims", "reported_at", "reported_month"),
+                  ("stg_ops__quality_inspections", "inspected_at", "inspected_month")]
+# Every model kept by month, with its month column (the marts: those kept by month on DuckDB).
+MONTH_KEPT = [("core", "int_counter_days", "occurred_month"), ("core", "int_rating_days", "rated_month"),
+              ("core", "int_staff_rating_months", "rated_month"), ("core", "int_survey_days", "surveyed_month"),
+              ("core", "int_policy_days", "underwritten_month"),
+              ("core", "fct_new_policy_callbacks", "underwritten_month"),
+              ("core", "int_complaint_milestones", "received_month"),
+              ("core", "fct_complaint_stages", "received_month"),
+              ("core", "int_complaint_regulator_deadlines", "received_month"),
+              ("core", "fct_complaints", "received_month"), ("core", "bridge_complaint_product", "received_month"),
+              ("core", "bridge_complaint_reason", "received_month"), ("core", "fct_claims", "reported_month"),
+              ("core", "fct_quality_inspections", "inspected_month"),
+              ("marts", "kpi_complaint_rate_by_segment", "month_start"),
+              ("marts", "kpi_complaint_hotspots", "month_start"), ("marts", "kpi_repeat_complaints", "month_start"),
+              ("marts", "kpi_complaint_stage_timeliness", "month_start"),
+              ("marts", "kpi_service_quality_dimensions", "month_start"),
+              ("marts", "kpi_service_quality_score_by_line", "month_start")]
+
+
+def _move_first_days(con, months: int) -> None:
+    """As a later load correcting dates would leave the staging tables: every row of each
+    extract's first day moved by ``months`` months (and back again with -months)."""
+    for table, dated, month in DATED_EXTRACTS:
+        con.execute(f"""
+            update staging.{table}
+            set {dated} = {dated} + interval ({months}) month,
+                {month} = cast(date_trunc('month', {dated} + interval ({months}) month) as date),
+                load_id = (select max(load_id) from staging.{table}) || '-moved'
+            where source_file || '#' || source_row in (
+                select source_file || '#' || source_row from staging.{table}
+                where cast({dated} as date) = (select min(cast({dated} as date)) from staging.{table}))""")
+
+
+def _months_by_model(con) -> dict:
+    return {table: {m for (m,) in con.execute(f"select distinct {column} from {schema}.{table}").fetchall()}
+            for schema, table, column in MONTH_KEPT}
+
+
+def test_a_month_left_without_rows_is_dropped(workspace):
+    """A correction can move every row of a month to another (a mistyped date put right). A
+    run replaces the months it writes rows for; a month the inputs no longer have a row for
+    must go too, as a full build would not have it. Here the rows of each extract's first
+    day move a month back, into a month it had no row in, then return: every model kept by
+    month gains a month, then holds the months it held before, no more."""
+    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    with daily_files_held_back(workspace.landing):
+        run_pipeline(workspace)
+        with duckdb.connect(str(workspace.warehouse_file)) as con:
+            before = _months_by_model(con)
+            _move_first_days(con, -1)
+        run_pipeline(workspace)
+        with duckdb.connect(str(workspace.warehouse_file)) as con:
+            moved = _months_by_model(con)
+            assert not [table for table in moved if not moved[table] - before[table]], moved
+            _move_first_days(con, 1)
+        run_pipeline(workspace)
+    with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
+        after = _months_by_model(con)
+        stale = {table: sorted(after[table] - before[table]) for table in after if after[table] != before[table]}
+        assert not stale, f"months kept that no input row is in: {stale}"

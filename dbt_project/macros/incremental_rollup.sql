@@ -6,7 +6,7 @@
   whose fingerprint changed — new or corrected rows bring a newer load, a row that moved to
   another month changes both months' counts — and every month when a rule or dimension
   changed, so editing a seed recomputes history (frozen quarters still refuse to move; see
-  kefu publish --period). Known limit: a month left with no input rows keeps its rows.
+  kefu publish --period). A month left with no input rows is dropped (drop_emptied_months).
 #}
 {% macro rollup_fingerprints(inputs, rules=[]) -%}
     select month,
@@ -125,8 +125,9 @@ months as (
   month would move into folders; and the parity test then compares DuckDB's incremental
   result with a complete computation.
 #}
-{% macro incremental_mart_config() -%}
-    {{ return({'materialized': 'table'} if target.type == 'spark' else incremental_months_config('month_start')) }}
+{% macro incremental_mart_config(inputs) -%}
+    {{ return({'materialized': 'table'} if target.type == 'spark'
+              else incremental_months_config('month_start', inputs, span=true)) }}
 {%- endmacro %}
 
 {#

@@ -4,7 +4,7 @@
   no items. Counting through it counts a complaint once per product; totals count it once.
   Kept incrementally by month of receipt, like bridge_complaint_reason.
 #}
-{{ config(**incremental_months_config('received_month')) }}
+{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
 with {{ complaint_item_months([]) }},
 

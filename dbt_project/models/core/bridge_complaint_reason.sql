@@ -6,7 +6,7 @@
   rebuilt are the months whose complaints or items changed, and every month when the
   reasons or the class map change.
 #}
-{{ config(**incremental_months_config('received_month')) }}
+{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
 with {{ complaint_item_months([ref('complaint_reasons'), ref('complaint_class_map')]) }},
 

@@ -6,7 +6,7 @@
   rebuilt are the months whose claims changed, and every month when the commitment or the
   calendar changes (see incremental_rollup).
 #}
-{{ config(**incremental_months_config('reported_month')) }}
+{{ config(**incremental_months_config('reported_month', [['stg_ops__claims', 'reported_month']])) }}
 
 with fingerprints as (
     {{ rollup_fingerprints(["select reported_month as month, load_id from " ~ ref('stg_ops__claims')],

@@ -10,7 +10,7 @@
   rebuilt (its fingerprint changed), and every month when the deadline rules or the calendar
   change.
 #}
-{{ config(**incremental_months_config('received_month')) }}
+{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
 with {{ complaints_of_rebuilt_months([ref('complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]) }},
 

@@ -12,7 +12,7 @@
   previous complaint changed (a complaint that arrives late between two of its complainant's
   others changes the later one's, in another month).
 #}
-{{ config(**incremental_months_config('received_month')) }}
+{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
 with fingerprints as (
     {{ with_rules("(select distinct received_month as month, input_fingerprint from "

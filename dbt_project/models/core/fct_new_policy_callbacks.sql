@@ -11,7 +11,7 @@
   20 M generated policies at scale 100): others cannot change a row, and a policy moving
   into scope is itself a new load of its month.
 #}
-{{ config(**incremental_months_config('underwritten_month')) }}
+{{ config(**incremental_months_config('underwritten_month', [['fct_policies', 'underwritten_month']])) }}
 with fingerprints as (
     {{ rollup_fingerprints([
         "select underwritten_month as month, load_id from " ~ ref('stg_ops__policies'),

@@ -7,7 +7,7 @@
   make a month rebuild more often), and every month when the rating scale or the staff
   history changes.
 #}
-{{ config(**incremental_months_config('inspected_month')) }}
+{{ config(**incremental_months_config('inspected_month', [['stg_ops__quality_inspections', 'inspected_month']])) }}
 
 with fingerprints as (
     {{ with_rules(ref('int_rating_inputs'), [ref('sq_rating_scale'),

@@ -7,7 +7,7 @@
   status events changed (fingerprints as in incremental_rollup), so a new event of an old
   complaint rebuilds that complaint's month.
 #}
-{{ config(**incremental_months_config('received_month')) }}
+{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
 {%- set received_month = month_of('complaints.received_at') %}
 

@@ -9,7 +9,7 @@
   int_complaint_milestones rebuilt, and every month when the regulator's rule or the
   calendar change.
 #}
-{{ config(**incremental_months_config('received_month')) }}
+{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
 with {{ complaints_of_rebuilt_months([ref('regulator_complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]) }},
 

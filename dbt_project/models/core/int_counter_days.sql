@@ -3,7 +3,7 @@
   (fct_counter_transactions): the leaf of 柜面服务时效, kept incrementally by month; a changed
   standard recomputes every month (see incremental_rollup).
 #}
-{{ config(**incremental_months_config('occurred_month')) }}
+{{ config(**incremental_months_config('occurred_month', [['fct_counter_transactions', 'occurred_month']])) }}
 
 with fingerprints as (
     {{ rollup_fingerprints(["select occurred_month as month, load_id from " ~ ref('stg_ops__service_events')

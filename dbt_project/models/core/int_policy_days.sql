@@ -2,7 +2,7 @@
   Policies underwritten per unit, day, line of business and sales channel: the policy side
   of 投诉率 and its segments, kept incrementally by month (see incremental_rollup).
 #}
-{{ config(**incremental_months_config('underwritten_month')) }}
+{{ config(**incremental_months_config('underwritten_month', [['fct_policies', 'underwritten_month']])) }}
 
 with fingerprints as (
     {{ rollup_fingerprints(["select underwritten_month as month, load_id from " ~ ref('stg_ops__policies')]) }}

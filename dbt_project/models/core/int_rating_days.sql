@@ -4,7 +4,7 @@
   scores, kept incrementally by month; a changed item list or rating scale recomputes every
   month (see incremental_rollup).
 #}
-{{ config(**incremental_months_config('rated_month')) }}
+{{ config(**incremental_months_config('rated_month', [['int_rating_inputs', 'month']])) }}
 
 with fingerprints as (
     {{ with_rules(ref('int_rating_inputs'), [ref('sq_items'), ref('sq_rating_scale')]) }}

@@ -3,7 +3,7 @@
   force applied (fct_survey_responses): the leaf of 客户满意度, kept incrementally by month; a
   changed rule recomputes every month (see incremental_rollup).
 #}
-{{ config(**incremental_months_config('surveyed_month')) }}
+{{ config(**incremental_months_config('surveyed_month', [['fct_survey_responses', 'surveyed_month']])) }}
 
 with fingerprints as (
     {{ rollup_fingerprints(["select surveyed_month as month, load_id from " ~ ref('stg_ops__survey_responses')],

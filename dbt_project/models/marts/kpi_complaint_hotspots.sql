@@ -9,7 +9,7 @@
   (mart_fingerprints): a month is also rebuilt when the month before it or the same month a
   year before changed, as it compares with them.
 #}
-{{ config(**incremental_mart_config()) }}
+{{ config(**incremental_mart_config([['fct_complaints', 'received_month']])) }}
 with key_values as (
     select distinct 'complaint_class' as dimension_type, complaint_class as dimension_value
     from {{ ref('fct_complaints') }}

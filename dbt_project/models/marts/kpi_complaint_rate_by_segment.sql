@@ -7,7 +7,7 @@
   its policy, which may be corrected in a later month's load, so a month's fingerprint also
   counts its complaints' policies per load (a corrected policy moves to a newer load).
 #}
-{{ config(**incremental_mart_config()) }}
+{{ config(**incremental_mart_config([['fct_complaints', 'received_month'], ['int_policy_days', 'underwritten_month']])) }}
 with complaint_channels as (
     select complaints.received_month, policies.load_id, coalesce(policies.sales_channel, 'unknown') as sales_channel,
            count(*) as complaints

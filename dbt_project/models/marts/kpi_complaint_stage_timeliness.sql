@@ -6,7 +6,7 @@
   customer within 2 working days). A started stage not yet reached counts in the
   denominator only. Kept by month (mart_fingerprints).
 #}
-{{ config(**incremental_mart_config()) }}
+{{ config(**incremental_mart_config([['fct_complaint_stages', 'received_month']])) }}
 with key_values as (
     select distinct stage from {{ ref('fct_complaint_stages') }}
 ),

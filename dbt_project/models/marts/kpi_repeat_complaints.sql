@@ -6,7 +6,7 @@
   up across units or months, so they are counted from the records at each unit. Kept by
   month (mart_fingerprints).
 #}
-{{ config(**incremental_mart_config()) }}
+{{ config(**incremental_mart_config([['fct_complaints', 'received_month']])) }}
 with fingerprints as (
     {{ mart_fingerprints([[ref('fct_complaints'), 'received_month']]) }}
 ),

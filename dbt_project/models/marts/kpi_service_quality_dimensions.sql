@@ -5,7 +5,7 @@
   int_sq_weight_versions for line 'all') and the dimension's contribution to the score.
   Kept by month (mart_fingerprints).
 #}
-{{ config(**incremental_mart_config()) }}
+{{ config(**incremental_mart_config([['int_rating_days', 'rated_month']])) }}
 with key_values as (
     select distinct dimension_code from {{ ref('int_rating_days') }}
 ),

@@ -5,7 +5,7 @@
   (int_sq_weight_versions). Ratings of no known line count under 'unknown'. Kept by month
   (mart_fingerprints).
 #}
-{{ config(**incremental_mart_config()) }}
+{{ config(**incremental_mart_config([['int_rating_days', 'rated_month']])) }}
 with key_values as (
     select distinct coalesce(line_of_business, 'unknown') as line_of_business, dimension_code
     from {{ ref('int_rating_days') }}

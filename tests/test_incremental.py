@@ -339,9 +339,7 @@ def _move_first_days(con, months: int) -> None:
             set {dated} = {dated} + interval ({months}) month,
                 {month} = cast(date_trunc('month', {dated} + interval ({months}) month) as date),
                 load_id = (select max(load_id) from staging.{table}) || '-moved'
-            where source_file || '#' || source_row in (
-                select source_file || '#' || source_row from staging.{table}
-                where cast({dated} as date) = (select min(cast({dated} as date)) from staging.{table}))""")
+            where cast({dated} as date) = (select min(cast({dated} as date)) from staging.{table})""")
 
 
 def _months_by_model(con) -> dict:

@@ -10,6 +10,10 @@ many agree, and tests/test_bench_floor.py requires all of them. It skips what el
 warehouse adds — typing with quarantine, history of the tree, every stage and the
 regulator's deadlines, breakdowns, tests, checks — so pipeline ÷ floor is what the
 warehouse costs over the bare computation. Figures are printed, never asserted in tests.
+
+The copy floor is the least any build that keeps state for incremental runs does: every raw
+row copied, as it is, into tables of a DuckDB file (no de-duplication, no modelling). copy ÷
+floor says how much of build ÷ floor no design that stores the rows can win back.
 """
 from __future__ import annotations
 
@@ -190,6 +194,26 @@ def floor_query(ws: Workspace) -> str:
     return FLOOR_SQL.format(seeds=SEEDS_DIR, **{entity: _latest_rows(ws, entity) for entity in contracts()})
 
 
+def copy_floor(ws: Workspace) -> dict[str, int]:
+    """Copy every raw extract as it is into a table of a scratch DuckDB file (deleted after),
+    with the dbt profile's memory cap. Returns the rows copied per extract."""
+    path = ws.home / "bench_copy_floor.duckdb"
+    copied = {}
+    try:
+        with duckdb.connect(str(path), config={"memory_limit": os.environ.get("KEFU_DUCKDB_MEMORY_LIMIT", "4GB")}) as con:
+            for entity in sorted(contracts()):
+                if not any((ws.raw / entity).glob("*.parquet")):
+                    continue
+                con.execute(f"create table {entity} as "
+                            f"select * from read_parquet('{ws.raw}/{entity}/*.parquet', union_by_name = true)")
+                copied[entity] = con.execute(f"select count(*) from {entity}").fetchone()[0]
+            con.execute("checkpoint")  # on disk, as a build's tables are
+    finally:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return copied
+
+
 def _peak_rss_gib(who: int) -> float:
     """Peak resident memory so far of this process (RUSAGE_SELF: generation, ingest, checks,
     the floor) or of its largest finished child (RUSAGE_CHILDREN: dbt), in GiB."""
@@ -199,7 +223,7 @@ def _peak_rss_gib(who: int) -> float:
 def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
     """Generate; load and build two years of history (the full build); load the last day's
     extracts with their corrections and build again (the daily incremental run); then the
-    floor over the same raw lake."""
+    floor and the copy floor over the same raw lake."""
     ws = Workspace(home or Path(tempfile.mkdtemp(prefix="kefu-bench-"))).ensure()
     ws.activate()
     t = time.perf_counter()
@@ -228,6 +252,12 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
     floor_rows = con.execute("select count(*) from floor").fetchone()[0]
     compared, differing = floor_disagreements(con, "floor", ws.published_file)
     peaks["checks_floor"] = _peak_rss_gib(resource.RUSAGE_SELF)  # also GX checks and publish
+    con.close()
+
+    t = time.perf_counter()
+    copy_floor(ws)
+    copy_s = time.perf_counter() - t
+    peaks["copy_floor"] = _peak_rss_gib(resource.RUSAGE_SELF)
 
     total_rows = sum(rows.values())
     pipeline_s = ingest_s + build_s
@@ -239,6 +269,8 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
         # the floor is also a check: at head office its figures are the marts' figures
         "floor_vs_marts_at_hq": f"{compared - len(differing or [])} of {compared} rows equal",
         "floor_differs": [list(map(str, row)) for row in (differing or [])][:10],
+        "copy_s": round(copy_s, 2), "copy_vs_floor": round(copy_s / floor_s, 2),
+        "build_vs_copy": round(build_s / copy_s, 2),
         "ratio": round(pipeline_s / floor_s, 1), "build_ratio": round(build_s / floor_s, 1),
         "daily_vs_build": round(daily_s / build_s, 3),
         "peak_rss_gib": max(peaks.values()), "peak_rss_by_phase_gib": peaks,

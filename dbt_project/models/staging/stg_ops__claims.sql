@@ -1,10 +1,11 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{{ config(**incremental_extract_config('reported_month', ['claim_id'])) }}
+{% set extract = {'source': 'claims', 'raw_keys': ['claim_id'], 'staged_keys': ['claim_id'],
+                  'month': month_of('reported_at'), 'month_column': 'reported_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per claim, the latest load wins (a claim is re-delivered as it progresses)
-    {{ incremental_extract(source('ops', 'claims'), ['claim_id'], ['claim_id'],
-                             month_of('reported_at'), 'reported_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

@@ -1,10 +1,11 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{{ config(**incremental_extract_config('event_month', ['complaint_id', 'event_seq'])) }}
+{% set extract = {'source': 'complaint_events', 'raw_keys': ['complaint_id', 'event_seq'], 'staged_keys': ['complaint_id', 'event_seq'],
+                  'month': month_of('event_at'), 'month_column': 'event_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'complaint_events'), ['complaint_id', 'event_seq'], ['complaint_id', 'event_seq'],
-                             month_of('event_at'), 'event_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

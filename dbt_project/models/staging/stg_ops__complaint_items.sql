@@ -1,11 +1,12 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract).
 -- An item has no date of its own: on Spark its partition is the month it was loaded.
-{{ config(**incremental_extract_config('loaded_month', ['complaint_id', 'item_seq'])) }}
+{% set extract = {'source': 'complaint_items', 'raw_keys': ['complaint_id', 'item_seq'], 'staged_keys': ['complaint_id', 'item_seq'],
+                  'month': month_of('_loaded_at'), 'month_column': 'loaded_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per complaint and item, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'complaint_items'), ['complaint_id', 'item_seq'], ['complaint_id', 'item_seq'],
-                             month_of('_loaded_at'), 'loaded_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

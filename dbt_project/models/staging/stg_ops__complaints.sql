@@ -1,12 +1,13 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
 -- (a table, not a view: the keyed hash is computed once at build time, when the key is set;
 -- a changed key rebuilds it whole, see dagster_defs/dbt.py)
-{{ config(**incremental_extract_config('received_month', ['complaint_id'])) }}
+{% set extract = {'source': 'complaints', 'raw_keys': ['complaint_id'], 'staged_keys': ['complaint_id'],
+                  'month': month_of('received_at'), 'month_column': 'received_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'complaints'), ['complaint_id'], ['complaint_id'],
-                             month_of('received_at'), 'received_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

@@ -1,11 +1,12 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract).
 -- An item has no date of its own: on Spark its partition is the month it was loaded.
-{{ config(**incremental_extract_config('loaded_month', ['inspection_id', 'item_code'])) }}
+{% set extract = {'source': 'inspection_items', 'raw_keys': ['inspection_id', 'item_code'], 'staged_keys': ['inspection_id', 'item_code'],
+                  'month': month_of('_loaded_at'), 'month_column': 'loaded_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per inspection and item, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'inspection_items'), ['inspection_id', 'item_code'], ['inspection_id', 'item_code'],
-                             month_of('_loaded_at'), 'loaded_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

@@ -1,11 +1,12 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
 -- (a table, not a view: the keyed hash is computed once at build time, when the key is set)
-{{ config(**incremental_extract_config('underwritten_month', ['policy_no'])) }}
+{% set extract = {'source': 'policies', 'raw_keys': ['policy_no'], 'staged_keys': ['policy_no'],
+                  'month': month_of('underwritten_on'), 'month_column': 'underwritten_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'policies'), ['policy_no'], ['policy_no'],
-                             month_of('underwritten_on'), 'underwritten_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

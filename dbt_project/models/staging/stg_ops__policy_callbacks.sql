@@ -1,10 +1,11 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{{ config(**incremental_extract_config('called_month', ['callback_id'])) }}
+{% set extract = {'source': 'policy_callbacks', 'raw_keys': ['callback_id'], 'staged_keys': ['callback_id'],
+                  'month': month_of('called_at'), 'month_column': 'called_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'policy_callbacks'), ['callback_id'], ['callback_id'],
-                             month_of('called_at'), 'called_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

@@ -1,10 +1,11 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{{ config(**incremental_extract_config('inspected_month', ['inspection_id'])) }}
+{% set extract = {'source': 'quality_inspections', 'raw_keys': ['inspection_id'], 'staged_keys': ['inspection_id'],
+                  'month': month_of('inspected_at'), 'month_column': 'inspected_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per inspection: the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'quality_inspections'), ['inspection_id'], ['inspection_id'],
-                             month_of('inspected_at'), 'inspected_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

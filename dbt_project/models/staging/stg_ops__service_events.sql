@@ -1,10 +1,11 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{{ config(**incremental_extract_config('occurred_month', ['service_event_id'])) }}
+{% set extract = {'source': 'service_events', 'raw_keys': ['event_id'], 'staged_keys': ['service_event_id'],
+                  'month': month_of('occurred_at'), 'month_column': 'occurred_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'service_events'), ['event_id'], ['service_event_id'],
-                             month_of('occurred_at'), 'occurred_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

@@ -1,10 +1,11 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{{ config(**incremental_extract_config('surveyed_month', ['response_id'])) }}
+{% set extract = {'source': 'survey_responses', 'raw_keys': ['response_id'], 'staged_keys': ['response_id'],
+                  'month': month_of('surveyed_at'), 'month_column': 'surveyed_month'} %}
+{{ config(**incremental_extract_config(extract)) }}
 
 with source as (
     -- one row per key, the latest load wins (a correction or late-arriving update)
-    {{ incremental_extract(source('ops', 'survey_responses'), ['response_id'], ['response_id'],
-                             month_of('surveyed_at'), 'surveyed_month') }}
+    {{ incremental_extract(extract) }}
 ),
 
 renamed as (

@@ -1,5 +1,6 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{% set extract = {'source': 'complaint_events', 'raw_keys': ['complaint_id', 'event_seq'], 'staged_keys': ['complaint_id', 'event_seq'],
+{% set extract = {'source': 'complaint_events', 'raw_keys': ['complaint_id', 'event_seq'],
+                  'staged_keys': ['complaint_id', 'event_seq'],
                   'month': month_of('event_at'), 'month_column': 'event_month'} %}
 {{ config(**incremental_extract_config(extract)) }}
 

@@ -1,6 +1,7 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract).
 -- An item has no date of its own: on Spark its partition is the month it was loaded.
-{% set extract = {'source': 'complaint_items', 'raw_keys': ['complaint_id', 'item_seq'], 'staged_keys': ['complaint_id', 'item_seq'],
+{% set extract = {'source': 'complaint_items', 'raw_keys': ['complaint_id', 'item_seq'],
+                  'staged_keys': ['complaint_id', 'item_seq'],
                   'month': month_of('_loaded_at'), 'month_column': 'loaded_month'} %}
 {{ config(**incremental_extract_config(extract)) }}
 

@@ -1,5 +1,6 @@
 -- incremental: a daily run writes only what new loads deliver (see incremental_extract)
-{% set extract = {'source': 'quality_inspections', 'raw_keys': ['inspection_id'], 'staged_keys': ['inspection_id'],
+{% set extract = {'source': 'quality_inspections', 'raw_keys': ['inspection_id'],
+                  'staged_keys': ['inspection_id'],
                   'month': month_of('inspected_at'), 'month_column': 'inspected_month'} %}
 {{ config(**incremental_extract_config(extract)) }}
 

@@ -190,17 +190,22 @@ def _latest_rows(ws: Workspace, entity: str) -> str:
             f"(partition by {keys} order by _load_id desc, _source_row desc) = 1)")
 
 
+def _duckdb_config() -> dict[str, str]:
+    """The dbt profile's memory cap (KEFU_DUCKDB_MEMORY_LIMIT), so the floors run as dbt does."""
+    return {"memory_limit": os.environ.get("KEFU_DUCKDB_MEMORY_LIMIT", "4GB")}
+
+
 def floor_query(ws: Workspace) -> str:
     return FLOOR_SQL.format(seeds=SEEDS_DIR, **{entity: _latest_rows(ws, entity) for entity in contracts()})
 
 
 def copy_floor(ws: Workspace) -> dict[str, int]:
-    """Copy every raw extract as it is into a table of a scratch DuckDB file (deleted after),
-    with the dbt profile's memory cap. Returns the rows copied per extract."""
+    """Copy every raw extract as it is into a table of a scratch DuckDB file (deleted after).
+    Returns the rows copied per extract."""
     path = ws.home / "bench_copy_floor.duckdb"
     copied = {}
     try:
-        with duckdb.connect(str(path), config={"memory_limit": os.environ.get("KEFU_DUCKDB_MEMORY_LIMIT", "4GB")}) as con:
+        with duckdb.connect(str(path), config=_duckdb_config()) as con:
             for entity in sorted(contracts()):
                 if not any((ws.raw / entity).glob("*.parquet")):
                     continue
@@ -246,7 +251,7 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
     peaks["dbt"] = _peak_rss_gib(resource.RUSAGE_CHILDREN)
 
     t = time.perf_counter()
-    con = duckdb.connect(config={"memory_limit": os.environ.get("KEFU_DUCKDB_MEMORY_LIMIT", "4GB")})
+    con = duckdb.connect(config=_duckdb_config())
     con.execute(f"create temp table floor as {floor_query(ws)}")
     floor_s = time.perf_counter() - t
     floor_rows = con.execute("select count(*) from floor").fetchone()[0]

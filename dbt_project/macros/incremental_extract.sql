@@ -58,11 +58,17 @@
         select month from held_months
         where held_rows = moved_away and month not in (select month from newest)
     {%- endset -%}
-    {%- for row in run_query(emptied) -%}
-        {%- do run_query('alter table ' ~ this ~ ' drop if exists partition ('
-                         ~ extract.month_column ~ " = '" ~ row[0] ~ "')") -%}
-    {%- endfor -%}
+    {%- do _drop_month_partitions(extract.month_column, emptied) -%}
 {%- endif -%}
+{%- endmacro %}
+
+{# Spark's tables here cannot delete rows (no Delta/Iceberg jars): a month goes with its
+   partition. months_query: a select of the months to drop. #}
+{% macro _drop_month_partitions(month_column, months_query) -%}
+    {%- for row in run_query(months_query) -%}
+        {%- do run_query('alter table ' ~ this ~ ' drop if exists partition ('
+                         ~ month_column ~ " = '" ~ row[0] ~ "')") -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 {#
@@ -107,11 +113,8 @@
         {%- endif -%}
     {%- endset -%}
     {%- if target.type == 'spark' -%}
-        {#- Spark's tables here cannot delete rows (no Delta/Iceberg jars): drop the month's partition #}
-        {%- for row in run_query('select distinct ' ~ month_column ~ ' from ' ~ this ~ ' where ' ~ emptied) -%}
-            {%- do run_query('alter table ' ~ this ~ ' drop if exists partition ('
-                             ~ month_column ~ " = '" ~ row[0] ~ "')") -%}
-        {%- endfor -%}
+        {%- do _drop_month_partitions(month_column,
+                                      'select distinct ' ~ month_column ~ ' from ' ~ this ~ ' where ' ~ emptied) -%}
     {%- else -%}
     delete from {{ this }} where {{ emptied }}
     {%- endif -%}

@@ -17,10 +17,12 @@ floor says how much of build ÷ floor no design that stores the rows can win bac
 """
 from __future__ import annotations
 
+import json
 import os
 import resource
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import duckdb
@@ -266,6 +268,7 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
 
     total_rows = sum(rows.values())
     pipeline_s = ingest_s + build_s
+    build_dbt, daily_dbt = dbt_run_profile(ws, build.run_id), dbt_run_profile(ws, daily.run_id)
     return {
         "scale": scale, "rows": total_rows, "workspace": str(ws.home),
         "generate_s": round(generate_s, 2), "generate_rows_per_s": round(total_rows / generate_s),
@@ -281,7 +284,29 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
         "peak_rss_gib": max(peaks.values()), "peak_rss_by_phase_gib": peaks,
         # where the time goes: the slowest steps of each run (Dagster step → seconds)
         "build_steps": _slowest(build.step_seconds), "daily_steps": _slowest(daily.step_seconds),
+        # and inside dbt: its wall time and its nodes' time by layer (two threads)
+        "build_dbt": build_dbt, "daily_dbt": daily_dbt,
+        # what the daily run spends outside dbt's nodes: the job, dbt's start, checks, publishing
+        "daily_outside_dbt_s": round(daily_s - daily_dbt["elapsed_s"], 2),
+        "daily_outside_dbt_vs_build": round((daily_s - daily_dbt["elapsed_s"]) / build_s, 3),
     }
+
+
+def dbt_run_profile(ws: Workspace, run_id: str) -> dict:
+    """dbt's own figures for one pipeline run (its run_results.json): the wall time of dbt's
+    nodes and the seconds they took by layer — staging, core, marts (the model's folder),
+    data tests and seeds. With two threads the layers add up to about twice the wall time."""
+    target = ws.dbt_runs / run_id
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    seconds = defaultdict(float)
+    for result in results["results"]:
+        node = nodes.get(result["unique_id"], {})
+        layer = node.get("fqn", [None, None])[1] if node.get("resource_type") == "model" else \
+            node.get("resource_type", result["unique_id"].split(".")[0])
+        seconds[layer] += result["execution_time"]
+    return {"elapsed_s": round(results["elapsed_time"], 2),
+            "node_s": {layer: round(s, 1) for layer, s in sorted(seconds.items(), key=lambda item: -item[1])}}
 
 
 def _slowest(steps: dict[str, float], n: int = 6) -> dict[str, float]:

@@ -154,10 +154,17 @@ def cmd_diff(args, ws: Workspace) -> None:
 
 
 def cmd_calendar(args, ws: Workspace) -> None:
-    from kefu.calendar import write_calendar_seeds
+    from kefu.calendar import NoticeError, describe, read_notice, write_calendar_seeds
 
-    n = write_calendar_seeds(SEEDS_DIR, args.first_year, args.last_year)
-    print(f"wrote {n} holidays and make-up workdays for {args.first_year}–{args.last_year} to seeds/")
+    seeds = SEEDS_DIR
+    try:
+        notice = read_notice(Path(args.notice), args.source) if args.notice else None
+        years = write_calendar_seeds(seeds, args.first_year, notice, args.provisional_years)
+    except (NoticeError, OSError) as e:
+        sys.exit(f"kefu calendar: {e}")
+    print(f"wrote {sum(len(y.days) for y in years)} holidays and make-up workdays to {seeds}: {describe(years)}")
+    if notice:
+        print(f"the next `kefu build` rebuilds the months whose deadlines used {notice.year}'s days")
 
 
 def cmd_dbt(args, ws: Workspace) -> None:
@@ -238,9 +245,16 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("diff", help="what a rerun would change in frozen periods")
     p.add_argument("--period", help="one quarter (default: every frozen one)")
     p.set_defaults(func=cmd_diff)
-    p = sub.add_parser("calendar", help="regenerate the working-day calendar seeds from chinesecalendar")
+    p = sub.add_parser("calendar", help="regenerate the working-day calendar seeds (chinesecalendar, the notices "
+                                        "loaded, then provisional years), or load a year's State Council notice")
+    p.add_argument("--notice", metavar="FILE", help="a year's holidays and make-up workdays typed from the State "
+                                                    "Council's notice: CSV with date,day_type,name "
+                                                    "(day_type: holiday or makeup_workday)")
+    p.add_argument("--source", help="the notice's title and number, recorded as the calendar's source")
     p.add_argument("--from", dest="first_year", type=int, default=2015)
-    p.add_argument("--to", dest="last_year", type=int, default=2026)
+    p.add_argument("--provisional-years", type=int, default=1,
+                   help="years past the last official one to compute on weekends and statutory holidays, "
+                        "flagged provisional (default 1); deadlines beyond fail the build")
     p.set_defaults(func=cmd_calendar)
     p = sub.add_parser("dbt", help="run dbt on this workspace: kefu dbt -- <dbt args>")
     p.add_argument("dbt_args", nargs=argparse.REMAINDER)

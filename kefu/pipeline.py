@@ -1,7 +1,10 @@
 """Runs the Dagster job in-process: the same assets, checks and order as the daily schedule."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+import duckdb
 
 from dagster import AssetCheckSeverity
 
@@ -34,15 +37,22 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
         raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     failed = [e.event_specific_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
+    findings, failed_tests = dbt_test_findings(ws, result.run_id)
     # a failed check of WARN severity (e.g. events dated before receipt) is reported, not fatal
     failed_checks = [c for c in failed if c.severity == AssetCheckSeverity.ERROR]
+    warned = [c for c in failed if c.severity != AssetCheckSeverity.ERROR]
     warnings = [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} warns"
-                for c in failed if c.severity != AssetCheckSeverity.ERROR]
+                + findings.get(c.asset_check_key.name, "") for c in warned]
+    # dbt tests that are no asset check (a singular test reading several models)
+    checks_named = {c.asset_check_key.name for c in failed}
+    warnings += [f"dbt test {name} warns{text}" for name, text in findings.items()
+                 if name not in failed_tests | checks_named]
     if not result.success or failed_checks:
         problems = [f"step {e.step_key} failed: {_root_cause(e.event_specific_data.error)}"
                     for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         problems += [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} failed"
-                     for c in failed_checks]
+                     + findings.pop(c.asset_check_key.name, "") for c in failed_checks]
+        problems += [f"dbt test {name} failed{text}" for name, text in findings.items() if name in failed_tests]
         raise PipelineFailed(f"pipeline run {result.run_id} failed:\n  " + "\n  ".join(problems))
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
@@ -52,6 +62,37 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     seconds = {e.step_key: round(e.event_specific_data.duration_ms / 1000, 2) for e in result.all_events
                if e.event_type_value == "STEP_SUCCESS"}
     return PipelineRun(result.run_id, len(steps), len(checks), warnings, materializations, seconds)
+
+
+SHOWN_ROWS = 5
+
+
+def dbt_test_findings(ws: Workspace, run_id: str) -> tuple[dict[str, str], set[str]]:
+    """For each dbt test that failed or warned in the run: its row count and first rows, as
+    the test's own query returns them (the record, its landing file and row where the test
+    selects them), so the message names what to fix. Read from the run's run_results.json;
+    the rows are fetched from the DuckDB warehouse (read-only, after dbt has finished).
+    Also returns the names of the tests that failed (not warned)."""
+    results_file = ws.dbt_runs / run_id / "run_results.json"
+    if not results_file.exists():
+        return {}, set()
+    found = [r for r in json.loads(results_file.read_text())["results"]
+             if r["unique_id"].startswith("test.") and r["status"] in ("fail", "warn")]
+    findings = {}
+    for r in found:
+        count = r.get("failures") or 0
+        text = f": {count:,} row{'' if count == 1 else 's'}"
+        if ws.dbt_target == "duckdb" and r.get("compiled_code") and ws.warehouse_file.exists():
+            try:
+                with duckdb.connect(str(ws.warehouse_file), read_only=True) as con:
+                    cursor = con.execute(f"select * from ({r['compiled_code']}) limit {SHOWN_ROWS}")
+                    names = [d[0] for d in cursor.description]
+                    text += "".join("\n      " + ", ".join(f"{n}={v}" for n, v in zip(names, row))
+                                    for row in cursor.fetchall())
+            except duckdb.Error as e:  # the count still stands; say why the rows do not
+                text += f" (rows not shown: {str(e).splitlines()[0]})"
+        findings[r["unique_id"].split(".")[2]] = text
+    return findings, {r["unique_id"].split(".")[2] for r in found if r["status"] == "fail"}
 
 
 def _root_cause(error) -> str:

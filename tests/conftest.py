@@ -10,6 +10,7 @@ from kefu.workspace import PII_KEY_ENV, Workspace
 
 TEST_SCALE = 0.03
 TEST_SEED = 11
+TEST_PII_KEY = "test-key-not-a-secret"
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +22,7 @@ def _quiet_gx(monkeypatch):
 def workspace(tmp_path, monkeypatch) -> Workspace:
     """An empty workspace of its own (KEFU_HOME) for one test."""
     monkeypatch.setenv("KEFU_HOME", str(tmp_path))
-    monkeypatch.setenv(PII_KEY_ENV, "test-key-not-a-secret")
+    monkeypatch.setenv(PII_KEY_ENV, TEST_PII_KEY)
     return Workspace(tmp_path).ensure()
 
 
@@ -33,16 +34,40 @@ def build_history_then_day(ws: Workspace) -> None:
     run_pipeline(ws)
 
 
+def copy_workspace(source: Workspace, home) -> Workspace:
+    """A workspace of its own holding what ``source`` holds (landing, lake, warehouse,
+    published snapshot, run markers), for a test that changes it. The lake's rows keep
+    naming the source's landing files, which hold the same bytes."""
+    shutil.copytree(source.home, home, dirs_exist_ok=True)
+    return Workspace(home).ensure()
+
+
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Workspace:
-    """One workspace with generated extracts, built by the Dagster job: history, then a day."""
-    home = tmp_path_factory.mktemp("built")
-    saved = {k: os.environ.get(k) for k in ("KEFU_HOME", PII_KEY_ENV)}
-    os.environ["KEFU_HOME"] = str(home)
-    os.environ[PII_KEY_ENV] = "test-key-not-a-secret"
-    ws = Workspace(home).ensure()
+def history(tmp_path_factory) -> Workspace:
+    """Generated extracts with two years of history built by the Dagster job (a full build);
+    the last day's files wait in landing. Tests take a copy (``history_copy``) rather than
+    generate and build their own: a full build is most of what each such test cost."""
+    ws = Workspace(tmp_path_factory.mktemp("history")).ensure()
     generate(TEST_SCALE, TEST_SEED, ws.landing)
-    build_history_then_day(ws)
+    with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY), daily_files_held_back(ws.landing):
+        run_pipeline(ws)
+    return ws
+
+
+@pytest.fixture
+def history_copy(history, workspace) -> Workspace:
+    """This test's own copy of ``history`` (KEFU_HOME points at it): run the pipeline to load the day."""
+    return copy_workspace(history, workspace.home)
+
+
+@pytest.fixture(scope="session")
+def built(history, tmp_path_factory) -> Workspace:
+    """One workspace with generated extracts, built by the Dagster job: history, then a day."""
+    ws = copy_workspace(history, tmp_path_factory.mktemp("built"))
+    saved = {k: os.environ.get(k) for k in ("KEFU_HOME", PII_KEY_ENV)}
+    os.environ["KEFU_HOME"] = str(ws.home)
+    os.environ[PII_KEY_ENV] = TEST_PII_KEY
+    run_pipeline(ws)  # the day, on top of the history
     yield ws
     for k, v in saved.items():
         if v is None:

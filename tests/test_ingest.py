@@ -3,9 +3,7 @@ nothing lost, duplicate deliveries skipped."""
 import os
 
 import duckdb
-import pytest
 
-from kefu.calendar import write_calendar_seeds
 from kefu.ingest import Ingestor
 
 HEADER = "complaint_id,received_at,channel,complaint_class,org_code"
@@ -142,11 +140,6 @@ def test_empty_file_and_header_only_file_load_nothing_and_say_so(workspace):
     assert (empty.rows_read, header_only.rows_read) == (0, 0)
     assert any("empty file" in w for w in empty.warnings)
     assert lake_rows(workspace, "complaints") == []  # readable, with the contract schema
-
-
-def test_calendar_refuses_years_it_does_not_know(tmp_path):
-    with pytest.raises(ValueError, match="refusing to write 2099"):
-        write_calendar_seeds(tmp_path, 2026, 2099)
 
 
 def test_later_files_get_later_load_ids_so_their_corrections_win(workspace):

@@ -8,6 +8,12 @@
          else {{ offsets }}.deadline_date end
 {%- endmacro %}
 
+{# Whether that deadline counted through a provisional calendar year (int_workday_deadlines):
+   plain calendar days never do. #}
+{% macro deadline_provisional(calendar, offsets) -%}
+    coalesce({{ calendar }} = 'cn_workdays' and {{ offsets }}.is_provisional, false)
+{%- endmacro %}
+
 {# The join for deadline_date(). The calendar is folded into the key (a plain-day rule's
    start is null and matches nothing) so that it stays an equi-join: a calendar test in the
    ON clause made DuckDB fall back to a nested-loop join (50 s instead of 1 s at scale 10). #}

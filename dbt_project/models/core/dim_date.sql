@@ -3,6 +3,8 @@
   A day is a working day when it is Monday–Friday and not a public holiday, or when it is
   a make-up workday (调休). workday_seq counts working days up to and including the day,
   so "N working days after d" is the working day whose workday_seq is seq(d) + N.
+  is_provisional: a day of a year whose State Council notice is not loaded yet (coverage
+  status provisional: weekends and statutory holidays only, no make-up workdays).
   Days outside the coverage are absent: deadlines there are refused, not guessed.
 #}
 with spine as (
@@ -22,7 +24,8 @@ exceptions as (
 days as (
     select
         cast(spine.date_day as date) as date_day,
-        coverage.source_version as calendar_version
+        coverage.source_version as calendar_version,
+        coalesce(coverage.status = 'provisional', false) as is_provisional
     from spine
     inner join coverage
         on cast(spine.date_day as date) between coverage.first_day and coverage.last_day
@@ -46,7 +49,8 @@ flagged as (
             else {{ iso_day_of_week('days.date_day') }} <= 5
         end as is_workday,
         exceptions.holiday_name,
-        days.calendar_version
+        days.calendar_version,
+        days.is_provisional
     from days
     left join exceptions on exceptions.date_day = days.date_day
 )

@@ -38,7 +38,8 @@ dated as (
         commitment.days as commitment_days,
         commitment.calendar as commitment_calendar,
         {{ deadline_date('commitment.calendar', 'cast(claims.documents_complete_at as date)', 'commitment.days',
-                         'offsets') }} as decision_deadline_date
+                         'offsets') }} as decision_deadline_date,
+        {{ deadline_provisional('commitment.calendar', 'offsets') }} as decision_deadline_provisional
     from claims
     left join commitment
         on cast(claims.documents_complete_at as date) between commitment.effective_from
@@ -70,6 +71,7 @@ select
     commitment_days,
     commitment_calendar,
     decision_deadline_date,
+    decision_deadline_provisional,
     coalesce(is_in_commitment and decided_at is not null
              and cast(decided_at as date) <= decision_deadline_date, false) as is_decided_on_time,
     {{ dbt.datediff('cast(reported_at as date)', 'cast(decided_at as date)', 'day') }} as days_report_to_decision,

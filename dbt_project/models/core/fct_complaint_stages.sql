@@ -6,6 +6,7 @@
   as reached (reached_at); a stage whose clock has not started has no deadline yet. It
   carries the complaint's unit and day of receipt, which the stage mart rolls up by.
   The 'close' stage is judged on the final closure (a reopened complaint on its last one).
+  deadline_provisional: the deadline was counted on a provisional calendar year (dim_date).
   Kept incrementally by month of receipt: rebuilt are the months int_complaint_milestones
   rebuilt (its fingerprint changed), and every month when the deadline rules or the calendar
   change.
@@ -52,7 +53,8 @@ dated as (
         staged.*,
         cast(staged.started_at as date) as start_date,
         {{ deadline_date('staged.deadline_calendar', 'cast(staged.started_at as date)', 'staged.deadline_days',
-                         'offsets') }} as deadline_date
+                         'offsets') }} as deadline_date,
+        {{ deadline_provisional('staged.deadline_calendar', 'offsets') }} as deadline_provisional
     from staged
     {{ workday_offsets('offsets', 'staged.deadline_calendar', 'cast(staged.started_at as date)',
                        'staged.deadline_days') }}

@@ -110,12 +110,14 @@ joined as (
         close_stage.deadline_calendar,
         close_stage.deadline_days,
         close_stage.deadline_date,
+        coalesce(close_stage.deadline_provisional, false) as deadline_provisional,
         contact_stage.deadline_date as contact_deadline_date,
         coalesce(close_stage.is_on_time, false) as is_closed_on_time,
         coalesce(contact_stage.is_on_time, false) as is_contacted_on_time,
         regulator.regulator_rule_version,
         regulator.regulator_tier,
         regulator.regulator_deadline_date,
+        coalesce(regulator.regulator_deadline_provisional, false) as regulator_deadline_provisional,
         coalesce(regulator.regulator_reached_at is not null
                  and cast(regulator.regulator_reached_at as date) <= regulator.regulator_deadline_date, false)
             as is_regulator_on_time,

@@ -47,7 +47,8 @@ dated as (
         {{ milestone_at('tiers.approved_by') }} as approved_at,
         {% for tier in ['base', 'extended', 'approved'] -%}
         {{ deadline_date('tiers.calendar', 'cast(' ~ milestone_at('tiers.starts_at') ~ ' as date)',
-                         'tiers.' ~ tier ~ '_days', tier ~ '_offsets') }} as {{ tier }}_deadline_date{{ ',' if not loop.last }}
+                         'tiers.' ~ tier ~ '_days', tier ~ '_offsets') }} as {{ tier }}_deadline_date,
+        {{ deadline_provisional('tiers.calendar', tier ~ '_offsets') }} as {{ tier }}_provisional{{ ',' if not loop.last }}
         {% endfor %}
     from complaints
     inner join tiers
@@ -77,6 +78,9 @@ select
     case when is_extension_approved then approved_deadline_date
          when is_extended then extended_deadline_date
          else base_deadline_date end as regulator_deadline_date,
+    -- the tier itself was chosen against the base deadline
+    base_provisional or (is_extended and extended_provisional) or (is_extension_approved and approved_provisional)
+        as regulator_deadline_provisional,
     reached_at as regulator_reached_at,
     is_extended,
     is_extension_approved,

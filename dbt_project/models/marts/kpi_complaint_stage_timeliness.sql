@@ -4,7 +4,8 @@
   reached by their deadline ÷ stages whose clock started, for complaints received in the
   month, per org unit, month and stage. contact is also the 004 commitment (progress to the
   customer within 2 working days). A started stage not yet reached counts in the
-  denominator only. Kept by month (mart_fingerprints).
+  denominator only. provisional_deadlines: started stages whose deadline was counted on a
+  provisional calendar year. Kept by month (mart_fingerprints).
 #}
 {{ config(**incremental_mart_config([['fct_complaint_stages', 'received_month']])) }}
 with key_values as (
@@ -29,14 +30,16 @@ leaf as (
         count(case when stages.is_started and stages.is_on_time then 1 end) as reached_on_time,
         count(case when stages.is_started and stages.is_reached and not stages.is_on_time then 1 end)
             as reached_late,
-        count(case when stages.is_started and not stages.is_reached then 1 end) as not_reached
+        count(case when stages.is_started and not stages.is_reached then 1 end) as not_reached,
+        count(case when stages.is_started and stages.deadline_provisional then 1 end) as provisional_deadlines
     from {{ ref('fct_complaint_stages') }} stages
     where stages.received_month in (select month from months)
     group by stages.org_code, stages.received_date, stages.stage, stages.deadline_rule_version
 ),
 
 rolled as (
-    {{ org_month_rollup('leaf', ['stages_started', 'reached_on_time', 'reached_late', 'not_reached'], keys=['stage'],
+    {{ org_month_rollup('leaf', ['stages_started', 'reached_on_time', 'reached_late', 'not_reached',
+                                 'provisional_deadlines'], keys=['stage'],
                         lists=['deadline_rule_versions'], months='months', key_values='key_values') }}
 )
 
@@ -52,6 +55,7 @@ select
     {{ safe_ratio('reached_on_time', 'stages_started') }} as rate,
     reached_late,
     not_reached,
+    provisional_deadlines,
     deadline_rule_versions,
     fingerprints.input_fingerprint
 from rolled

@@ -6,6 +6,9 @@
   the complainant within 15 days, 30 or at most 60 with extensions): regulator_on_time and
   regulator_rate. avg_days_to_close: mean plain days from receipt to final closure.
   deadline_rule_versions / regulator_rule_versions: the rule versions that produced the row.
+  provisional_deadlines: complaints whose deadline (the company's or the regulator's) was
+  counted on a provisional calendar year; their on-time verdict may change when the year's
+  State Council notice is loaded (`kefu calendar --notice`).
 #}
 with leaf as (
     select
@@ -21,14 +24,16 @@ with leaf as (
         {{ sum_int("case when is_closed then days_to_close else 0 end") }} as days_to_close_total,
         count(case when is_regulator_on_time then 1 end) as regulator_on_time,
         count(case when is_extended then 1 end) as extended,
-        count(case when is_extension_approved then 1 end) as extension_approved
+        count(case when is_extension_approved then 1 end) as extension_approved,
+        count(case when deadline_provisional or regulator_deadline_provisional then 1 end) as provisional_deadlines
     from {{ ref('fct_complaints') }}
     group by org_code, received_date, deadline_rule_version, regulator_rule_version
 ),
 
 rolled as (
     {{ org_month_rollup('leaf', ['complaints_received', 'closed_on_time', 'closed_late', 'still_open', 'reopened',
-                                 'days_to_close_total', 'regulator_on_time', 'extended', 'extension_approved'],
+                                 'days_to_close_total', 'regulator_on_time', 'extended', 'extension_approved',
+                                 'provisional_deadlines'],
                         lists=['deadline_rule_versions', 'regulator_rule_versions']) }}
 )
 
@@ -50,6 +55,7 @@ select
     {{ safe_ratio('regulator_on_time', 'complaints_received') }} as regulator_rate,
     extended,
     extension_approved,
+    provisional_deadlines,
     deadline_rule_versions,
     regulator_rule_versions
 from rolled

@@ -1,0 +1,172 @@
+"""The working-day calendar past the years the State Council has published: deadlines there
+are computed on a provisional calendar and flagged, until an operator loads the year's notice
+(`kefu calendar --notice`); past even the provisional year, a deadline fails the build and
+names its record."""
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kefu.calendar import NoticeError, calendar_years, last_packaged_year, read_notice, write_calendar_seeds
+from kefu.pipeline import PipelineFailed, run_pipeline
+from kefu.workspace import SEEDS_DIR, Workspace
+
+KEFU = str(Path(sys.executable).parent / "kefu")
+# the first year the committed calendar computes provisionally (2027: chinesecalendar 1.11 knows
+# no make-up days of it; holidays 0.109 its statutory days)
+[FIRST_UNPUBLISHED] = [int(r["first_day"][:4]) for r in csv.DictReader(open(SEEDS_DIR / "calendar_coverage.csv"))
+                       if r["status"] == "provisional"]
+# An arrangement made up for these tests (the real notice may differ): New Year's Day off and
+# the Saturday after it worked.
+NOTICE = f"""date,day_type,name
+{FIRST_UNPUBLISHED}-01-01,holiday,元旦
+{FIRST_UNPUBLISHED}-01-02,makeup_workday,元旦
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def coverage(seeds: Path) -> list[tuple[str, str, str]]:
+    with (seeds / "calendar_coverage.csv").open(encoding="utf-8") as f:
+        return [(r["first_day"], r["last_day"], r["status"]) for r in csv.DictReader(f)]
+
+
+def test_the_year_after_the_published_ones_is_provisional_with_statutory_holidays_only(tmp_path):
+    *official, provisional = calendar_years(tmp_path, 2025)
+    unpublished = last_packaged_year() + 1
+    assert [y.status for y in official] == ["official"] * len(official) and official[-1].year == unpublished - 1
+    assert provisional.year == unpublished and provisional.status == "provisional"
+    kinds = {row["day_type"] for row in provisional.days}
+    assert kinds == {"holiday"}  # no make-up workdays: only the notice can say which weekends are worked
+    assert any(row["date_day"] == f"{unpublished}-01-01" for row in provisional.days)  # 元旦
+    assert all(dt.date.fromisoformat(row["date_day"]).isoweekday() <= 5 for row in provisional.days)
+
+
+def test_a_notice_makes_its_year_official_moves_the_horizon_and_stays_through_regeneration(tmp_path):
+    write_calendar_seeds(tmp_path, 2025)
+    write_calendar_seeds(tmp_path, 2025, read_notice(write(tmp_path / "notice.csv", NOTICE)))
+    next_year = max(FIRST_UNPUBLISHED, last_packaged_year()) + 1
+    loaded = [(f"{FIRST_UNPUBLISHED}-01-01", f"{FIRST_UNPUBLISHED}-12-31", "official"),
+              (f"{next_year}-01-01", f"{next_year}-12-31", "provisional")]
+    assert coverage(tmp_path)[-2:] == loaded
+    write_calendar_seeds(tmp_path, 2025)  # regenerated from the packages: the notice's year is kept
+    assert coverage(tmp_path)[-2:] == loaded
+    with (tmp_path / "cn_calendar_days.csv").open(encoding="utf-8") as f:
+        year = [(r["date_day"], r["day_type"]) for r in csv.DictReader(f) if r["date_day"].startswith(str(FIRST_UNPUBLISHED))]
+    assert year == [(f"{FIRST_UNPUBLISHED}-01-01", "holiday"), (f"{FIRST_UNPUBLISHED}-01-02", "makeup_workday")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("date,day_type\n2027-01-01,holiday\n2027-13-01,holiday\n", "row 3, column date: '2027-13-01' is not a date"),
+    ("date,day_type\n2027-01-04,makeup_workday\n", "row 2, column date: 2027-01-04 is a weekday"),
+    ("date,day_type\n2027-01-01,day_off\n", "row 2, column day_type: 'day_off' is not one of"),
+    ("date,day_type\n2027-01-01,holiday\n2028-01-03,holiday\n", "a notice covers one year; this file has 2027, 2028"),
+    ("day,kind\n2027-01-01,holiday\n", "the header lacks the column(s) date, day_type"),
+])
+def test_a_mistyped_notice_is_named_by_row_and_column(tmp_path, text, message):
+    with pytest.raises(NoticeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_notice(write(tmp_path / "notice.csv", text))
+
+
+@pytest.fixture
+def calendar_seeds():
+    """The repository's calendar seeds, which `kefu calendar` writes (they are versioned rules
+    and dbt reads seeds from the project alone), put back as they were after the test."""
+    saved = {p: (p.read_bytes(), p.stat()) for p in (SEEDS_DIR / "cn_calendar_days.csv",
+                                                      SEEDS_DIR / "calendar_coverage.csv")}
+    try:
+        yield SEEDS_DIR
+    finally:
+        for path, (content, stat) in saved.items():
+            path.write_bytes(content)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the parsed manifest stays current
+
+
+def test_kefu_calendar_says_what_is_wrong_in_one_line(tmp_path, calendar_seeds):
+    bad = write(tmp_path / "notice.csv", "date,day_type\n2027-01-04,makeup_workday\n")
+    done = subprocess.run([KEFU, "calendar", "--notice", str(bad)], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"kefu calendar: {bad} row 2, column date: 2027-01-04 is a weekday; "
+                                                "a make-up workday (调休) is a Saturday or Sunday worked"]
+
+
+def land_december_complaints(ws: Workspace) -> dict[str, str]:
+    """Two complaints received on Friday 4 December of the last published year, open: a
+    staff-violation one (20 working days to close: into the next year) and a product one (15:
+    within the year). Returns complaint id → class."""
+    template = sorted((ws.landing / "complaints").glob("*.csv"))[0]
+    with template.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        header, row = reader.fieldnames, next(reader)
+    received = f"{FIRST_UNPUBLISHED - 1}-12-04 09:00:00"
+    complaints = {"DEC-STAFF": "staff_violation", "DEC-PRODUCT": "product"}
+    with (ws.landing / "complaints" / "zz_december.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerows({**row, "complaint_id": key, "complaint_class": cls, "received_at": received}
+                         for key, cls in complaints.items())
+    with (ws.landing / "complaint_events" / "zz_december.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["complaint_id", "event_seq", "event_type", "event_at", "operator_id"])
+        writer.writerows([key, 1, "received", received, ""] for key in complaints)
+    return complaints
+
+
+def close_deadlines(ws: Workspace) -> dict[str, tuple]:
+    with duckdb.connect(str(ws.warehouse_file), read_only=True) as con:
+        return dict((key, (str(day), provisional)) for key, day, provisional in con.execute(
+            "select complaint_id, deadline_date, deadline_provisional from core.fct_complaint_stages "
+            "where complaint_id like 'DEC-%' and stage = 'close'").fetchall())
+
+
+def provisional_at_head_office(ws: Workspace) -> tuple[int, int]:
+    with duckdb.connect(str(ws.published_file), read_only=True) as con:
+        return con.execute(f"""
+            select (select provisional_deadlines from kpi_complaint_timeliness
+                    where org_level = 1 and period_month = '{FIRST_UNPUBLISHED - 1}-12'),
+                   (select provisional_deadlines from kpi_complaint_stage_timeliness
+                    where org_level = 1 and period_month = '{FIRST_UNPUBLISHED - 1}-12' and stage = 'close')
+        """).fetchone()
+
+
+def test_deadlines_in_an_unpublished_year_are_provisional_until_its_notice_is_loaded(history_copy, tmp_path,
+                                                                                   calendar_seeds):
+    ws = history_copy
+    land_december_complaints(ws)
+    year = FIRST_UNPUBLISHED
+    run = run_pipeline(ws)
+    # Dec 7–31 hold 19 working days; 1 Jan is 元旦 (statutory); Sat 2 and Sun 3 are weekend
+    assert close_deadlines(ws) == {"DEC-STAFF": (f"{year}-01-04", True), "DEC-PRODUCT": (f"{year - 1}-12-25", False)}
+    assert provisional_at_head_office(ws) == (1, 1)
+    [warning] = [w for w in run.warnings if "warn_provisional_calendar" in w]
+    assert f"calendar_year={year}" in warning and "kefu calendar --notice" in warning
+
+    notice = write(tmp_path / f"{year}.csv", NOTICE)
+    done = subprocess.run([KEFU, "calendar", "--notice", str(notice)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"{year} official (notice sha256:" in done.stdout
+    run = run_pipeline(ws)
+    # the notice makes Saturday 2 January a working day: the 20th
+    assert close_deadlines(ws) == {"DEC-STAFF": (f"{year}-01-02", False), "DEC-PRODUCT": (f"{year - 1}-12-25", False)}
+    assert provisional_at_head_office(ws) == (0, 0)
+    assert not [w for w in run.warnings if "warn_provisional_calendar" in w]
+
+    # a calendar that ends with the published years (as `kefu calendar --provisional-years 0`
+    # writes it): the deadline cannot be placed at all
+    coverage_file = calendar_seeds / "calendar_coverage.csv"
+    ends = [line for line in coverage_file.read_text(encoding="utf-8").splitlines() if ",provisional," not in line
+            and not line.startswith(f"CN,{year}-")]
+    write(coverage_file, "\n".join(ends) + "\n")
+    with pytest.raises(PipelineFailed) as failed:
+        run_pipeline(ws)
+    message = str(failed.value)
+    assert "assert_deadlines_within_calendar" in message and "Traceback" not in message
+    assert "record_id=DEC-STAFF" in message and "zz_december.csv" in message and "source_row=2" in message  # its line, after the header

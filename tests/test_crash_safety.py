@@ -1,6 +1,8 @@
 """Kill a real `kefu build` (the process group, as a crash or an OOM kill would) at several
 points, run it again, and get exactly what an uninterrupted run gives: the same marts, and
-a lake without a row twice or a row lost."""
+a lake without a row twice or a row lost. The kills come one after another in the order the
+pipeline reaches them, each run picking up what the one before left (four builds each
+killed and rerun from scratch cost ~540 s; one workspace killed four times ~150 s)."""
 import os
 import shutil
 import signal
@@ -10,7 +12,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from kefu.marts import compare_marts
 from kefu.reconcile import reconcile
@@ -58,11 +59,11 @@ def lake_rows(ws: Workspace) -> dict[str, int]:
             for d in sorted(ws.raw.iterdir())}
 
 
-@pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_killed_and_rerun_equals_an_uninterrupted_run(built, tmp_path, point):
+def test_killed_and_rerun_equals_an_uninterrupted_run(built, tmp_path):
     ws = Workspace(tmp_path)
     shutil.copytree(built.landing, ws.landing)
-    assert kefu_build(ws, kill_when=KILL_POINTS[point](ws)), f"the build ended before reaching {point}"
+    for point, reached in KILL_POINTS.items():  # each run resumes what the killed one before left
+        assert kefu_build(ws, kill_when=reached(ws)), f"the build ended before reaching {point}"
     kefu_build(ws)
     differences = compare_marts(built, "duckdb", ws, "duckdb")
     assert differences == [], "\n".join(f"{d.mart}: {d.problem} {d.rows[:3]}" for d in differences)

@@ -4,7 +4,6 @@ restatement, with who, when and why recorded, moves it."""
 import csv
 import io
 import json
-import shutil
 
 import pytest
 
@@ -12,7 +11,7 @@ from kefu.freeze import FrozenPeriodError, diff_period, freeze, frozen_dir
 from kefu.pipeline import PipelineFailed, run_pipeline
 from kefu.publish import published_hashes
 from kefu.workspace import Workspace
-from tests.conftest import env
+from tests.conftest import copy_workspace, env
 
 
 def late_complaint(ws: Workspace) -> None:
@@ -26,10 +25,8 @@ def late_complaint(ws: Workspace) -> None:
 
 
 def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_path):
-    ws = Workspace(tmp_path)
-    shutil.copytree(built.landing, ws.landing)
+    ws = copy_workspace(built, tmp_path)  # built and published
     with env(KEFU_HOME=str(ws.home), KEFU_USER="auditor-zhang"):
-        run_pipeline(ws)
         first = freeze(ws, "2026-Q2", reason="Q2 bonuses paid")
         assert first["frozen_by"] == "auditor-zhang" and first["marts"]["kpi_assessment_quarterly"]["rows"] > 0
         with pytest.raises(FrozenPeriodError, match="frozen already"):

@@ -13,8 +13,7 @@ import pytest
 from kefu.marts import compare_marts
 from kefu.pipeline import run_pipeline
 from kefu.reconcile import reconcile
-from kefu.workspace import Workspace
-from tests.conftest import env
+from tests.conftest import copy_workspace, env
 
 
 def stable_complaints(landing, n=4) -> tuple[list[str], list[list[str]]]:
@@ -67,8 +66,8 @@ def hostile_files(landing) -> dict[str, tuple[bytes, int]]:
 
 @pytest.fixture(scope="module")
 def hostile(built, tmp_path_factory):
-    ws = Workspace(tmp_path_factory.mktemp("hostile"))
-    shutil.copytree(built.landing, ws.landing)
+    """The built workspace, then a day whose files are hostile: the run loads their good rows."""
+    ws = copy_workspace(built, tmp_path_factory.mktemp("hostile"))
     files = hostile_files(ws.landing)
     for name, (content, _) in files.items():
         (ws.landing / "complaints" / name).write_bytes(content)

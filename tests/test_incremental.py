@@ -6,15 +6,14 @@ import pytest
 
 from dagster_defs import dbt as kefu_dbt
 from dagster_defs.dbt import full_rebuild_reason, newest_load, remember_built_with, remember_tested
-from kefu.generate import daily_files, daily_files_held_back, generate
+from kefu.generate import daily_files, daily_files_held_back
 from kefu.pipeline import PipelineFailed, run_pipeline
-from tests.conftest import TEST_SCALE, TEST_SEED, env
+from tests.conftest import env
 
 
-def test_daily_run_rebuilds_only_the_months_it_touches(workspace):
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing) as daily:
-        run_pipeline(workspace)
+def test_daily_run_rebuilds_only_the_months_it_touches(history_copy):
+    workspace = history_copy
+    daily = daily_files(workspace.landing)
     [daily_events] = [p for p in daily if p.parent.name == "service_events"]
     with duckdb.connect(str(workspace.warehouse_file)) as con:
         touched = {m for (m,) in con.execute(f"""
@@ -45,14 +44,12 @@ def test_daily_run_rebuilds_only_the_months_it_touches(workspace):
         assert corrected[0] == corrected[1] > 0
 
 
-def test_rollups_rebuild_only_the_months_whose_fingerprint_changed(workspace):
+def test_rollups_rebuild_only_the_months_whose_fingerprint_changed(history_copy):
     """A rollup month the day does not touch is left alone; a month whose inputs differ from
     what the rollup recorded is rebuilt; when every month's recorded fingerprint differs (as
     after a rule seed changed: the rules' fingerprint is part of each month's), every month
     is rebuilt."""
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
+    workspace = history_copy
     with duckdb.connect(str(workspace.warehouse_file)) as con:
         first, second = [m for (m,) in con.execute(
             "select distinct occurred_month from core.int_counter_days order by 1 limit 2").fetchall()]
@@ -82,15 +79,13 @@ def _compiled_test(ws, name: str) -> str:
     return code
 
 
-def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(workspace):
+def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(history_copy):
     """A daily run tests the large tables' rows that loads since the last passing build
     brought; every row is tested on a full-scope run (KEFU_TEST_SCOPE=all), as on the first
     build and after any change to the project. The daily run starts from the parse state of
     the one before (partial parsing)."""
     not_null = "not_null_stg_ops__service_events_service_event_id"
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
+    workspace = history_copy
     assert "load_id >" not in _compiled_test(workspace, not_null)
     history = newest_load(workspace)
     run_pipeline(workspace)
@@ -115,13 +110,11 @@ def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(workspace):
         run_pipeline(workspace)
 
 
-def test_a_changed_pii_key_rehashes_every_stored_customer_key(workspace):
+def test_a_changed_pii_key_rehashes_every_stored_customer_key(history_copy):
     """The staging tables that hash customer identifiers are incremental: after a key
     rotation the daily run must rebuild them whole, or a complainant's old and new complaints
     would carry different keys (and stop counting as repeat complaints)."""
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
+    workspace = history_copy
     with env(KEFU_PII_KEY="a-rotated-key"):
         run_pipeline(workspace)
     with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
@@ -136,13 +129,11 @@ def test_a_changed_pii_key_rehashes_every_stored_customer_key(workspace):
             assert rows > 0 and stale == 0, f"{stale} of {rows} {extract} keep a key hashed with the old PII key"
 
 
-def test_complaint_months_are_rebuilt_when_a_previous_complaint_changes(workspace):
+def test_complaint_months_are_rebuilt_when_a_previous_complaint_changes(history_copy):
     """fct_complaints is kept by month of receipt. A complaint that arrives late, between two
     of its complainant's others, changes the later one's previous complaint, in a month whose
     own complaints and events did not change: that month is rebuilt too; others are left."""
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
+    workspace = history_copy
     with duckdb.connect(str(workspace.warehouse_file)) as con:
         untouched, changed = [m for (m,) in con.execute(
             "select distinct received_month from core.fct_complaints order by 1 limit 2").fetchall()]
@@ -195,13 +186,11 @@ def test_a_new_load_of_the_org_tree_or_staff_tests_every_row_again(workspace):
     assert kefu_dbt.tests_after_load(workspace) is None
 
 
-def test_a_corrected_policy_rebuilds_the_segment_month_of_its_complaints(workspace):
+def test_a_corrected_policy_rebuilds_the_segment_month_of_its_complaints(history_copy):
     """kpi_complaint_rate_by_segment finds a complaint's sales channel through its policy. A
     policy re-delivered with another channel changes an old complaint month whose complaints
     did not change: the mart rebuilds that month from the corrected policy."""
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
+    workspace = history_copy
     with duckdb.connect(str(workspace.warehouse_file)) as con:
         month, policy_no, channel = con.execute("""
             select c.received_month, p.policy_no, p.sales_channel
@@ -234,13 +223,11 @@ def _complaint_fingerprint(con, month):
                        [month]).fetchall()
 
 
-def test_hotspots_rebuild_the_months_that_compare_with_a_changed_month(workspace):
+def test_hotspots_rebuild_the_months_that_compare_with_a_changed_month(history_copy):
     """kpi_complaint_hotspots compares each month with the month before and the same month a
     year before: a change to one month's complaints rebuilds it, the month after and the month
     a year after; a month comparing with none of them is left alone."""
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
+    workspace = history_copy
     with duckdb.connect(str(workspace.warehouse_file)) as con:
         # the first month, the months that compare with it, and one that compares with neither
         changed, after, a_year_after, unrelated = con.execute("""
@@ -273,13 +260,11 @@ def test_hotspots_rebuild_the_months_that_compare_with_a_changed_month(workspace
         assert stale == 0
 
 
-def test_a_late_callback_rebuilds_the_month_of_its_policy_when_the_policy_is_in_scope(workspace):
+def test_a_late_callback_rebuilds_the_month_of_its_policy_when_the_policy_is_in_scope(history_copy):
     """fct_new_policy_callbacks is kept by month of underwriting. A callback that reaches an
     old in-scope policy rebuilds that policy's month; a callback of a policy outside the
     commitment's scope (another line of business) cannot change a row and rebuilds nothing."""
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
-    with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
+    workspace = history_copy
     with duckdb.connect(str(workspace.warehouse_file)) as con:
         # the oldest months: the day's corrections concern the last two
         first, in_scope = con.execute("""select underwritten_month, min(policy_no) from core.fct_new_policy_callbacks
@@ -347,15 +332,14 @@ def _months_by_model(con) -> dict:
             for schema, table, column in MONTH_KEPT}
 
 
-def test_a_month_left_without_rows_is_dropped(workspace):
+def test_a_month_left_without_rows_is_dropped(history_copy):
     """A correction can move every row of a month to another (a mistyped date put right). A
     run replaces the months it writes rows for; a month the inputs no longer have a row for
     must go too, as a full build would not have it. Here the rows of each extract's first
     day move a month back, into a month it had no row in, then return: every model kept by
     month gains a month, then holds the months it held before, no more."""
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+    workspace = history_copy
     with daily_files_held_back(workspace.landing):
-        run_pipeline(workspace)
         with duckdb.connect(str(workspace.warehouse_file)) as con:
             before = _months_by_model(con)
             _move_first_days(con, -1)

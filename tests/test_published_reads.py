@@ -2,19 +2,17 @@
 in a loop while the pipeline rebuilds and republishes. The reader never errs, never blocks
 the pipeline, and every read is one complete snapshot: the one before or the one after."""
 import json
-import shutil
 import subprocess
 import sys
 import time
 
 import pytest
 
-from kefu.generate import daily_files_held_back
 from kefu.marts import MART_GRAIN
 from kefu.pipeline import run_pipeline
 from kefu.publish import published_hashes
-from kefu.workspace import REPO_ROOT, Workspace
-from tests.conftest import env
+from kefu.workspace import REPO_ROOT
+from tests.conftest import copy_workspace, env
 
 READER = """
 import json, sys, time, duckdb
@@ -46,14 +44,11 @@ with open(out, "w") as log:
 
 
 @pytest.fixture
-def rebuilt_under_reader(built, tmp_path):
+def rebuilt_under_reader(history, tmp_path):
     """History published; then, while a reader loops, the day's files arrive and the
     pipeline rebuilds and republishes."""
-    ws = Workspace(tmp_path / "ws")
-    shutil.copytree(built.landing, ws.landing)
+    ws = copy_workspace(history, tmp_path / "ws")
     with env(KEFU_HOME=str(ws.home)):
-        with daily_files_held_back(ws.landing):
-            run_pipeline(ws)
         before = published_hashes(ws)
         stop, out = tmp_path / "stop", tmp_path / "reads.jsonl"
         reader = subprocess.Popen([sys.executable, "-c", READER.format(marts=list(MART_GRAIN)),

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
-SEEDS_DIR = REPO_ROOT / "seeds"
+# The project the warehouse is built from: dbt_project/, its seeds/ (the rules) and the GX
+# expectations/. This checkout's, unless KEFU_PROJECT_DIR names another copy of the three, as
+# a rules change under review would be (dbt reads seeds relative to its project only).
+PROJECT_DIR = Path(os.environ.get("KEFU_PROJECT_DIR") or REPO_ROOT).resolve()
+DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
+SEEDS_DIR = PROJECT_DIR / "seeds"
 PII_KEY_ENV = "KEFU_PII_KEY"
 
 

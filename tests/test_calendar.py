@@ -5,6 +5,8 @@ names its record."""
 import csv
 import datetime as dt
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +15,7 @@ import duckdb
 import pytest
 
 from kefu.calendar import NoticeError, calendar_years, last_packaged_year, read_notice, write_calendar_seeds
-from kefu.pipeline import PipelineFailed, run_pipeline
-from kefu.workspace import SEEDS_DIR, Workspace
+from kefu.workspace import REPO_ROOT, SEEDS_DIR, Workspace
 
 KEFU = str(Path(sys.executable).parent / "kefu")
 # the first year the committed calendar computes provisionally (2027: chinesecalendar 1.11 knows
@@ -77,22 +78,23 @@ def test_a_mistyped_notice_is_named_by_row_and_column(tmp_path, text, message):
 
 
 @pytest.fixture
-def calendar_seeds():
-    """The repository's calendar seeds, which `kefu calendar` writes (they are versioned rules
-    and dbt reads seeds from the project alone), put back as they were after the test."""
-    saved = {p: (p.read_bytes(), p.stat()) for p in (SEEDS_DIR / "cn_calendar_days.csv",
-                                                      SEEDS_DIR / "calendar_coverage.csv")}
-    try:
-        yield SEEDS_DIR
-    finally:
-        for path, (content, stat) in saved.items():
-            path.write_bytes(content)
-            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the parsed manifest stays current
+def project(tmp_path) -> Path:
+    """A copy of the project (dbt project, rules, expectations) for `kefu` to build and
+    `kefu calendar` to rewrite (KEFU_PROJECT_DIR): the tests leave the checkout's seeds alone."""
+    for folder in ("dbt_project", "seeds", "expectations"):
+        shutil.copytree(REPO_ROOT / folder, tmp_path / "project" / folder,
+                        ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    return tmp_path / "project"
 
 
-def test_kefu_calendar_says_what_is_wrong_in_one_line(tmp_path, calendar_seeds):
+def kefu(project: Path, home: Path | None, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KEFU_PROJECT_DIR": str(project), **({"KEFU_HOME": str(home)} if home else {})}
+    return subprocess.run([KEFU, *args], capture_output=True, text=True, env=env, timeout=900)
+
+
+def test_kefu_calendar_says_what_is_wrong_in_one_line(tmp_path, project):
     bad = write(tmp_path / "notice.csv", "date,day_type\n2027-01-04,makeup_workday\n")
-    done = subprocess.run([KEFU, "calendar", "--notice", str(bad)], capture_output=True, text=True)
+    done = kefu(project, None, "calendar", "--notice", str(bad))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [f"kefu calendar: {bad} row 2, column date: 2027-01-04 is a weekday; "
                                                 "a make-up workday (调休) is a Saturday or Sunday worked"]
@@ -137,36 +139,36 @@ def provisional_at_head_office(ws: Workspace) -> tuple[int, int]:
         """).fetchone()
 
 
-def test_deadlines_in_an_unpublished_year_are_provisional_until_its_notice_is_loaded(history_copy, tmp_path,
-                                                                                   calendar_seeds):
-    ws = history_copy
+def test_deadlines_in_an_unpublished_year_are_provisional_until_its_notice_is_loaded(history_copy, tmp_path, project):
+    ws, year = history_copy, FIRST_UNPUBLISHED
     land_december_complaints(ws)
-    year = FIRST_UNPUBLISHED
-    run = run_pipeline(ws)
+    built = kefu(project, ws.home, "build")
+    assert built.returncode == 0, built.stderr[-3000:]
     # Dec 7–31 hold 19 working days; 1 Jan is 元旦 (statutory); Sat 2 and Sun 3 are weekend
     assert close_deadlines(ws) == {"DEC-STAFF": (f"{year}-01-04", True), "DEC-PRODUCT": (f"{year - 1}-12-25", False)}
     assert provisional_at_head_office(ws) == (1, 1)
-    [warning] = [w for w in run.warnings if "warn_provisional_calendar" in w]
-    assert f"calendar_year={year}" in warning and "kefu calendar --notice" in warning
+    assert re.search(rf"warning: check warn_provisional_calendar on \S+ warns: 1 row\n +calendar_year={year}, "
+                     r"provisional_deadlines=1, .*kefu calendar --notice", built.stderr), built.stderr[-3000:]
 
-    notice = write(tmp_path / f"{year}.csv", NOTICE)
-    done = subprocess.run([KEFU, "calendar", "--notice", str(notice)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert f"{year} official (notice sha256:" in done.stdout
-    run = run_pipeline(ws)
+    loaded = kefu(project, ws.home, "calendar", "--notice", str(write(tmp_path / f"{year}.csv", NOTICE)))
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{year} official (notice sha256:" in loaded.stdout
+    built = kefu(project, ws.home, "build")
+    assert built.returncode == 0, built.stderr[-3000:]
     # the notice makes Saturday 2 January a working day: the 20th
     assert close_deadlines(ws) == {"DEC-STAFF": (f"{year}-01-02", False), "DEC-PRODUCT": (f"{year - 1}-12-25", False)}
     assert provisional_at_head_office(ws) == (0, 0)
-    assert not [w for w in run.warnings if "warn_provisional_calendar" in w]
+    assert "warn_provisional_calendar" not in built.stderr
 
     # a calendar that ends with the published years (as `kefu calendar --provisional-years 0`
     # writes it): the deadline cannot be placed at all
-    coverage_file = calendar_seeds / "calendar_coverage.csv"
+    coverage_file = project / "seeds" / "calendar_coverage.csv"
     ends = [line for line in coverage_file.read_text(encoding="utf-8").splitlines() if ",provisional," not in line
             and not line.startswith(f"CN,{year}-")]
     write(coverage_file, "\n".join(ends) + "\n")
-    with pytest.raises(PipelineFailed) as failed:
-        run_pipeline(ws)
-    message = str(failed.value)
+    failed = kefu(project, ws.home, "build")
+    assert failed.returncode == 1
+    message = failed.stderr[failed.stderr.index("kefu: pipeline run"):]
     assert "assert_deadlines_within_calendar" in message and "Traceback" not in message
-    assert "record_id=DEC-STAFF" in message and "zz_december.csv" in message and "source_row=2" in message  # its line, after the header
+    assert "record_id=DEC-STAFF" in message and "zz_december.csv" in message
+    assert "source_row=2" in message  # its line, after the header

@@ -49,7 +49,7 @@ def ensure_manifest() -> None:
 
 
 ensure_manifest()
-COLUMN_LINEAGE = os.environ.get("KEFU_COLUMN_LINEAGE", "on_change")  # or "always"
+LINEAGE_ENV = "KEFU_COLUMN_LINEAGE"  # on_change (default), always, or never (throwaway workspaces, tests)
 
 KPI_FIELDS = ["name_zh", "name_en", "formula", "numerator", "denominator", "grain", "source", "owner"]
 
@@ -101,11 +101,13 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         del os.environ[TESTS_AFTER_LOAD_ENV]
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
-    lineage = ws.dbt_target == "duckdb" and (COLUMN_LINEAGE == "always" or project_changed(lineage_marker))
+    when = os.environ.get(LINEAGE_ENV, "on_change")
+    lineage = ws.dbt_target == "duckdb" and when != "never" and (when == "always" or project_changed(lineage_marker))
     if ws.dbt_target == "duckdb":
         # row counts on every model's asset, and column schemas + column-level lineage (sqlglot)
         # when the models changed: lineage is a property of the SQL, not of the data, and it
-        # costs ~19 s a run at scale 1 (KEFU_COLUMN_LINEAGE=always to fetch it every run).
+        # costs ~19 s a run at scale 1 (KEFU_COLUMN_LINEAGE=always to fetch it every run, never
+        # to skip it: ~30 s of a first build at test scale).
         # Read through a dbt adapter in this process once dbt is done; not on Spark, where
         # that adapter would start a second Spark session on the same embedded metastore.
         events = finished_dbt_events(invocation).fetch_row_counts()

@@ -50,8 +50,9 @@ def test_each_kpi_asset_carries_its_definition():
     assert set(definitions()) == set(MART_GRAIN)
 
 
-def test_models_carry_row_counts_and_column_lineage(workspace):
-    generate(TEST_SCALE, TEST_SEED, workspace.landing)
+def test_models_carry_row_counts_and_column_lineage(history_copy, monkeypatch):
+    workspace = history_copy  # built without lineage: the tests turn it off
+    monkeypatch.setenv("KEFU_COLUMN_LINEAGE", "on_change")  # the default: fetched when the models changed
     run = run_pipeline(workspace)
     timeliness = run.materializations["marts/kpi_complaint_timeliness"]
     with duckdb.connect(str(workspace.published_file), read_only=True) as con:

@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/kefu run --scale $(SCALE) --seed $(SEED)
 
+# two workers (pytest-xdist); tests sharing a module's or Spark's workspace stay on one
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ui: $(STAMP)
 	$(BIN)/kefu ui

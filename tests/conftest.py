@@ -1,5 +1,6 @@
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 
 import pytest
@@ -11,6 +12,24 @@ from kefu.workspace import PII_KEY_ENV, Workspace
 TEST_SCALE = 0.03
 TEST_SEED = 11
 TEST_PII_KEY = "test-key-not-a-secret"
+
+
+def pytest_configure(config):
+    """Parse the dbt project once, before pytest-xdist starts its workers: each imports the
+    Dagster definitions, which parse a stale manifest (a fresh clone has none), and two
+    parses at once would write the same dbt_project/target/."""
+    if hasattr(config, "workerinput"):
+        return
+    with tempfile.TemporaryDirectory() as home, env(KEFU_HOME=home, KEFU_PII_KEY=TEST_PII_KEY):
+        import dagster_defs.dbt  # noqa: F401  (parses on import when stale)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_column_lineage():
+    """Column-level lineage (sqlglot over every model: ~30 s of a workspace's first build)
+    only in the test that looks at it (test_dagster sets it back)."""
+    with env(KEFU_COLUMN_LINEAGE="never"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -22,9 +22,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/kefu run --scale $(SCALE) --seed $(SEED)
 
-# two workers (pytest-xdist); tests sharing a module's or Spark's workspace stay on one
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest
 
 ui: $(STAMP)
 	$(BIN)/kefu ui

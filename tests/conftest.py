@@ -1,6 +1,5 @@
 import os
 import shutil
-import tempfile
 from contextlib import contextmanager
 
 import pytest
@@ -14,21 +13,12 @@ TEST_SEED = 11
 TEST_PII_KEY = "test-key-not-a-secret"
 
 
-def pytest_configure(config):
-    """Parse the dbt project once, before pytest-xdist starts its workers: each imports the
-    Dagster definitions, which parse a stale manifest (a fresh clone has none), and two
-    parses at once would write the same dbt_project/target/."""
-    if hasattr(config, "workerinput"):
-        return
-    with tempfile.TemporaryDirectory() as home, env(KEFU_HOME=home, KEFU_PII_KEY=TEST_PII_KEY):
-        import dagster_defs.dbt  # noqa: F401  (parses on import when stale)
-
-
 @pytest.fixture(scope="session", autouse=True)
-def _no_column_lineage():
+def _no_lineage_or_docs():
     """Column-level lineage (sqlglot over every model: ~30 s of a workspace's first build)
-    only in the test that looks at it (test_dagster sets it back)."""
-    with env(KEFU_COLUMN_LINEAGE="never"):
+    and dbt docs (~10 s; ~30 s on Spark) only where a test looks at them: the lineage test,
+    and the built history (the auditors' documents test reads its copies)."""
+    with env(KEFU_COLUMN_LINEAGE="never", KEFU_DBT_DOCS="never"):
         yield
 
 
@@ -68,7 +58,8 @@ def history(tmp_path_factory) -> Workspace:
     generate and build their own: a full build is most of what each such test cost."""
     ws = Workspace(tmp_path_factory.mktemp("history")).ensure()
     generate(TEST_SCALE, TEST_SEED, ws.landing)
-    with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY), daily_files_held_back(ws.landing):
+    with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY, KEFU_DBT_DOCS="on_change"), \
+            daily_files_held_back(ws.landing):
         run_pipeline(ws)
     return ws
 
@@ -107,9 +98,11 @@ def env(**values):
 
 
 @pytest.fixture(scope="session")
-def built_on_spark(built, tmp_path_factory):
-    ws = Workspace(tmp_path_factory.mktemp("spark"))
-    shutil.copytree(built.landing, ws.landing)  # the same extracts, loaded into a lake of its own
-    with env(KEFU_DBT_TARGET="spark", KEFU_HOME=str(ws.home)):  # only while building
+def built_on_spark(tmp_path_factory):
+    ws = Workspace(tmp_path_factory.mktemp("spark")).ensure()
+    # the same extracts as `built` (same seed, same bytes), loaded into a lake of its own;
+    # generated here rather than copied, so the Spark build needs not wait for `built`
+    generate(TEST_SCALE, TEST_SEED, ws.landing)
+    with env(KEFU_DBT_TARGET="spark", KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY):  # only while building
         build_history_then_day(ws)  # the same Dagster job, full then incremental, on Spark
     return ws

@@ -64,9 +64,6 @@ def hostile_files(landing) -> dict[str, tuple[bytes, int]]:
     return {k: (v.encode("utf-8") if isinstance(v, str) else v, n) for k, (v, n) in files.items()}
 
 
-pytestmark = pytest.mark.xdist_group("hostile")  # one worker builds the module's workspace
-
-
 @pytest.fixture(scope="module")
 def hostile(built, tmp_path_factory):
     """The built workspace, then a day whose files are hostile: the run loads their good rows."""

@@ -4,14 +4,10 @@ corrections — every KPI mart must equal the DuckDB build row for row, and the 
 Expectations suites must pass on Spark's output."""
 import shutil
 
-import pytest
-
 from kefu.marts import MART_GRAIN, compare_marts
 from kefu.quality import run_checkpoint
 from kefu.workspace import Workspace
 from tests.conftest import env
-
-pytestmark = pytest.mark.xdist_group("spark")  # the worker that builds on Spark, once
 
 
 def test_every_kpi_mart_matches_duckdb_row_for_row(built, built_on_spark):

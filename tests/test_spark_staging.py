@@ -8,13 +8,10 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from kefu.generate import generate
 from kefu.ingest import Ingestor
 from kefu.workspace import DBT_PROJECT_DIR, Workspace
-
-pytestmark = pytest.mark.xdist_group("spark")  # Spark sessions one at a time, on one worker
 
 
 def _stage_claims_on_spark(ws: Workspace) -> None:

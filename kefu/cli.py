@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from kefu.errors import UserError, output_path
 from kefu.workspace import DBT_PROJECT_DIR, SEEDS_DIR, Workspace
 
 
@@ -41,6 +43,11 @@ def cmd_ingest(args, ws: Workspace) -> None:
     for r in loaded:
         for warning in r.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+    from kefu.reconcile import quarantined_summary
+
+    held = [ws.quarantine / r.entity / f"{r.load_id}.parquet" for r in loaded if r.rows_quarantined]
+    for line in quarantined_summary([str(p) for p in held if p.exists()]):
+        print(line)
     print(f"{len(loaded)} loads ({len(results) - len(loaded)} already loaded): "
           f"{sum(r.rows_read for r in loaded):,} rows read, {sum(r.rows_loaded for r in loaded):,} loaded, "
           f"{sum(r.rows_quarantined for r in loaded):,} quarantined")
@@ -49,9 +56,19 @@ def cmd_ingest(args, ws: Workspace) -> None:
 def cmd_build(args, ws: Workspace) -> None:
     from kefu.pipeline import run_pipeline
 
-    run = run_pipeline(ws)
+    # dbt's ~500 lines of progress go to a log file, not the terminal: a person sees where the
+    # time went, the warnings and, on failure, the one message that names what failed
+    log = ws.ensure().warehouse_file.parent / "last_build.log"
+    print(f"building {ws.home} (full log: {log})", flush=True)
+    with open(log, "w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+        run = run_pipeline(ws, log_level="CRITICAL")
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    phases = {"ingest": sum(t for step, t in run.step_seconds.items() if step.startswith("raw")),
+              "dbt": run.step_seconds.get("kefu_dbt_models", 0.0),
+              "checks": sum(t for step, t in run.step_seconds.items() if step.startswith("gx_")),
+              "docs and publish": run.step_seconds.get("dbt_docs", 0.0) + run.step_seconds.get("published_marts", 0.0)}
+    print("  " + " · ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
     print(f"pipeline run {run.run_id}: {run.steps} steps, {run.checks_run - len(run.warnings)} checks passed"
           + (f", {len(run.warnings)} warned" if run.warnings else ""))
 
@@ -59,7 +76,7 @@ def cmd_build(args, ws: Workspace) -> None:
 def cmd_summary(args, ws: Workspace) -> None:
     from kefu.summary import kpi_summary
 
-    print(kpi_summary(ws))
+    print(kpi_summary(ws.require_published()))
 
 
 def cmd_run(args, ws: Workspace) -> None:
@@ -71,6 +88,10 @@ def cmd_run(args, ws: Workspace) -> None:
 def cmd_check(args, ws: Workspace) -> None:
     from kefu.quality import checkpoint_names, run_checkpoint
 
+    unknown = sorted(set(args.checkpoints) - set(checkpoint_names()))
+    if unknown:
+        raise UserError(f"no checkpoint {', '.join(unknown)}; the checkpoints are {', '.join(checkpoint_names())}")
+    ws.require_built()
     failed = False
     for name in args.checkpoints or checkpoint_names():
         outcome = run_checkpoint(ws, name)
@@ -90,6 +111,7 @@ def cmd_reconcile(args, ws: Workspace) -> None:
 def cmd_trace(args, ws: Workspace) -> None:
     from kefu.trace import ASSESSMENT, resolve_kpi, trace, trace_assessment
 
+    out = output_path(args.out) if args.out else None
     keys = dict(k.split("=", 1) for k in args.key)
     if args.survey_type:
         keys["survey_type"] = args.survey_type
@@ -101,23 +123,26 @@ def cmd_trace(args, ws: Workspace) -> None:
     except (KeyError, LookupError, ValueError, RuntimeError) as e:
         sys.exit(f"kefu trace: {e.args[0]}")
     print(found.describe(args.limit))
-    if args.out:
-        found.write(Path(args.out))
-        print(f"wrote the working paper to {args.out}")
+    if out:
+        found.write(out)
+        print(f"wrote the working paper to {out}")
 
 
 def cmd_sample(args, ws: Workspace) -> None:
     from kefu.sample import sample_complaints
 
+    out = output_path(args.out) if args.out else None
     try:
         drawn = sample_complaints(ws, args.org, args.period, args.n, args.seed)
     except (ValueError, RuntimeError) as e:
         sys.exit(f"kefu sample: {e.args[0]}")
-    if args.out:
+    if out:
         from kefu.trace import write_records
 
-        write_records(drawn, Path(args.out))
-        print(f"wrote {len(drawn)} complaints to {args.out}")
+        write_records(drawn, out)
+        print(f"wrote {len(drawn)} complaints to {out}")
+    elif drawn.empty:
+        print(f"no complaints of {args.org} (or the units below it) received in {args.period}")
     else:
         print(drawn.to_string(index=False))
 
@@ -125,6 +150,7 @@ def cmd_sample(args, ws: Workspace) -> None:
 def cmd_publish(args, ws: Workspace) -> None:
     from kefu.freeze import FrozenPeriodError, freeze
 
+    ws.require_built()
     try:
         manifest = freeze(ws, args.period, args.reason or "", args.restate, args.by)
     except (FrozenPeriodError, ValueError) as e:
@@ -138,6 +164,10 @@ def cmd_publish(args, ws: Workspace) -> None:
 def cmd_diff(args, ws: Workspace) -> None:
     from kefu.freeze import diff_period, frozen_periods
 
+    ws.require_built()
+    if args.period and args.period not in frozen_periods(ws):
+        raise UserError(f"{args.period} is not frozen (frozen: {', '.join(frozen_periods(ws)) or 'none'}); "
+                        f"freeze it with `kefu publish --period {args.period} --reason ...`")
     periods = [args.period] if args.period else frozen_periods(ws)
     changed = False
     for period in periods:
@@ -278,6 +308,8 @@ def main(argv: list[str] | None = None) -> None:
         args.func(args, Workspace.from_env())
     except PipelineFailed as e:
         sys.exit(f"kefu: {e}")
+    except UserError as e:
+        sys.exit(f"kefu {args.command}: {e}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ def connect_read_only(ws: Workspace) -> duckdb.DuckDBPyConnection:
     """A connection with the warehouse attached read-only as ``kefu`` (DuckDB target), for
     an auditor's query: it never holds the file for writing, and says so when a pipeline
     run holds it."""
+    ws.require_built()
     con = duckdb.connect()
     if ws.dbt_target == "duckdb":
         try:

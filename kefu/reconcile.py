@@ -43,6 +43,24 @@ class Reconciliation:
         return "\n".join(lines)
 
 
+# the kind of a quarantine reason: without its file/row prefix and quoted values
+REASON_KIND = "regexp_replace(regexp_replace(reason, '^.*, row [0-9]+: ', ''), '''[^'']*''', '…', 'g')"
+
+
+def quarantined_summary(files: list[str], shown: int = 3) -> list[str]:
+    """What a load's quarantine files hold, for the person who ran it: the count of each kind
+    of reason, then the first few reasons whole (file, row, column)."""
+    if not files:
+        return []
+    with duckdb.connect() as con:
+        kinds = con.execute(f"select {REASON_KIND} as kind, count(*) from read_parquet(?) group by kind "
+                            "order by count(*) desc, kind", [files]).fetchall()
+        first = con.execute("select reason from read_parquet(?) order by _load_id, _source_row limit ?",
+                            [files, shown]).fetchall()
+    return ([f"quarantined {n:,} × {kind}" for kind, n in kinds]
+            + [f"  e.g. {reason}" for (reason,) in first])
+
+
 def reconcile(ws: Workspace) -> Reconciliation:
     con = duckdb.connect()
     loads, reasons = [], []
@@ -75,8 +93,7 @@ def reconcile(ws: Workspace) -> Reconciliation:
             if quarantine_files:
                 # the kind of problem: the reason without its file/row prefix and quoted values
                 reasons += con.execute(f"""
-                    select '{entity}', regexp_replace(regexp_replace(reason, '^.*, row [0-9]+: ', ''),
-                                                      '''[^'']*''', '…', 'g') as kind, count(*)
+                    select '{entity}', {REASON_KIND} as kind, count(*)
                     from {quarantine} group by kind order by count(*) desc""").fetchall()
     finally:
         con.close()

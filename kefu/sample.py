@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kefu.errors import UserError
 from kefu.marts import connect_read_only, model_sql
 from kefu.periods import period_months
 from kefu.workspace import Workspace
@@ -21,6 +22,11 @@ def sample_complaints(ws: Workspace, org_code: str, period: str, n: int = 30, se
     start, end = period_months(period)
     con = connect_read_only(ws)
     try:
+        units = con.execute(f"select org_code from {model_sql(ws, 'core', 'dim_org')} order by org_level, org_code"
+                            ).fetchall()
+        if (org_code,) not in units:
+            raise UserError(f"no unit {org_code!r} in the org tree (units: "
+                            f"{', '.join(u for (u,) in units[:5])}{', …' if len(units) > 5 else ''})")
         return con.execute(f"""
             select c.complaint_id, c.org_code, c.received_at, c.channel_code, c.complaint_class, c.product_line,
                    {', '.join('c.' + s for s in STAGES)},

@@ -32,13 +32,14 @@ def kpi_summary(ws: Workspace) -> str:
                        sum(case when period_month = ? then numerator end),
                        sum(case when period_month = ? then denominator end)
                 from {table} where org_level = 1 {where}""", [last, last]).fetchone()
-            lines.append(f"  {label} {_rate(total_n, total_d, fmt):>9} ({total_n:,} / {total_d:,})"
+            lines.append(f"  {label} {_rate(total_n, total_d, fmt):>9} ({total_n or 0:,} / {total_d or 0:,})"
                          f"   {last}: {_rate(last_n, last_d, fmt)}")
         score, grade, version = con.execute(
             "select score, grade, weight_version from kpi_service_quality_score "
-            "where org_level = 1 and period_month = ?", [last]).fetchone()
-        lines.append(f"  {_pad('服务质量综合得分 service-quality score', 44)} {score:9.1f} ({grade}, weights {version})"
-                     f"   {last}")
+            "where org_level = 1 and period_month = ?", [last]).fetchone() or (None, None, None)
+        # null where the extracts hold no rating that month (e.g. a complaints-only workspace)
+        shown = f"{score:9.1f} ({grade}, weights {version})" if score is not None else f"{'n/a':>9} (no ratings)"
+        lines.append(f"  {_pad('服务质量综合得分 service-quality score', 44)} {shown}   {last}")
         return "\n".join(lines)
     finally:
         con.close()

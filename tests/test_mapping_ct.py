@@ -89,6 +89,12 @@ def test_monthly_rows_carry_the_mean_closing_time_and_calendar_day_deadlines(ct)
     assert (both.numerator == both.on_time).all()
 
 
+def test_the_summary_of_a_complaints_only_workspace_says_what_it_lacks(ct):
+    summary = kefu(ct, "summary")  # no surveys, ratings or claims in this extract
+    assert "投诉率 complaint rate" in summary
+    assert "n/a (no ratings)" in summary and "Traceback" not in summary
+
+
 def test_every_row_is_accounted_for_and_a_second_delivery_changes_nothing(ct):
     out = kefu(ct, "reconcile")
     for extract in ("complaints", "complaint_events", "org_units"):

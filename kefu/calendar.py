@@ -170,27 +170,26 @@ def write_calendar_seeds(seed_dir: Path, first_year: int, notice: Year | None = 
         writer = csv.DictWriter(f, fieldnames=DAY_COLUMNS)
         writer.writeheader()
         writer.writerows(row for year in years for row in year.days)
-    spans: list[dict] = []  # consecutive years of one source in one row
-    for year in years:
-        row = year.coverage()
-        if spans and {k: v for k, v in spans[-1].items() if k not in ("first_day", "last_day")} == \
-                {k: v for k, v in row.items() if k not in ("first_day", "last_day")}:
-            spans[-1]["last_day"] = row["last_day"]
-        else:
-            spans.append(row)
     with open(seed_dir / COVERAGE_FILE, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COVERAGE_COLUMNS)
         writer.writeheader()
-        writer.writerows(spans)
+        writer.writerows({**first.coverage(), "last_day": f"{last.year}-12-31"} for first, last in spans(years))
     return years
+
+
+def spans(years: list[Year]) -> list[tuple[Year, Year]]:
+    """Runs of consecutive years from one source, first and last: a coverage row each."""
+    runs: list[list[Year]] = []
+    for year in years:
+        if runs and (runs[-1][-1].status, runs[-1][-1].source, runs[-1][-1].source_version) == \
+                (year.status, year.source, year.source_version):
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return [(run[0], run[-1]) for run in runs]
 
 
 def describe(years: list[Year]) -> str:
     """'2015–2026 official (chinesecalendar 1.11.0); 2027 provisional (holidays 0.109)'."""
-    parts: list[list] = []
-    for y in years:
-        if parts and parts[-1][2:] == [y.status, y.source_version]:
-            parts[-1][1] = y.year
-        else:
-            parts.append([y.year, y.year, y.status, y.source_version])
-    return "; ".join(f"{a}{'' if a == b else f'–{b}'} {status} ({src})" for a, b, status, src in parts)
+    return "; ".join(f"{a.year}{'' if a is b else f'–{b.year}'} {a.status} ({a.source_version})"
+                     for a, b in spans(years))

@@ -208,7 +208,10 @@ def cmd_ui(args, ws: Workspace) -> None:
     ws.ensure().activate()
     dagster_home = ws.home / ".dagster_home"
     dagster_home.mkdir(exist_ok=True)
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    # the venv's bin first: the code server Dagster starts looks up dbt on PATH (an
+    # un-activated .venv/bin/kefu failed to load the definitions: "dbt ... not found on PATH")
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     dagster = Path(sys.executable).parent / "dagster"
     os.execve(str(dagster), [str(dagster), "dev", "-m", "dagster_defs.definitions",
                              "--host", args.host, "--port", str(args.port)], env)

@@ -51,6 +51,7 @@ def ensure_manifest() -> None:
 ensure_manifest()
 LINEAGE_ENV = "KEFU_COLUMN_LINEAGE"  # on_change (default), always, or never (throwaway workspaces, tests)
 
+LAYERS = ("staging", "core", "marts")  # dbt_project/models/<layer>/
 KPI_FIELDS = ["name_zh", "name_en", "formula", "numerator", "denominator", "grain", "source", "owner"]
 
 
@@ -73,6 +74,22 @@ class KefuDbtTranslator(DagsterDbtTranslator):
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         kpi = self._kpi(dbt_resource_props)
         return {**super().get_metadata(dbt_resource_props), **{f"kpi/{k}": v for k, v in kpi.items()}}
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """The layer, as the UI's asset groups: raw (ingest) → staging → core → marts →
+        published, and the rule seeds as `rules`."""
+        if dbt_resource_props["resource_type"] == "seed":
+            return "rules"
+        fqn = dbt_resource_props.get("fqn") or []
+        return fqn[1] if len(fqn) > 2 and fqn[1] in LAYERS else super().get_group_name(dbt_resource_props)
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        # Dagster tag values allow only [A-Za-z0-9_.-]: the KPI's Chinese name is in its
+        # metadata (kpi/name_zh) and description; the tag selects KPI assets (tag:kpi=…)
+        tags = dict(super().get_tags(dbt_resource_props))
+        if self._kpi(dbt_resource_props):
+            tags["kpi"] = dbt_resource_props["name"].removeprefix("kpi_")
+        return tags
 
 
 

@@ -50,6 +50,23 @@ def test_each_kpi_asset_carries_its_definition():
     assert set(definitions()) == set(MART_GRAIN)
 
 
+
+def test_assets_are_grouped_by_layer_and_kpis_tagged():
+    specs = {s.key: s for s in defs.resolve_all_asset_specs()}
+    groups = {}
+    for key, spec in specs.items():
+        groups.setdefault(spec.group_name, set()).add(key)
+    assert set(groups) == {"raw", "rules", "staging", "core", "marts", "published"}
+    assert AssetKey(["raw", "complaints"]) in groups["raw"]
+    assert AssetKey(["staging", "stg_ops__complaints"]) in groups["staging"]
+    assert AssetKey(["core", "fct_complaints"]) in groups["core"]
+    assert AssetKey(["rules", "complaint_deadlines"]) in groups["rules"]
+    assert {AssetKey("published_marts"), AssetKey("dbt_docs")} == groups["published"]
+    assert {k.path[-1] for k in groups["marts"]} == set(MART_GRAIN)
+    assert {specs[AssetKey(["marts", mart])].tags.get("kpi") for mart in MART_GRAIN} == \
+        {mart.removeprefix("kpi_") for mart in MART_GRAIN}
+    assert "kpi" not in specs[AssetKey(["core", "fct_complaints"])].tags
+
 def test_models_carry_row_counts_and_column_lineage(history_copy, monkeypatch):
     workspace = history_copy  # built without lineage: the tests turn it off
     monkeypatch.setenv("KEFU_COLUMN_LINEAGE", "on_change")  # the default: fetched when the models changed

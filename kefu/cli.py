@@ -206,8 +206,7 @@ def cmd_dbt(args, ws: Workspace) -> None:
 
 def cmd_ui(args, ws: Workspace) -> None:
     ws.ensure().activate()
-    dagster_home = ws.home / ".dagster_home"
-    dagster_home.mkdir(exist_ok=True)
+    dagster_home = ws.dagster_home
     # the venv's bin first: the code server Dagster starts looks up dbt on PATH (an
     # un-activated .venv/bin/kefu failed to load the definitions: "dbt ... not found on PATH")
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home),

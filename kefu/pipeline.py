@@ -1,4 +1,5 @@
-"""Runs the Dagster job in-process: the same assets, checks and order as the daily schedule."""
+"""Runs the Dagster job in-process: the same assets, checks and order as the daily schedule,
+recorded in the workspace's Dagster instance, so `kefu ui` shows the run like its own."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from dagster import AssetCheckSeverity
+from dagster import AssetCheckSeverity, DagsterInstance
 
 from kefu.workspace import Workspace
 
@@ -33,8 +34,10 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     ws.ensure().activate()
     from dagster_defs.definitions import defs  # imported late: it reads KEFU_HOME
 
-    result = defs.resolve_job_def(JOB).execute_in_process(
-        raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+        result = defs.resolve_job_def(JOB).execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     failed = [e.event_specific_data for e in result.all_events
               if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
     findings, failed_tests = dbt_test_findings(ws, result.run_id)

@@ -72,6 +72,12 @@ class Workspace:
         return self.home / "audit_docs"
 
     @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance (DAGSTER_HOME) of this warehouse: runs, materializations, check
+        results and schedule ticks, whether `kefu build`, `kefu ui` or the daemon ran them."""
+        return self.home / ".dagster_home"
+
+    @property
     def published_file(self) -> Path:
         return self.home / "published" / "kefu_marts.duckdb"
 
@@ -96,7 +102,7 @@ class Workspace:
 
     def ensure(self) -> "Workspace":
         for path in (self.landing, self.raw, self.quarantine, self.loads,
-                     self.warehouse_file.parent, self.published_file.parent):
+                     self.warehouse_file.parent, self.published_file.parent, self.dagster_home):
             path.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -141,3 +141,24 @@ def test_only_the_newest_dbt_runs_are_kept(tmp_path):
         os.utime(tmp_path / f"run{i}", (1_000_000 + i, 1_000_000 + i))
     prune_dbt_runs(tmp_path, keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run3", "run4"]
+
+
+def test_cli_runs_are_recorded_in_the_workspaces_dagster_instance(built):
+    """`kefu build` (run_pipeline) records its runs where `kefu ui` and the daemon look
+    (DAGSTER_HOME inside the workspace): not "Never materialized" after a CLI build."""
+    from dagster import AssetCheckKey, DagsterInstance, DagsterRunStatus
+
+    with DagsterInstance.from_config(str(built.dagster_home)) as instance:
+        runs = instance.get_runs()
+        assert len(runs) >= 2 and {r.job_name for r in runs} == {"kefu_pipeline"}
+        assert all(r.status == DagsterRunStatus.SUCCESS for r in runs)
+        mart = AssetKey(["marts", "kpi_complaint_rate"])
+        materialized = instance.get_latest_materialization_event(mart)
+        assert materialized is not None and materialized.run_id == runs[0].run_id
+        rows = materialized.asset_materialization.metadata["dagster/row_count"].value
+        con = duckdb.connect(str(built.warehouse_file), read_only=True)
+        assert rows == con.execute("select count(*) from marts.kpi_complaint_rate").fetchone()[0]
+        con.close()
+        check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [AssetCheckKey(mart, "gx_kpi_suite")])[AssetCheckKey(mart, "gx_kpi_suite")]
+        assert check is not None and check.run_id == runs[0].run_id

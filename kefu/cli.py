@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -212,6 +213,10 @@ def cmd_ui(args, ws: Workspace) -> None:
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     dagster = Path(sys.executable).parent / "dagster"
+    # dagster dev stops its webserver, daemon and code servers on SIGINT, and maps SIGTERM to
+    # whatever SIGINT does; started in the background (`kefu ui &`, a service manager) SIGINT
+    # arrives ignored, an exec keeps it ignored, and SIGTERM then did nothing at all
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execve(str(dagster), [str(dagster), "dev", "-m", "dagster_defs.definitions",
                              "--host", args.host, "--port", str(args.port)], env)
 

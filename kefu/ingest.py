@@ -357,6 +357,15 @@ class Ingestor:
         with ThreadPoolExecutor(max_workers=2) as pool:
             return list(pool.map(lambda job: self.ingest_file(entity, *job), jobs))
 
+    def pending_files(self) -> list[str]:
+        """Landing files no committed load has read as they are now ("file size:mtime"): new,
+        or changed since. A copy of a loaded file stays pending (its load is skipped as a
+        duplicate, which records no load): callers key on the list, not on its emptiness."""
+        loaded = set(self.landing_registry())
+        return sorted(f"{path}|{_file_stat(path)}" for entity in sorted(contracts())
+                      for path in (self.ws.landing / entity).glob("*.csv")
+                      if (entity, str(path), _file_stat(path)) not in loaded)
+
     def ingest_landing(self) -> list[LoadResult]:
         return [r for entity in sorted(contracts()) for r in self.ingest_extract(entity)]
 

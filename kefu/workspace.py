@@ -20,6 +20,14 @@ DBT_PROJECT_DIR = PROJECT_DIR / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 SEEDS_DIR = PROJECT_DIR / "seeds"
 PII_KEY_ENV = "KEFU_PII_KEY"
+# the workspace's Dagster instance: one run at a time (DuckDB has one writer per file; the UI,
+# the schedule and the sensor queue behind each other), no telemetry (no internet here)
+DAGSTER_SETTINGS = """\
+run_queue:
+  max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,9 @@ class Workspace:
         for path in (self.landing, self.raw, self.quarantine, self.loads,
                      self.warehouse_file.parent, self.published_file.parent, self.dagster_home):
             path.mkdir(parents=True, exist_ok=True)
+        settings = self.dagster_home / "dagster.yaml"
+        if not settings.exists():
+            settings.write_text(DAGSTER_SETTINGS)
         return self
 
     def pii_key(self) -> str:

@@ -162,3 +162,96 @@ def test_cli_runs_are_recorded_in_the_workspaces_dagster_instance(built):
         check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
             [AssetCheckKey(mart, "gx_kpi_suite")])[AssetCheckKey(mart, "gx_kpi_suite")]
         assert check is not None and check.run_id == runs[0].run_id
+
+
+def test_the_daemon_starts_a_run_when_extracts_land(history_copy, tmp_path):
+    """The sensor, turned on as an operator would, and dagster-daemon as it runs in
+    production: the day's files wait in landing, the daemon's tick starts the pipeline."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    ws, bin_dir = history_copy, Path(sys.executable).parent
+    env = {**os.environ, "DAGSTER_HOME": str(ws.dagster_home), "KEFU_HOME": str(ws.home),
+           "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+        before = {r.run_id for r in instance.get_runs()}
+    loads = len(list(ws.loads.rglob("*.parquet")))
+    started = subprocess.run([str(bin_dir / "dagster"), "sensor", "start", "kefu_landing", "-m",
+                              "dagster_defs.definitions"], env=env, capture_output=True, text=True, timeout=300)
+    assert started.returncode == 0, started.stderr[-2000:]
+    log = (tmp_path / "daemon.log").open("w")
+    daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-m", "dagster_defs.definitions"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        deadline, runs = time.monotonic() + 600, []
+        while time.monotonic() < deadline:
+            with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+                runs = [r for r in instance.get_runs() if r.run_id not in before]
+            if runs and all(r.is_finished for r in runs):
+                break
+            time.sleep(5)
+    finally:
+        daemon.terminate()
+        daemon.wait(60)
+    assert len(runs) == 1, (tmp_path / "daemon.log").read_text()[-3000:]
+    assert runs[0].tags.get("kefu/trigger") == "landing" and runs[0].status == DagsterRunStatus.SUCCESS, \
+        (tmp_path / "daemon.log").read_text()[-3000:]
+    assert len(list(ws.loads.rglob("*.parquet"))) > loads  # the day's files were loaded
+
+
+def test_kefu_ui_stops_on_sigterm_with_every_process_it_started(tmp_path):
+    """Started as a service manager or `kefu ui &` starts it (SIGINT ignored), SIGTERM stops
+    the webserver, the daemon and the code servers: no process left behind."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ui = subprocess.Popen([str(Path(sys.executable).parent / "kefu"), "ui", "--port", str(port)],
+                          env={**os.environ, "KEFU_HOME": str(tmp_path)}, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, start_new_session=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5).status == 200:
+                    break
+            except OSError:
+                time.sleep(2)
+        else:
+            raise AssertionError("kefu ui did not serve within 180 s")
+        ui.send_signal(signal.SIGTERM)
+        ui.wait(90)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _session_processes(ui.pid):
+            time.sleep(1)
+        assert _session_processes(ui.pid) == []
+    finally:
+        if _session_processes(ui.pid):
+            os.killpg(ui.pid, signal.SIGKILL)
+
+
+def _session_processes(session: int) -> list[str]:
+    """The processes still alive in a session (the session leader's pid), from /proc."""
+    from pathlib import Path
+
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":  # field 6 of stat: the session id
+            alive.append(stat.parent.name)
+    return alive

@@ -3,6 +3,7 @@ recorded in the workspace's Dagster instance, so `kefu ui` shows the run like it
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -51,7 +52,7 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     warnings += [f"dbt test {name} warns{text}" for name, text in findings.items()
                  if name not in failed_tests | checks_named]
     if not result.success or failed_checks:
-        problems = [f"step {e.step_key} failed: {_root_cause(e.event_specific_data.error)}"
+        problems = [f"step {e.step_key} failed: {_step_failure(e.event_specific_data.error, failed_tests)}"
                     for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         problems += [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} failed"
                      + findings.pop(c.asset_check_key.name, "") for c in failed_checks]
@@ -96,6 +97,21 @@ def dbt_test_findings(ws: Workspace, run_id: str) -> tuple[dict[str, str], set[s
                 text += f" (rows not shown: {str(e).splitlines()[0]})"
         findings[r["unique_id"].split(".")[2]] = text
     return findings, {r["unique_id"].split(".")[2] for r in found if r["status"] == "fail"}
+
+
+def _step_failure(error, failed_tests: set[str]) -> str:
+    """What a failed step says to the person who runs it: for dbt, its own error lines (a
+    model's database error), not dagster-dbt's wrapper and the command line; failed tests
+    are listed after it with their rows (dbt_test_findings)."""
+    message = _root_cause(error)
+    if "DagsterDbtCliRuntimeError" not in message:
+        return message
+    log = re.search(r"view the dbt debug log: (\S+?)\.?$", message, re.M)
+    parsed = message.split("Errors parsed from dbt logs:", 1)[1] if "Errors parsed from dbt logs:" in message else ""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in parsed.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("Got ")
+             and not any(test in line for test in failed_tests)]
+    return "dbt build failed" + (f" (log: {log.group(1)})" if log else "") + "".join(f"\n    {line}" for line in lines)
 
 
 def _root_cause(error) -> str:

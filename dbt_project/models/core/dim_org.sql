@@ -24,10 +24,11 @@ select
     max(case when a.ancestor_level = 4 then a.ancestor_org_code end) as county_org_code,
     u.valid_from,
     u.valid_to,
+    u.is_inferred,
     u.load_id,
     u.source_file,
     u.source_row
 from latest u
 left join current_path a on a.org_code = u.org_code
 group by u.org_code, u.org_name, u.org_type, u.org_level, u.parent_org_code, u.province,
-         u.valid_from, u.valid_to, u.load_id, u.source_file, u.source_row
+         u.valid_from, u.valid_to, u.is_inferred, u.load_id, u.source_file, u.source_row

@@ -133,10 +133,16 @@ def cmd_sample(args, ws: Workspace) -> None:
     from kefu.sample import sample_complaints
 
     out = output_path(args.out) if args.out else None
+    if args.reveal and not (args.reason or "").strip():
+        raise UserError("--reveal needs --reason (why the clear data is looked up: it is logged)")
     try:
         drawn = sample_complaints(ws, args.org, args.period, args.n, args.seed)
     except (ValueError, RuntimeError) as e:
         sys.exit(f"kefu sample: {e.args[0]}")
+    if args.reveal and not drawn.empty:
+        from kefu.sample import reveal_complainants
+
+        drawn = reveal_complainants(ws, drawn, args.reason)
     if out:
         from kefu.trace import write_records
 
@@ -270,6 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--org", required=True, help="org unit code (complaints of every unit below it too)")
     p.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY (month of receipt)")
     p.add_argument("--n", type=int, default=30)
+    p.add_argument("--reveal", action="store_true",
+                   help="add the complainants' names, ID numbers and phones from the vault (logged; needs --reason)")
+    p.add_argument("--reason", help="why the clear data is looked up, e.g. an inspection's reference")
     p.add_argument("--seed", type=int, default=1, help="another seed, another sample")
     p.add_argument("--out", help="write the sample to CSV or XLSX")
     p.set_defaults(func=cmd_sample)

@@ -27,6 +27,7 @@ from kefu.sql import ident, literal
 from kefu.contracts import Column, Contract, contract, contracts
 from kefu.csv_input import parse_csv
 from kefu.mapping import Mapping, map_to_contract, read_input
+from kefu.vault import Vault
 from kefu.workspace import Workspace
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
@@ -268,6 +269,7 @@ class Ingestor:
             from src""")
         if not repeats_allowed:
             self._quarantine_repeated_keys(con, spec)
+        vault_tmp, raw_record = self._to_vault(con, spec, strings, result.load_id)
         raw_dir = self.ws.raw / spec.entity
         quarantine_dir = self.ws.quarantine / spec.entity
         raw_dir.mkdir(parents=True, exist_ok=True)
@@ -279,23 +281,51 @@ class Ingestor:
         con.execute(f"""copy (
             select _load_id, _source_file, checked._source_row, _file_sha256, _loaded_at,
                    {literal(path + ', row ')} || checked._source_row || ': ' || _problem as reason,
-                   to_json(src) as raw_record  -- the row as it came, for the person who fixes it
+                   {raw_record} as raw_record  -- the row as it came (PII as tokens), for the person who fixes it
             from checked join src on src._source_row = checked._source_row
             where _problem is not null
             union all
             select {literal(result.load_id)}, {literal(path)}, source_row, {literal(result.file_sha256)},
-                   timestamp {literal(now.isoformat(sep=' '))}, reason, raw_record from rejected
+                   timestamp {literal(now.isoformat(sep=' '))}, reason, rejected_record from rejected_rows
             order by _source_row) to {literal(q_tmp)} (format parquet)""")
         loaded, bad = con.execute("select count(*) filter (where _problem is null), "
                                   "count(*) filter (where _problem is not null) from checked").fetchone()
         result.rows_loaded = loaded
         result.rows_quarantined = bad + rejected_rows
         result.rows_read = strings.num_rows + rejected_rows
-        self._commit(result, raw_tmp, q_tmp, now)
+        self._commit(result, raw_tmp, q_tmp, now, vault_tmp)
 
-    def _commit(self, result: LoadResult, raw_tmp: Path, q_tmp: Path, now: dt.datetime) -> None:
-        """Publish the load: data files first, the load-log entry last. A crash before the
-        log entry leaves files without a log entry, which the next run removes."""
+    def _to_vault(self, con: duckdb.DuckDBPyConnection, spec: Contract, strings: pa.Table,
+                  load_id: str) -> tuple[Path | None, str]:
+        """Move the load's personal data (columns marked pii) to the vault: the clear values of
+        every row, loaded or quarantined, and of unreadable lines, go to the vault; the lake
+        keeps tokens (kefu/vault.py). Returns the vault's temporary file and the SQL of the
+        quarantined rows' raw_record (the row as it came, its PII as tokens)."""
+        pii = [c.name for c in spec.columns if c.pii]
+        con.execute("create temp view rejected_rows as select *, raw_record as rejected_record from rejected")
+        if not pii:
+            return None, "to_json(src)"
+        vault = Vault(self.ws)
+        present = [c for c in pii if c in strings.column_names]
+        values = [f"select {literal(c)} as pii_column, {ident(c)} as value from checked" for c in pii]
+        values += [f"select {literal(c)}, {ident(c)} from src" for c in present]
+        values += ["select '_unreadable_line', json_extract_string(raw_record, '$.text') from rejected"]
+        tmp = vault.write(con, spec.entity, load_id, " union all ".join(values))
+        con.execute("update checked set " + ", ".join(f"{ident(c)} = {vault.token_sql(ident(c))}" for c in pii))
+        con.execute(f"""create or replace temp view rejected_rows as select *, json_object('text',
+                        {vault.token_sql("json_extract_string(raw_record, '$.text')")}) as rejected_record
+                        from rejected""")
+        fields = ", ".join(f"{ident(c)} := {vault.token_sql('src.' + ident(c)) if c in pii else 'src.' + ident(c)}"
+                           for c in strings.column_names)
+        return tmp, f"to_json(struct_pack({fields}))"
+
+    def _commit(self, result: LoadResult, raw_tmp: Path, q_tmp: Path, now: dt.datetime,
+                vault_tmp: Path | None = None) -> None:
+        """Publish the load: data files first (the vault's before the lake's), the load-log
+        entry last. A crash before the log entry leaves files without a log entry, which the
+        next run removes."""
+        if vault_tmp:
+            Vault.commit(vault_tmp)
         raw_tmp.replace(raw_tmp.with_suffix(""))
         if result.rows_quarantined:
             q_tmp.replace(q_tmp.with_suffix(""))
@@ -316,7 +346,8 @@ class Ingestor:
         crashed run). Scoped to one extract, so extracts can load in parallel."""
         committed = {p.name.removesuffix(".parquet") for p in (self.ws.loads / entity).glob("*.parquet")}
         removed = []
-        for folder in (self.ws.raw / entity, self.ws.quarantine / entity, self.ws.loads / entity):
+        for folder in (self.ws.raw / entity, self.ws.quarantine / entity, self.ws.loads / entity,
+                       Vault(self.ws).root / entity):
             for p in folder.glob("*.parquet*"):
                 stem = p.name.split(".parquet")[0]
                 if p.name.endswith(".tmp") or (stem not in committed and p.name != SCHEMA_FILE):

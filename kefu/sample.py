@@ -7,6 +7,7 @@ reshuffle the others.
 """
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 from kefu.errors import UserError
@@ -46,3 +47,24 @@ def sample_complaints(ws: Workspace, org_code: str, period: str, n: int = 30, se
             limit $n""", {"org": org_code, "start": start, "end": end, "seed": str(seed), "n": n}).df()
     finally:
         con.close()
+
+
+PII_COLUMNS = ["customer_name", "customer_id_no", "customer_phone"]
+
+
+def reveal_complainants(ws: Workspace, drawn: pd.DataFrame, reason: str) -> pd.DataFrame:
+    """The sample with each complainant's name, ID number and phone in clear, looked up in
+    the vault through the tokens the lake keeps (the complaint's latest load), and logged."""
+    from kefu.vault import Vault
+
+    ids = drawn.complaint_id.tolist()
+    tokens = duckdb.execute(f"""
+        select complaint_id, {', '.join(PII_COLUMNS)}
+        from read_parquet(?, union_by_name = true)
+        where complaint_id in (select unnest(?))
+        qualify row_number() over (partition by complaint_id order by _load_id desc, _source_row desc) = 1""",
+                            [str(ws.raw / "complaints" / "*.parquet"), ids]).df()
+    clear = Vault(ws).reveal(sorted({t for c in PII_COLUMNS for t in tokens[c].dropna()}), ids, reason)
+    for column in PII_COLUMNS:
+        tokens[column] = tokens[column].map(clear)
+    return drawn.merge(tokens, on="complaint_id", how="left")

@@ -11,6 +11,7 @@ import pytest
 
 from kefu.ingest import Ingestor
 from kefu.mapping import MappingError, load_mapping
+from kefu.vault import TOKEN_PREFIX
 
 MAPPING = """
 description: a branch system's complaint export (foreign layout, day-first UK-style times)
@@ -101,14 +102,17 @@ def test_a_line_that_is_not_json_is_quarantined_with_its_line_number(workspace, 
     assert lake(workspace, "raw", result.load_id)._source_row.tolist() == [1, 3]
 
 
-def test_unused_source_columns_ride_along_and_customer_data_is_only_in_the_raw_lake(workspace, tmp_path):
+def test_unused_source_columns_ride_along_and_customer_data_goes_to_the_vault(workspace, tmp_path):
     frame = pd.DataFrame(ROWS[:1], columns=HEADER).assign(备注="客户来电两次")
     frame.to_csv(tmp_path / "extra.csv", index=False)
     (result,) = Ingestor(workspace).ingest_mapped(load_mapping(mapping_file(tmp_path)), tmp_path / "extra.csv")
     raw = lake(workspace, "raw", result.load_id)
     # columns read only inside an expression ride along too: the raw row stays whole
     assert json.loads(raw._extra[0]) == {"备注": "客户来电两次", "机构": "001"}
-    assert raw.customer_phone[0] == "13800000001"  # hashed at staging like any other extract
+    # personal data reaches the lake as a token, its clear value the vault (kefu/vault.py)
+    assert raw.customer_phone[0].startswith(TOKEN_PREFIX)
+    vault = duckdb.sql(f"select token, value from read_parquet('{workspace.home}/vault/complaints/*.parquet')")
+    assert (raw.customer_phone[0], "13800000001") in vault.fetchall()
 
 
 def test_the_same_input_twice_is_skipped_but_a_corrected_mapping_reloads_it(workspace, tmp_path):

@@ -182,9 +182,9 @@ def cmd_diff(args, ws: Workspace) -> None:
         changed |= bool(differences)
         print(f"{period}: " + ("a rerun changes nothing" if not differences else "a rerun would change:"))
         for d in differences:
-            print(f"  {d.mart}: {d.problem}")
-            for row in d.rows:
-                print(f"    {row}")
+            print(f"  {d.mart}: {d.problem}" + (" (frozen → rebuilt)" if d.problem == "values differ" else ""))
+            for line in d.lines():
+                print(f"    {line}")
     if not periods:
         print("no frozen periods")
     sys.exit(1 if changed else 0)

@@ -122,7 +122,7 @@ def check_frozen_periods(ws: Workspace, snapshot: Path) -> None:
     problems = []
     for period in frozen_periods(ws):
         for d in diff_period(ws, period, against=str(snapshot)):
-            problems.append(f"{period} {d.mart}: {d.problem} {d.rows[:3]}")
+            problems.append(f"{period} {d.mart}: {d.problem}" + "".join(f"\n      {line}" for line in d.lines()[:3]))
     if problems:
         raise FrozenPeriodError(
             "this run would change frozen assessment periods; the published snapshot is left as it was.\n  "

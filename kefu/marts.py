@@ -80,7 +80,14 @@ def model_sql(ws: Workspace, schema: str, model: str, target: str | None = None,
 class MartDifference:
     mart: str
     problem: str
-    rows: list[tuple]
+    rows: list[tuple]  # "keys differ": the keys and which side; "values differ": the keys and "col old → new, …"
+    keys: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """One line a row, keys named: `org_code=HQ, month_start=2026-05-01: numerator 12 → 13`."""
+        n = len(self.keys)
+        return [", ".join(f"{k}={v}" for k, v in zip(self.keys, row[:n])) + ": " + ", ".join(map(str, row[n:]))
+                if n else str(row) for row in self.rows]
 
 
 def compare_marts(left_ws: Workspace, left_target: str, right_ws: Workspace, right_target: str
@@ -102,7 +109,8 @@ def compare_marts(left_ws: Workspace, left_target: str, right_ws: Workspace, rig
 def diff_relations(con: duckdb.DuckDBPyConnection, label: str, left: str, right: str, keys: list[str],
                    limit: int = 10) -> list[MartDifference]:
     """Two relations with the same grain, row for row: keys on one side only, and rows whose
-    other columns differ (numbers within 1e-9, as double), each with the columns that differ."""
+    other columns differ (numbers within 1e-9, as double), each with its changed cells as
+    `column left → right` (for a frozen quarter: the frozen value → the rebuilt one)."""
     columns = con.execute(f"describe select * from {left}").fetchall()
     right_columns = {c[0] for c in con.execute(f"describe select * from {right}").fetchall()}
     missing = [c[0] for c in columns if c[0] not in right_columns and c[0] not in BOOKKEEPING_COLUMNS]
@@ -116,7 +124,7 @@ def diff_relations(con: duckdb.DuckDBPyConnection, label: str, left: str, right:
         f"from {left} d full outer join {right} s on {join} "
         f"where d.{keys[0]} is null or s.{keys[0]} is null order by all limit {limit}").fetchall()
     if unmatched:
-        differences.append(MartDifference(label, "keys differ", unmatched))
+        differences.append(MartDifference(label, "keys differ", unmatched, tuple(keys)))
     checks = {}
     for name, kind, *_ in columns:
         if name in keys or name in BOOKKEEPING_COLUMNS:
@@ -127,12 +135,15 @@ def diff_relations(con: duckdb.DuckDBPyConnection, label: str, left: str, right:
         else:
             checks[name] = f"d.{name} is distinct from s.{name}"
     if checks:
-        changed = "concat_ws(', ', " + ", ".join(f"case when {c} then '{n}' end" for n, c in checks.items()) + ")"
+        cell = "coalesce(cast({} as varchar), 'null')"
+        changed = "concat_ws(', ', " + ", ".join(
+            f"case when {c} then '{n} ' || {cell.format('d.' + n)} || ' → ' || {cell.format('s.' + n)} end"
+            for n, c in checks.items()) + ")"
         mismatched = con.execute(
             f"select {', '.join('d.' + k for k in keys)}, {changed} from {left} d join {right} s on {join} "
             f"where {' or '.join(f'({c})' for c in checks.values())} order by all limit {limit}").fetchall()
         if mismatched:
-            differences.append(MartDifference(label, "values differ", mismatched))
+            differences.append(MartDifference(label, "values differ", mismatched, tuple(keys)))
     return differences
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import yaml
 
@@ -122,6 +123,9 @@ class Trace:
     rate: float | None
     records: pd.DataFrame
     value: str = "rate"
+    # the same figure's numerator and denominator in the published snapshot, when they differ
+    # from the warehouse's (a build that was not published: refused by the freeze guard, or failed)
+    published: tuple[float, float] | None = None
 
     def describe(self, limit: int = 20) -> str:
         d = self.definition
@@ -143,6 +147,11 @@ class Trace:
             f"  records      {len(self.records):,}: {counted_num:,g} to the numerator, {counted_den:,g} to the "
             f"denominator ({'they add up' if adds_up else 'THEY DO NOT ADD UP'})",
         ]
+        if self.published is not None:
+            num, den = self.published
+            lines.insert(2, f"  published    {num:,g} ÷ {den:,g}: BI readers see this. The warehouse holds a build "
+                            "that was not published (refused by the freeze guard, or failed): `kefu diff` shows "
+                            "what it would change")
         shown = self.records.head(limit)
         lines += ["    " + line for line in shown.to_string(index=False).splitlines()]
         if len(self.records) > limit:
@@ -238,8 +247,22 @@ def trace(ws: Workspace, kpi: str, org_code: str, period: str, keys: dict[str, s
     finally:
         con.close()
     rate = value if spec.value != "rate" else (numerator / denominator if denominator else None)
+    published = _published_figure(ws, mart, key_filter, params)
+    if published == (_number(numerator), _number(denominator)):
+        published = None
     return Trace(mart, definitions().get(mart, {}), org_code, org_name, period, keys, _number(numerator),
-                 _number(denominator), rate, records, spec.value)
+                 _number(denominator), rate, records, spec.value, published)
+
+
+def _published_figure(ws: Workspace, mart: str, key_filter: str, params: dict) -> tuple[float, float] | None:
+    """The figure as BI readers see it: summed from the published snapshot's rows."""
+    if not ws.published_file.exists():
+        return None
+    with duckdb.connect(str(ws.published_file), read_only=True) as con:
+        found = con.execute(f"""
+            select count(*), sum(numerator), sum(denominator) from {mart}
+            where org_code = $org and month_start >= $start and month_start < $end{key_filter}""", params).fetchone()
+    return (_number(found[1] or 0), _number(found[2] or 0)) if found[0] else None
 
 
 @dataclass

@@ -5,13 +5,21 @@ import csv
 import io
 import json
 
+import duckdb
 import pytest
 
 from kefu.freeze import FrozenPeriodError, diff_period, freeze, frozen_dir
 from kefu.pipeline import PipelineFailed, run_pipeline
 from kefu.publish import published_hashes
+from kefu.trace import trace
 from kefu.workspace import Workspace
 from tests.conftest import copy_workspace, env
+
+
+def frozen_value(ws: Workspace, mart: str, column: str, org_code: str, month: str):
+    with duckdb.connect(str(frozen_dir(ws) / "2026-Q2.duckdb"), read_only=True) as con:
+        return con.execute(f"select {column} from {mart} where org_code = ? and period_month = ?",
+                           [org_code, month]).fetchone()[0]
 
 
 def late_complaint(ws: Workspace) -> None:
@@ -37,8 +45,18 @@ def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_p
         with pytest.raises(PipelineFailed, match="would change frozen assessment periods"):
             run_pipeline(ws)
         assert published_hashes(ws) == before  # readers still see the figures that were frozen
-        changed = {d.mart for d in diff_period(ws, "2026-Q2")}
-        assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= changed
+        differences = diff_period(ws, "2026-Q2")
+        assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= \
+            {d.mart for d in differences}
+        # each changed cell as frozen → rebuilt: head office received one complaint more in May
+        frozen = frozen_value(ws, "kpi_complaint_rate", "numerator", "HQ", "2026-05")
+        [rate] = [d for d in differences if d.mart == "kpi_complaint_rate" and d.problem == "values differ"]
+        assert any(line.startswith("org_code=HQ, month_start=2026-05-01: ") and
+                   f"numerator {frozen} → {frozen + 1}" in line for line in rate.lines()), rate.lines()
+        # an auditor tracing the figure learns that BI readers see the published one
+        traced = trace(ws, "kpi_complaint_rate", "HQ", "2026-05")
+        assert traced.numerator == frozen + 1 and traced.published[0] == frozen
+        assert f"published    {frozen:,} ÷ " in traced.describe() and "BI readers see this" in traced.describe()
 
         with pytest.raises(FrozenPeriodError, match="needs a reason"):
             freeze(ws, "2026-Q2", restate=True)
@@ -47,6 +65,7 @@ def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_p
         assert diff_period(ws, "2026-Q2") == []
         run_pipeline(ws)  # the restated figures publish
         assert published_hashes(ws) != before
+        assert trace(ws, "kpi_complaint_rate", "HQ", "2026-05").published is None  # one number again
     assert (frozen_dir(ws) / f"2026-Q2.{first['hash']}.duckdb").exists()  # the old version is kept
     log = [json.loads(line) for line in (frozen_dir(ws) / "log.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(e["frozen_by"], e["reason"]) for e in log] == [

@@ -166,6 +166,9 @@ def cmd_publish(args, ws: Workspace) -> None:
     print(f"{args.period} {verb}: hash {manifest['hash']}, by {manifest['frozen_by']} at {manifest['frozen_at']}")
     for mart, facts in manifest["marts"].items():
         print(f"  {mart:28} {facts['rows']:>7,} rows  {facts['content_hash']}")
+    if manifest["restates"]:
+        print("next: `kefu build` checks the build again and publishes the restated figures "
+              "(BI readers see the last published snapshot until then)")
 
 
 def cmd_diff(args, ws: Workspace) -> None:

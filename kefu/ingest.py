@@ -31,7 +31,9 @@ from kefu.vault import Vault
 from kefu.workspace import Workspace
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
-TIMESTAMP_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+# the date formats read in timestamp columns too (a day alone is its midnight)
+TIMESTAMP_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                     "%Y/%m/%d %H:%M", "%Y%m%d %H:%M:%S", "%Y%m%d%H%M%S", *DATE_FORMATS]
 TRUE_VALUES = ["1", "true", "t", "y", "yes", "是"]
 FALSE_VALUES = ["0", "false", "f", "n", "no", "否"]
 SQL_TYPES = {"string": "varchar", "int": "bigint", "decimal": "decimal(18,2)", "date": "date",

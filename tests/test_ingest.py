@@ -3,6 +3,7 @@ nothing lost, duplicate deliveries skipped."""
 import os
 
 import duckdb
+import pytest
 
 from kefu.ingest import Ingestor
 
@@ -37,6 +38,17 @@ def test_good_rows_are_typed_and_carry_load_metadata(workspace):
     assert str(rows[1][1]) == "2025-03-02 10:00:00"  # second date format understood
     assert rows[0][2] == str(path) and [r[3] for r in rows] == [2, 3]
     assert rows[0][4] == result.file_sha256 and rows[0][5] == result.load_id
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025/03/02 10:00", "2025-03-02 10:00:00"), ("20250302 10:00:00", "2025-03-02 10:00:00"),
+    ("20250302100000", "2025-03-02 10:00:00"), ("2025-03-02T10:00:00", "2025-03-02 10:00:00"),
+    ("2025/03/02", "2025-03-02 00:00:00"), ("20250302", "2025-03-02 00:00:00")])
+def test_the_readmes_date_formats_are_read_in_timestamp_columns_too(workspace, text, expected):
+    land(workspace, "complaints", "c.csv", f"{HEADER}\nT1,{text},hotline,product,A1\n")
+    [result] = Ingestor(workspace).ingest_extract("complaints")
+    assert result.rows_loaded == 1
+    assert [str(v) for (v,) in lake_rows(workspace, "complaints", "received_at")] == [expected]
 
 
 def test_bad_rows_are_quarantined_with_file_row_and_column(workspace):

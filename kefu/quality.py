@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 
+from kefu.gx_docs import make_offline
 from kefu.marts import mart_sql
 from kefu.workspace import EXPECTATIONS_DIR, Workspace
 
@@ -125,6 +126,7 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
         # and pages once per validation (19 times for the marts), 5 of the checkpoint's 8 s
         # at scale 100
         context.build_data_docs(site_names=["kefu"])
+        make_offline(ws.audit_docs / "gx" / name)
     finally:
         # close pooled connections: DuckDB has one writer per file, and a connection left
         # open here would block the next pipeline run (and clash with other readers)

@@ -5,6 +5,7 @@ from dagster_defs.checks import gx_kpi_marts, gx_raw_complaints, raw_reconciliat
 from dagster_defs.dbt import dbt_resource, kefu_dbt_models
 from dagster_defs.docs import dbt_docs
 from dagster_defs.ingest import ingest_assets
+from dagster_defs.instance import DAGSTER_HOME_NAME  # noqa: F401  (installs the SQLite setting)
 from dagster_defs.publish import published_marts
 from dagster_defs.sensors import landing_sensor
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -61,7 +63,7 @@ def cmd_build(args, ws: Workspace) -> None:
     # time went, the warnings and, on failure, the one message that names what failed
     log = ws.ensure().warehouse_file.parent / "last_build.log"
     print(f"building {ws.home} (full log: {log})", flush=True)
-    with open(log, "w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+    with open(log, "w", encoding="utf-8") as out, contextlib.redirect_stdout(DbtProgress(out, sys.stdout)):
         run = run_pipeline(ws, log_level="CRITICAL")
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -72,6 +74,32 @@ def cmd_build(args, ws: Workspace) -> None:
     print("  " + " · ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
     print(f"pipeline run {run.run_id}: {run.steps} steps, {run.checks_run - len(run.warnings)} checks passed"
           + (f", {len(run.warnings)} warned" if run.warnings else ""))
+
+
+class DbtProgress(io.TextIOBase):
+    """The build's output goes to its log; the terminal gets one line of dbt's progress,
+    redrawn in place on a terminal, or a line at each quarter in a CI log."""
+    NODE = re.compile(r"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b(?! hook)")
+
+    def __init__(self, log, terminal):
+        self.log, self.terminal, self.shown, self.total = log, terminal, 0, 0
+
+    def write(self, text: str) -> int:
+        self.log.write(text)
+        for match in self.NODE.finditer(text):
+            done, total = int(match[1]), int(match[2])
+            if total != self.total:  # another dbt invocation (dbt docs after the build)
+                self.shown, self.total = 0, total
+            if self.terminal.isatty():
+                self.terminal.write(f"\r  dbt {done}/{total} models, seeds and tests" + ("\n" if done == total else ""))
+            elif done * 4 // total > self.shown:
+                self.shown = done * 4 // total
+                self.terminal.write(f"  dbt {done}/{total} models, seeds and tests\n")
+            self.terminal.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self.log.flush()
 
 
 def cmd_summary(args, ws: Workspace) -> None:

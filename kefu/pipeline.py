@@ -3,6 +3,7 @@ recorded in the workspace's Dagster instance, so `kefu ui` shows the run like it
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from dagster import AssetCheckSeverity, DagsterInstance
 from kefu.workspace import Workspace
 
 JOB = "kefu_pipeline"
+INSTANCE_ENV = "KEFU_DAGSTER_INSTANCE"  # persistent (default) or ephemeral
 
 
 class PipelineFailed(RuntimeError):
@@ -35,7 +37,10 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     ws.ensure().activate()
     from dagster_defs.definitions import defs  # imported late: it reads KEFU_HOME
 
-    with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+    # KEFU_DAGSTER_INSTANCE=ephemeral records nothing (throwaway workspaces: the tests); each
+    # of a run's ~900 events costs the SQLite instance a connection and a commit (~20 s a run)
+    ephemeral = os.environ.get(INSTANCE_ENV) == "ephemeral"
+    with (DagsterInstance.ephemeral() if ephemeral else DagsterInstance.from_config(str(ws.dagster_home))) as instance:
         result = defs.resolve_job_def(JOB).execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})

@@ -83,7 +83,7 @@ class Workspace:
     def dagster_home(self) -> Path:
         """The Dagster instance (DAGSTER_HOME) of this warehouse: runs, materializations, check
         results and schedule ticks, whether `kefu build`, `kefu ui` or the daemon ran them."""
-        return self.home / ".dagster_home"
+        return self.home / ".dagster_home"  # the name dagster_defs/instance.py looks for
 
     @property
     def published_file(self) -> Path:

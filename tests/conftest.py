@@ -17,8 +17,9 @@ TEST_PII_KEY = "test-key-not-a-secret"
 def _no_lineage_or_docs():
     """Column-level lineage (sqlglot over every model: ~30 s of a workspace's first build)
     and dbt docs (~10 s; ~30 s on Spark) only where a test looks at them: the lineage test,
-    and the built history (the auditors' documents test reads its copies)."""
-    with env(KEFU_COLUMN_LINEAGE="never", KEFU_DBT_DOCS="never"):
+    and the built history (the auditors' documents test reads its copies). Runs are not
+    recorded in a Dagster instance (~20 s a run) but where a test reads the record."""
+    with env(KEFU_COLUMN_LINEAGE="never", KEFU_DBT_DOCS="never", KEFU_DAGSTER_INSTANCE="ephemeral"):
         yield
 
 

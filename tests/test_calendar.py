@@ -144,6 +144,8 @@ def test_deadlines_in_an_unpublished_year_are_provisional_until_its_notice_is_lo
     land_december_complaints(ws)
     built = kefu(project, ws.home, "build")
     assert built.returncode == 0, built.stderr[-3000:]
+    # the terminal gets a few lines (dbt's progress by quarter, the phases' times), the log the rest
+    assert len(built.stdout.splitlines()) <= 8 and re.search(r"^  dbt \d+/\d+ models", built.stdout, re.M), built.stdout
     # Dec 7–31 hold 19 working days; 1 Jan is 元旦 (statutory); Sat 2 and Sun 3 are weekend
     assert close_deadlines(ws) == {"DEC-STAFF": (f"{year}-01-04", True), "DEC-PRODUCT": (f"{year - 1}-12-25", False)}
     assert provisional_at_head_office(ws) == (1, 1)

@@ -56,3 +56,20 @@ def test_ingest_says_why_rows_were_quarantined(tmp_path):
     assert "quarantined 2 × column channel: value … is not one of the allowed values" in done.stdout
     assert f"  e.g. {extract}, row 3: column channel: value 'fax' is not one of the allowed values" in done.stdout
     assert "3 rows read, 1 loaded, 2 quarantined" in done.stdout
+
+
+def test_the_builds_terminal_output_is_dbts_progress_and_its_log_is_whole():
+    import io
+
+    from kefu.cli import DbtProgress
+
+    lines = [f"12:00:00  {i} of 8 {'PASS' if i % 2 else 'OK created sql table model'} core.m{i} [OK in 0.1s]"
+             for i in range(1, 9)]
+    log, terminal = io.StringIO(), io.StringIO()
+    progress = DbtProgress(log, terminal)
+    head = ["Running with dbt=1.11", "1 of 1 OK hook: kefu.on-run-start.0 [OK in 4.6s]",
+            "1 of 8 START sql table model core.m1"]
+    for line in [*head, *lines]:
+        progress.write(line + "\n")
+    assert log.getvalue().splitlines() == [*head, *lines]
+    assert terminal.getvalue().splitlines() == [f"  dbt {n}/8 models, seeds and tests" for n in (2, 4, 6, 8)]

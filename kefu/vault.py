@@ -44,8 +44,17 @@ class Vault:
             return os.environ[VAULT_KEY_ENV]
         key_file = self.ensure().root / ".key"
         if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
+            # written aside, then linked into place: two loads starting at once (ingest loads
+            # two files at a time) agree on one key, and neither reads a half-written file
+            tmp = self.root / f".key.{os.getpid()}.{secrets.token_hex(4)}"
+            tmp.write_text(secrets.token_hex(32))
+            tmp.chmod(0o600)
+            try:
+                os.link(tmp, key_file)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
         return key_file.read_text().strip()
 
     def token_sql(self, expr: str) -> str:

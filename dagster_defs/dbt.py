@@ -33,10 +33,14 @@ def manifest_is_stale() -> bool:
     manifest = dbt_project.manifest_path
     if not manifest.exists():
         return True
-    sources = [p for folder in (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests",
-                                SEEDS_DIR) for p in folder.rglob("*") if p.is_file()]
-    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-    return max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime
+    return max(p.stat().st_mtime for p in _project_files()) > manifest.stat().st_mtime
+
+
+def _project_files() -> list[Path]:
+    """The files the dbt project is parsed from: models, macros, tests, seeds, settings."""
+    files = [p for folder in (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests",
+                              SEEDS_DIR) for p in folder.rglob("*") if p.is_file()]
+    return sorted(files) + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
 
 
 def ensure_manifest() -> None:
@@ -295,8 +299,13 @@ def remember_project(marker: Path) -> None:
 
 
 def _manifest_digest() -> str:
-    # the manifest is rewritten only when the project is re-parsed (manifest_is_stale)
-    return hashlib.sha256(dbt_project.manifest_path.read_bytes()).hexdigest()
+    """The project's content, from its files: not the manifest's bytes, which every parse
+    rewrites with new timestamps (and `dagster dev` parses at each start: after `kefu ui`
+    the next build tested every row again and rebuilt the docs and lineage)."""
+    digest = hashlib.sha256()
+    for path in _project_files():
+        digest.update(str(path.relative_to(DBT_PROJECT_DIR.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def release_duckdb_adapter(invocation) -> None:

@@ -258,3 +258,24 @@ def _session_processes(session: int) -> list[str]:
         if int(fields[3]) == session and fields[0] != "Z":  # field 6 of stat: the session id
             alive.append(stat.parent.name)
     return alive
+
+
+def test_a_reparse_is_not_a_change_of_the_project():
+    """`dagster dev` (kefu ui) parses the project at every start, rewriting the manifest with
+    new timestamps: that must not count as a changed project (full test scope, docs and
+    lineage rebuilt on the next run)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dagster_defs.dbt import _manifest_digest, dbt_project
+
+    before, stamp = _manifest_digest(), dbt_project.manifest_path.stat().st_mtime_ns
+    dbt = Path(sys.executable).parent / "dbt"
+    parsed = subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
+                             "--profiles-dir", str(dbt_project.profiles_dir), "--target-path",
+                             str(dbt_project.target_path)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "KEFU_HOME": os.environ.get("KEFU_HOME", "/tmp")})
+    assert parsed.returncode == 0, parsed.stdout[-2000:]
+    assert dbt_project.manifest_path.stat().st_mtime_ns != stamp  # rewritten
+    assert _manifest_digest() == before

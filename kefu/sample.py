@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from kefu.contracts import contract
 from kefu.errors import UserError
 from kefu.marts import connect_read_only, model_sql
 from kefu.periods import period_months
@@ -49,7 +50,8 @@ def sample_complaints(ws: Workspace, org_code: str, period: str, n: int = 30, se
         con.close()
 
 
-PII_COLUMNS = ["customer_name", "customer_id_no", "customer_phone"]
+# the complainant's personal data, as the extract's contract marks it
+PII_COLUMNS = [c.name for c in contract("complaints").columns if c.pii]
 
 
 def reveal_complainants(ws: Workspace, drawn: pd.DataFrame, reason: str) -> pd.DataFrame:

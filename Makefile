@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/kefu run --scale $(SCALE) --seed $(SEED)
 
+# two workers (the machine's two cores); tests that share a module or Spark build stay on one
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ui: $(STAMP)
 	$(BIN)/kefu ui

@@ -1,8 +1,30 @@
+import atexit
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_project(to: Path) -> Path:
+    """A copy of the project (dbt project, rules, expectations) that KEFU_PROJECT_DIR can name."""
+    for folder in ("dbt_project", "seeds", "expectations"):
+        shutil.copytree(REPO_ROOT / folder, to / folder, ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
+    return to
+
+
+# `make test` runs two pytest-xdist workers. dbt writes the manifest and its parse state into
+# the project's target/, and a test that re-parses (or starts `dagster dev`) would rewrite it
+# under the other worker's feet: each worker builds from a project copy of its own. Set before
+# kefu is imported (kefu.workspace reads KEFU_PROJECT_DIR once).
+if os.environ.get("PYTEST_XDIST_WORKER") and "KEFU_PROJECT_DIR" not in os.environ:
+    _worker_project = Path(tempfile.mkdtemp(prefix=f"kefu-project-{os.environ['PYTEST_XDIST_WORKER']}-"))
+    os.environ["KEFU_PROJECT_DIR"] = str(copy_project(_worker_project))
+    atexit.register(shutil.rmtree, _worker_project, ignore_errors=True)
 
 from kefu.generate import daily_files_held_back, generate
 from kefu.pipeline import run_pipeline

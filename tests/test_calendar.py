@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,8 @@ import duckdb
 import pytest
 
 from kefu.calendar import NoticeError, calendar_years, last_packaged_year, read_notice, write_calendar_seeds
-from kefu.workspace import REPO_ROOT, SEEDS_DIR, Workspace
+from kefu.workspace import SEEDS_DIR, Workspace
+from tests.conftest import copy_project
 
 KEFU = str(Path(sys.executable).parent / "kefu")
 # the first year the committed calendar computes provisionally (2027: chinesecalendar 1.11 knows
@@ -81,10 +81,7 @@ def test_a_mistyped_notice_is_named_by_row_and_column(tmp_path, text, message):
 def project(tmp_path) -> Path:
     """A copy of the project (dbt project, rules, expectations) for `kefu` to build and
     `kefu calendar` to rewrite (KEFU_PROJECT_DIR): the tests leave the checkout's seeds alone."""
-    for folder in ("dbt_project", "seeds", "expectations"):
-        shutil.copytree(REPO_ROOT / folder, tmp_path / "project" / folder,
-                        ignore=shutil.ignore_patterns("target", "logs", ".user.yml"))
-    return tmp_path / "project"
+    return copy_project(tmp_path / "project")
 
 
 def kefu(project: Path, home: Path | None, *args: str) -> subprocess.CompletedProcess:

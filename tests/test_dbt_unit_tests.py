@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from kefu.workspace import DBT_PROJECT_DIR
@@ -32,5 +33,6 @@ def test_unit_tests_pass_on_duckdb(built):
     assert _passed(_dbt_unit_tests(built, "duckdb")) == DEFINED
 
 
+@pytest.mark.xdist_group("spark")  # on the worker that builds Spark for the parity tests
 def test_unit_tests_pass_on_spark(built_on_spark):
     assert _passed(_dbt_unit_tests(built_on_spark, "spark")) == DEFINED

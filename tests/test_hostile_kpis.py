@@ -15,6 +15,8 @@ from kefu.pipeline import run_pipeline
 from kefu.reconcile import reconcile
 from tests.conftest import copy_workspace, env
 
+pytestmark = pytest.mark.xdist_group("hostile_kpis")  # one worker builds the module's workspace once
+
 
 def stable_complaints(landing, n=4) -> tuple[list[str], list[list[str]]]:
     """Rows of the first monthly file whose complaints no later file touches."""

@@ -20,13 +20,14 @@ CT_FILE = SHARED / "external" / "ct_insurance_complaints" / "ct_complaints_compl
 MAPPING = REPO_ROOT / "mappings" / "ct_insurance_complaints.yml"
 KEFU = str(Path(sys.executable).parent / "kefu")
 
-pytestmark = pytest.mark.skipif(not CT_FILE.exists(), reason=f"{CT_FILE} is not on this machine")
+pytestmark = [pytest.mark.skipif(not CT_FILE.exists(), reason=f"{CT_FILE} is not on this machine"),
+              pytest.mark.xdist_group("ct")]  # one worker builds the module's workspace once
 
 
 def kefu(ws: Workspace, *args: str) -> str:
     env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "KEFU_HOME": str(ws.home),
            "KEFU_PII_KEY": "test-key-not-a-secret", "GX_ANALYTICS_ENABLED": "false",
-           **{k: os.environ[k] for k in ("KEFU_COLUMN_LINEAGE", "KEFU_DBT_DOCS") if k in os.environ}}
+           **{k: os.environ[k] for k in ("KEFU_COLUMN_LINEAGE", "KEFU_DBT_DOCS", "KEFU_PROJECT_DIR") if k in os.environ}}
     done = subprocess.run([KEFU, *args], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout

@@ -4,10 +4,15 @@ corrections — every KPI mart must equal the DuckDB build row for row, and the 
 Expectations suites must pass on Spark's output."""
 import shutil
 
+import pytest
+
 from kefu.marts import MART_GRAIN, compare_marts
 from kefu.quality import run_checkpoint
 from kefu.workspace import Workspace
 from tests.conftest import env
+
+# one worker builds Spark once for every test that reads it (make test runs two workers)
+pytestmark = pytest.mark.xdist_group("spark")
 
 
 def test_every_kpi_mart_matches_duckdb_row_for_row(built, built_on_spark):

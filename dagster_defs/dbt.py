@@ -6,7 +6,6 @@ import hmac
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -15,47 +14,29 @@ from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, Dbt
                          DbtProject, dbt_assets)
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
-from kefu.workspace import DBT_PROJECT_DIR, SEEDS_DIR, Workspace
+from kefu import project as kefu_project
+from kefu.project import DBT_EXECUTABLE, project_digest
+from kefu.workspace import DBT_PROJECT_DIR, Workspace
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# the dbt installed beside this interpreter, so an un-activated .venv/bin/kefu finds it
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() \
-    else shutil.which("dbt") or "dbt"
 
 
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
-def manifest_is_stale() -> bool:
-    """Missing (a fresh clone), or older than a file of the project or its seeds (an edit, a
-    pull): Dagster would then build the graph, and match dbt's events, against old nodes."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists():
-        return True
-    return max(p.stat().st_mtime for p in _project_files()) > manifest.stat().st_mtime
-
-
-def _project_files() -> list[Path]:
-    """The files the dbt project is parsed from: models, macros, tests, seeds, settings."""
-    files = [p for folder in (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests",
-                              SEEDS_DIR) for p in folder.rglob("*") if p.is_file()]
-    return sorted(files) + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
-
-
 def ensure_manifest() -> None:
-    """Parse the dbt project when its manifest is stale: Dagster builds the asset graph
-    from it. `dagster dev` re-parses on its own (prepare_if_dev)."""
+    """Dagster builds the asset graph from the manifest: parse the project when it is stale.
+    `dagster dev` re-parses on its own (prepare_if_dev)."""
     Workspace.from_env().activate()
     dbt_project.prepare_if_dev()
-    if manifest_is_stale():
-        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    kefu_project.ensure_manifest()
 
 
 ensure_manifest()
 LINEAGE_ENV = "KEFU_COLUMN_LINEAGE"  # on_change (default), always, or never (throwaway workspaces, tests)
 
-LAYERS = ("staging", "core", "marts")  # dbt_project/models/<layer>/
+LAYERS = ("staging", "intermediate", "core", "marts")  # dbt_project/models/<layer>/
 KPI_FIELDS = ["name_zh", "name_en", "formula", "numerator", "denominator", "grain", "source", "owner"]
 
 
@@ -246,7 +227,7 @@ def tests_after_load(ws: Workspace) -> str | None:
         return None
     tested = json.loads(marker.read_text())
     through = tested.get("through_load")
-    if tested.get("project") != _manifest_digest() or through is None:
+    if tested.get("project") != project_digest() or through is None:
         return None
     if any(p.stem > through for extract in DIMENSION_EXTRACTS for p in (ws.loads / extract).glob("*.parquet")):
         return None
@@ -254,7 +235,7 @@ def tests_after_load(ws: Workspace) -> str | None:
 
 
 def remember_tested(ws: Workspace, through_load: str | None) -> None:
-    _tested_marker(ws).write_text(json.dumps({"through_load": through_load, "project": _manifest_digest()}))
+    _tested_marker(ws).write_text(json.dumps({"through_load": through_load, "project": project_digest()}))
 
 
 def _parse_state(ws: Workspace) -> Path:
@@ -290,22 +271,12 @@ def prune_dbt_runs(runs: Path, keep: int = KEPT_DBT_RUNS) -> None:
 
 def project_changed(marker: Path) -> bool:
     """Whether the parsed dbt project differs from the one recorded in ``marker``."""
-    return not marker.exists() or marker.read_text() != _manifest_digest()
+    return not marker.exists() or marker.read_text() != project_digest()
 
 
 def remember_project(marker: Path) -> None:
     marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(_manifest_digest())
-
-
-def _manifest_digest() -> str:
-    """The project's content, from its files: not the manifest's bytes, which every parse
-    rewrites with new timestamps (and `dagster dev` parses at each start: after `kefu ui`
-    the next build tested every row again and rebuilt the docs and lineage)."""
-    digest = hashlib.sha256()
-    for path in _project_files():
-        digest.update(str(path.relative_to(DBT_PROJECT_DIR.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    marker.write_text(project_digest())
 
 
 def release_duckdb_adapter(invocation) -> None:

@@ -8,12 +8,12 @@ from dagster import MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_defs.dbt import dbt_resource, kefu_dbt_models, project_changed, remember_project
-from kefu.marts import MART_GRAIN
+from kefu.marts import mart_grain
 from kefu.workspace import Workspace
 
 
 @asset(key="dbt_docs", group_name="published", kinds={"dbt"},
-       deps=[get_asset_key_for_model([kefu_dbt_models], mart) for mart in MART_GRAIN],
+       deps=[get_asset_key_for_model([kefu_dbt_models], mart) for mart in mart_grain()],
        description="dbt docs (static_index.html): every model, column and KPI definition, and the lineage graph.")
 def dbt_docs() -> MaterializeResult:
     ws = Workspace.from_env()

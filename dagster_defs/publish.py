@@ -3,13 +3,13 @@ from dagster import MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_defs.dbt import kefu_dbt_models
-from kefu.marts import MART_GRAIN
+from kefu.marts import mart_grain
 from kefu.publish import publish_marts
 from kefu.workspace import Workspace
 
 
 @asset(key="published_marts", group_name="published", kinds={"duckdb"},
-       deps=[get_asset_key_for_model([kefu_dbt_models], mart) for mart in MART_GRAIN],
+       deps=[get_asset_key_for_model([kefu_dbt_models], mart) for mart in mart_grain()],
        description="Read-only copy of the KPI marts for BI tools, replaced atomically after every "
                    "successful run, so readers never hold the pipeline's file or see a half-built state.")
 def published_marts() -> MaterializeResult:

@@ -138,14 +138,14 @@ def cmd_reconcile(args, ws: Workspace) -> None:
 
 
 def cmd_trace(args, ws: Workspace) -> None:
-    from kefu.trace import ASSESSMENT, resolve_kpi, trace, trace_assessment
+    from kefu.trace import assessment_mart, resolve_kpi, trace, trace_assessment
 
     out = output_path(args.out) if args.out else None
     keys = dict(k.split("=", 1) for k in args.key)
     if args.survey_type:
         keys["survey_type"] = args.survey_type
     try:
-        if resolve_kpi(args.kpi) == ASSESSMENT:
+        if resolve_kpi(args.kpi) == assessment_mart()[0]:
             found = trace_assessment(ws, args.org, args.period)
         else:
             found = trace(ws, args.kpi, args.org, args.period, keys)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from kefu.marts import (MART_GRAIN, MartDifference, connect_read_only, content_hash, diff_relations, figure_columns,
+from kefu.marts import (mart_grain, MartDifference, connect_read_only, content_hash, diff_relations, figure_columns,
                         mart_sql)
 from kefu.periods import period_months, quarter
 from kefu.workspace import Workspace
@@ -111,7 +111,7 @@ def diff_period(ws: Workspace, period: str, against: str | None = None) -> list[
         for mart in MONTHLY + QUARTERLY:
             now = mart_sql(ws, mart) if against is None else f"candidate.main.{mart}"
             current = f"(select * from {now} where {period_filter(mart, period)})"
-            differences += diff_relations(con, mart, f"frozen.main.{mart}", current, MART_GRAIN[mart])
+            differences += diff_relations(con, mart, f"frozen.main.{mart}", current, mart_grain()[mart])
         return differences
     finally:
         con.close()

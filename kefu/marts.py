@@ -10,30 +10,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from kefu.project import mart_grain
 from kefu.workspace import Workspace
 
-# grain of each mart (also enforced by the dbt unique_combination tests)
-MART_GRAIN = {
-    "kpi_complaint_rate": ["org_code", "month_start"],
-    "kpi_complaint_rate_by_segment": ["org_code", "month_start", "segment_type", "segment_value"],
-    "kpi_complaint_timeliness": ["org_code", "month_start"],
-    "kpi_complaint_stage_timeliness": ["org_code", "month_start", "stage"],
-    "kpi_satisfaction": ["org_code", "month_start", "survey_type"],
-    "kpi_service_quality_dimensions": ["org_code", "month_start", "dimension_code"],
-    "kpi_service_quality_score": ["org_code", "month_start"],
-    "kpi_service_quality_score_by_line": ["org_code", "month_start", "line_of_business"],
-    "kpi_staff_service_quality": ["subject_type", "subject_code", "month_start"],
-    "kpi_claim_timeliness": ["org_code", "month_start"],
-    "kpi_new_policy_callbacks": ["org_code", "month_start"],
-    "kpi_counter_timeliness": ["org_code", "month_start", "business_type"],
-    "kpi_quality_inspections": ["org_code", "month_start", "inspection_type"],
-    "kpi_complaints_by_class": ["org_code", "month_start", "complaint_class"],
-    "kpi_complaint_hotspots": ["org_code", "month_start", "dimension_type", "dimension_value"],
-    "kpi_staff_complaints": ["employee_id", "month_start", "org_code"],
-    "kpi_repeat_complaints": ["org_code", "month_start"],
-    "kpi_unit_ranking": ["org_code", "month_start"],
-    "kpi_assessment_quarterly": ["org_code", "year_number", "quarter_number"],
-}
 TOLERANCE = 1e-9
 # How the warehouse keeps a mart by month (a fingerprint of what each month was built from),
 # not a figure: neither published nor compared across engines (each renders rule rows as
@@ -99,7 +78,7 @@ def compare_marts(left_ws: Workspace, left_target: str, right_ws: Workspace, rig
         if target == "duckdb":
             con.execute(f"attach '{ws.warehouse_file}' as {alias} (read_only)")
     try:
-        return [d for mart, keys in MART_GRAIN.items()
+        return [d for mart, keys in mart_grain().items()
                 for d in diff_relations(con, mart, mart_sql(left_ws, mart, left_target, "left_db"),
                                         mart_sql(right_ws, mart, right_target, "right_db"), keys)]
     finally:

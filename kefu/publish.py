@@ -16,7 +16,7 @@ import os
 import duckdb
 
 from kefu.freeze import check_frozen_periods
-from kefu.marts import MART_GRAIN, content_hash, figure_columns, mart_sql
+from kefu.marts import mart_grain, content_hash, figure_columns, mart_sql
 from kefu.workspace import Workspace
 
 
@@ -34,7 +34,7 @@ def publish_marts(ws: Workspace) -> dict[str, int]:
         con.execute(f"attach '{tmp}' as snapshot")
         con.execute("create table snapshot.main.snapshot (mart varchar, row_count bigint, content_hash varchar, "
                     "published_at timestamp)")
-        for table in MART_GRAIN:
+        for table in mart_grain():
             mart = mart_sql(ws, table)
             con.execute(f"create table snapshot.main.{table} as select {figure_columns(con, mart)} from {mart}")
             con.execute(f"insert into snapshot.main.snapshot select ?, count(*), {content_hash(table, 'snapshot.main')}, ? "

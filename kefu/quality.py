@@ -16,7 +16,10 @@ from functools import cache
 
 from kefu.gx_docs import make_offline
 from kefu.marts import mart_sql
+from kefu.project import Mart, marts
 from kefu.workspace import EXPECTATIONS_DIR, Workspace
+
+EACH_KPI_MART = "kpi_mart"  # a checkpoint's "each": one validation per KPI mart of the dbt project
 
 
 @cache
@@ -69,10 +72,59 @@ def checkpoint_names() -> list[str]:
     return sorted(p.stem for p in (EXPECTATIONS_DIR / "checkpoints").glob("*.json"))
 
 
-def checkpoint_tables(name: str) -> list[str]:
-    """The tables a checkpoint validates, as its file names them (e.g. marts.kpi_satisfaction)."""
+def validations(name: str) -> list[dict]:
+    """What a checkpoint validates: the suites and data its file lists, or, for a checkpoint of
+    ``"each": "kpi_mart"``, every KPI mart the dbt project declares (a new KPI is checked
+    without an edit here)."""
     doc = json.loads((EXPECTATIONS_DIR / "checkpoints" / f"{name}.json").read_text(encoding="utf-8"))
-    return [v["data"]["table"] for v in doc["validations"]]
+    if doc.get("each") == EACH_KPI_MART:
+        return [{"suite": mart, "data": {"table": f"marts.{mart}"}} for mart in marts()]
+    return doc["validations"]
+
+
+def checkpoint_tables(name: str) -> list[str]:
+    """The tables a checkpoint validates (e.g. marts.kpi_satisfaction)."""
+    return [v["data"]["table"] for v in validations(name)]
+
+
+def suite(name: str) -> dict:
+    """A suite as GX reads it. A KPI mart's starts from what its .yml says (mart_expectations),
+    then adds expectations/suites/<mart>.json's, which hold only what no dbt test says."""
+    path = EXPECTATIONS_DIR / "suites" / f"{name}.json"
+    doc = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"name": name, "expectations": []}
+    if name in marts():
+        doc["expectations"] = mart_expectations(marts()[name]) + doc["expectations"]
+    return doc
+
+
+def mart_expectations(mart: Mart) -> list[dict]:
+    """The mart's dbt data tests restated as GX expectations, so the Data Docs an auditor reads
+    (and the Dagster check on each mart) show them, and a table that came out empty fails."""
+    out = [_expect("expect_table_row_count_to_be_between", min_value=1)]
+    for test, column, args in mart.data_tests:
+        if test == "unique_combination":
+            out.append(_expect("expect_compound_columns_to_be_unique", column_list=args["columns"]))
+        elif test == "valid_rate":
+            numerator, denominator = args.get("numerator", "numerator"), args.get("denominator", "denominator")
+            rate = args.get("rate", "rate")
+            out += [_expect("expect_column_values_to_not_be_null", column=numerator),
+                    _expect("expect_column_values_to_not_be_null", column=denominator),
+                    _expect("expect_column_values_to_be_between", column=numerator, min_value=0),
+                    _expect("expect_column_values_to_be_between", column=rate, min_value=0,
+                            **({"max_value": 1} if args.get("proportion", True) else {}))]
+        elif test == "not_below":
+            out.append(_expect("expect_column_values_to_be_between", column=column, min_value=args["min_value"]))
+        elif test == "accepted_range_0_100":
+            out.append(_expect("expect_column_values_to_be_between", column=column, min_value=0, max_value=100))
+        elif test == "accepted_values":
+            out.append(_expect("expect_column_values_to_be_in_set", column=column, value_set=args["values"]))
+        elif test == "not_null":
+            out.append(_expect("expect_column_values_to_not_be_null", column=column))
+    return out
+
+
+def _expect(kind: str, **kwargs) -> dict:
+    return {"type": kind, "kwargs": kwargs}
 
 
 def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
@@ -80,7 +132,6 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
 
     install_duckdb_result_buffering()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    spec = json.loads((EXPECTATIONS_DIR / "checkpoints" / f"{name}.json").read_text(encoding="utf-8"))
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -101,9 +152,8 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
         return sources[name]
 
     definitions = []
-    for validation in spec["validations"]:
-        suite_doc = json.loads((EXPECTATIONS_DIR / "suites" / f"{validation['suite']}.json").read_text(encoding="utf-8"))
-        suite = context.suites.add(gx.ExpectationSuite(**suite_doc))
+    for validation in validations(name):
+        expectations = context.suites.add(gx.ExpectationSuite(**suite(validation["suite"])))
         data = validation["data"]
         if "lake" in data:
             label = f"lake/raw/{data['lake']}"
@@ -119,7 +169,7 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
                 asset = source("warehouse").add_query_asset(name=label, query=f"select * from {label}")
         batch = asset.add_batch_definition_whole_table("all")
         definitions.append(context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{label}:{suite.name}", data=batch, suite=suite)))
+            gx.ValidationDefinition(name=f"{label}:{expectations.name}", data=batch, suite=expectations)))
     try:
         result = context.checkpoints.add(gx.Checkpoint(name=name, validation_definitions=definitions)).run()
         # built once, not by GX's UpdateDataDocsAction: that action rebuilds the site's index

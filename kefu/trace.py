@@ -16,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
 from kefu.marts import connect_read_only, model_sql
 from kefu.periods import period_months, quarter
-from kefu.workspace import DBT_PROJECT_DIR, Workspace
+from kefu.project import marts
+from kefu.workspace import Workspace
 
 LINEAGE = "load_id, source_file, source_row"
 
@@ -51,63 +51,37 @@ def _rated(keys: dict[str, str] | None = None) -> str:
             f"from {{fct_service_ratings}}")
 
 
-RECORDS = {
-    "kpi_complaint_rate": Records(
-        _counted("complaint", "complaint_id", "fct_complaints", "received_date", "true", "false")
-        + " union all "
-        + _counted("policy", "policy_no", "fct_policies", "underwritten_on", "false", "true"),
-        facts=("fct_complaints", "fct_policies")),
-    "kpi_complaint_rate_by_segment": Records(
-        " union all ".join([
-            _counted("complaint", "complaint_id", "fct_complaints", "received_date", "true", "false",
-                     {"segment_type": "'product_line'", "segment_value": "coalesce(product_line, 'unknown')"}),
-            "select 'complaint', c.complaint_id, c.org_code, c.received_date, 'sales_channel', "
-            "coalesce(p.sales_channel, 'unknown'), 1, 0, c.load_id, c.source_file, c.source_row "
-            "from {fct_complaints} c left join {fct_policies} p on p.policy_no = c.policy_no",
-            _counted("policy", "policy_no", "fct_policies", "underwritten_on", "false", "true",
-                     {"segment_type": "'product_line'", "segment_value": "product_line"}),
-            _counted("policy", "policy_no", "fct_policies", "underwritten_on", "false", "true",
-                     {"segment_type": "'sales_channel'", "segment_value": "sales_channel"})]),
-        keys=("segment_type", "segment_value"), facts=("fct_complaints", "fct_policies")),
-    "kpi_complaint_timeliness": Records(
-        _counted("complaint", "complaint_id", "fct_complaints", "received_date", "is_closed_on_time", "true"),
-        facts=("fct_complaints",)),
-    "kpi_complaint_stage_timeliness": Records(
-        "select 'complaint_stage' as record_type, s.complaint_id || ' / ' || s.stage as record_id, c.org_code, "
-        "c.received_date as day, s.stage, case when s.is_started and s.is_on_time then 1 else 0 end as numerator_value, "
-        "case when s.is_started then 1 else 0 end as denominator_value, c.load_id, c.source_file, c.source_row "
-        "from {fct_complaint_stages} s inner join {fct_complaints} c on c.complaint_id = s.complaint_id",
-        keys=("stage",), facts=("fct_complaint_stages", "fct_complaints")),
-    "kpi_satisfaction": Records(
-        _counted("survey_response", "response_id", "fct_survey_responses", "surveyed_date", "is_satisfied",
-                 "is_reached", {"survey_type": "survey_type"}, where="is_reached"),
-        keys=("survey_type",), facts=("fct_survey_responses",)),
-    "kpi_claim_timeliness": Records(
-        _counted("claim", "claim_id", "fct_claims", "documents_complete_date", "is_decided_on_time",
-                 "is_in_commitment", where="is_in_commitment"),
-        facts=("fct_claims",)),
-    "kpi_new_policy_callbacks": Records(
-        _counted("policy", "policy_no", "fct_new_policy_callbacks", "underwritten_on", "is_called_back_in_time",
-                 "true"),
-        facts=("fct_new_policy_callbacks",)),
-    "kpi_counter_timeliness": Records(
-        _counted("counter_transaction", "service_event_id", "fct_counter_transactions", "occurred_date",
-                 "is_within_standard", "is_completed", {"business_type": "business_type"}, where="is_completed"),
-        keys=("business_type",), facts=("fct_counter_transactions",)),
-    "kpi_quality_inspections": Records(
-        _counted("inspection", "inspection_id", "fct_quality_inspections", "inspected_date",
-                 "is_free_of_forbidden_phrases", "true", {"inspection_type": "inspection_type"}),
-        keys=("inspection_type",), facts=("fct_quality_inspections",)),
-    "kpi_repeat_complaints": Records(
-        _counted("complaint", "complaint_id", "fct_complaints", "received_date", "is_repeat_complaint", "true"),
-        facts=("fct_complaints",)),
-    "kpi_service_quality_dimensions": Records(
-        _rated({"dimension_code": "dimension_code"}), keys=("dimension_code",), facts=("fct_service_ratings",)),
-    "kpi_service_quality_score": Records(_rated(), facts=("fct_service_ratings",), value="score"),
-    "kpi_service_quality_score_by_line": Records(
-        _rated({"line_of_business": "coalesce(line_of_business, 'unknown')"}), keys=("line_of_business",),
-        facts=("fct_service_ratings",), value="score"),
-}
+def _records(spec: dict) -> Records:
+    """A mart's ``config.meta.trace``: its ``keys``, its ``value`` (rate, or score), and its
+    ``records``, each a counted record (``record``, ``id``, ``from`` fact, ``day``, conditions
+    for ``numerator`` and ``denominator``, optional ``where`` and key expressions), the
+    ``ratings`` behind a score (with key expressions), or plain ``sql`` over its ``facts``."""
+    parts, facts = [], []
+    for r in spec["records"]:
+        if "sql" in r:
+            parts.append(r["sql"])
+            facts += r["facts"]
+        elif "ratings" in r:
+            parts.append(_rated(r["ratings"]))
+            facts.append("fct_service_ratings")
+        else:
+            parts.append(_counted(r["record"], r["id"], r["from"], r["day"], r["numerator"], r["denominator"],
+                                  r.get("keys"), r.get("where", "true")))
+            facts.append(r["from"])
+    return Records(" union all ".join(parts), keys=tuple(spec.get("keys", ())), facts=tuple(dict.fromkeys(facts)),
+                   value=spec.get("value", "rate"))
+
+
+def traceable() -> dict[str, Records]:
+    """Every mart whose .yml says how to find its records (config.meta.trace.records)."""
+    return {name: _records(mart.trace) for name, mart in marts().items() if "records" in mart.trace}
+
+
+def assessment_mart() -> tuple[str, list[dict]]:
+    """The mart that assesses other KPIs (config.meta.trace.assessed), and what it judges:
+    each KPI's mart, keys, and the assessment's columns its numerator and denominator equal."""
+    [(name, assessed)] = [(name, m.trace["assessed"]) for name, m in marts().items() if "assessed" in m.trace]
+    return name, assessed
 
 
 @dataclass
@@ -183,26 +157,20 @@ def write_records(records: pd.DataFrame, path: Path, summary: pd.DataFrame | Non
 
 
 def definitions() -> dict[str, dict]:
-    """Each KPI mart's definition (meta.kpi in the marts' YAML): one text for dbt docs,
+    """Each KPI mart's definition (config.meta.kpi in its .yml): one text for dbt docs,
     Dagster and the trace."""
-    doc = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text(encoding="utf-8"))
-    return {m["name"]: m.get("config", {}).get("meta", {}).get("kpi", {}) for m in doc["models"]}
-
-
-ASSESSMENT = "kpi_assessment_quarterly"
-# the three KPIs a quarterly assessment judges (003 §6), as the assessment reads them
-ASSESSED = [("kpi_complaint_rate", {}), ("kpi_complaint_timeliness", {}),
-            ("kpi_satisfaction", {"survey_type": "complaint_callback"})]
+    return {name: mart.kpi for name, mart in marts().items()}
 
 
 def resolve_kpi(name: str) -> str:
     """A mart name, its short form (complaint_rate) or its Chinese or English name."""
     defs = definitions()
-    for mart in [*RECORDS, ASSESSMENT]:
+    traced = [*traceable(), assessment_mart()[0]]
+    for mart in traced:
         d = defs.get(mart, {})
         if name in (mart, mart.removeprefix("kpi_"), d.get("name_zh"), d.get("name_en")):
             return mart
-    names = ", ".join(f"{m.removeprefix('kpi_')} ({defs.get(m, {}).get('name_zh', '')})" for m in [*RECORDS, ASSESSMENT])
+    names = ", ".join(f"{m.removeprefix('kpi_')} ({defs.get(m, {}).get('name_zh', '')})" for m in traced)
     raise KeyError(f"no traceable KPI {name!r}; traceable: {names}")
 
 
@@ -210,9 +178,9 @@ def trace(ws: Workspace, kpi: str, org_code: str, period: str, keys: dict[str, s
     """A rate over a month, or over a quarter or year (the months' numerators and
     denominators summed, never their rates averaged); a score over a month."""
     mart = resolve_kpi(kpi)
-    if mart == ASSESSMENT:
+    if mart == assessment_mart()[0]:
         raise ValueError(f"{mart} is traced with trace_assessment (kefu trace picks it by name)")
-    spec = RECORDS[mart]
+    spec = traceable()[mart]
     keys = keys or {}
     missing = [k for k in spec.keys if k not in keys]
     unknown = [k for k in keys if k not in spec.keys]
@@ -273,22 +241,21 @@ class AssessmentTrace:
     rules: dict
     parts: list[Trace]
 
-    # the assessment's columns that each part's numerator and denominator must equal
-    TOTALS = [("complaints", "policies"), ("closed_on_time", "complaints_received"),
-              ("respondents_satisfied", "respondents_reached")]
-
     @property
     def adds_up(self) -> bool:
-        return all((part.numerator, part.denominator) == (self.assessment[n], self.assessment[d])
+        """Each KPI's figure equals the assessment's columns for it (config.meta.trace.assessed),
+        and its records add up to the figure."""
+        return all((part.numerator, part.denominator) == (self.assessment[a["numerator"]], self.assessment[a["denominator"]])
                    and (part.records.numerator_value.sum(), part.records.denominator_value.sum())
                    == (part.numerator, part.denominator)
-                   for part, (n, d) in zip(self.parts, self.TOTALS))
+                   for part, a in zip(self.parts, assessment_mart()[1]))
 
     def describe(self, limit: int = 10) -> str:
         a, r = self.assessment, self.rules
-        d = definitions().get(ASSESSMENT, {})
+        mart = assessment_mart()[0]
+        d = definitions().get(mart, {})
         lines = [
-            f"{d.get('name_zh', ASSESSMENT)} {d.get('name_en', '')} — {a['org_name']} ({a['org_code']}), "
+            f"{d.get('name_zh', mart)} {d.get('name_en', '')} — {a['org_name']} ({a['org_code']}), "
             f"{a['period_quarter']}",
             f"  outcome      {a['assessment']}; bonus float {a['bonus_float_pct']}%; promotion {a['promotion_flag']}; "
             f"training {a['training_topic'] or 'none'} (top class {a['top_complaint_class']})",
@@ -315,26 +282,27 @@ class AssessmentTrace:
 
 def trace_assessment(ws: Workspace, org_code: str, period: str) -> AssessmentTrace:
     year, number = quarter(period)
+    mart, assessed = assessment_mart()
     con = connect_read_only(ws)
     try:
-        found = con.execute(f"select * from {model_sql(ws, 'marts', ASSESSMENT)} where org_code = $org "
+        found = con.execute(f"select * from {model_sql(ws, 'marts', mart)} where org_code = $org "
                             f"and year_number = $year and quarter_number = $q",
                             {"org": org_code, "year": year, "q": number}).df()
         if found.empty:
-            raise LookupError(f"{ASSESSMENT} has no row for unit {org_code} in {period}")
+            raise LookupError(f"{mart} has no row for unit {org_code} in {period}")
         assessment = found.iloc[0].to_dict()
         rules = con.execute(f"select * from {model_sql(ws, 'rules', 'assessment_rules')} where rule_version = $v",
                             {"v": assessment["rule_version"]}).df().iloc[0].to_dict()
     finally:
         con.close()
-    parts = [trace(ws, mart, org_code, period, keys) for mart, keys in ASSESSED]
+    parts = [trace(ws, a["mart"], org_code, period, a.get("keys")) for a in assessed]
     return AssessmentTrace(assessment, rules, parts)
 
 
 def traced_totals(ws: Workspace, mart: str) -> pd.DataFrame:
     """Numerator and denominator of every unit × month (× keys) recounted from the records,
     beside the mart's own: the proof that a trace adds up, for all rows at once."""
-    spec = RECORDS[mart]
+    spec = traceable()[mart]
     keys = "".join(f", r.{k}" for k in spec.keys)
     join_keys = "".join(f" and c.{k} = m.{k}" for k in spec.keys)
     con = connect_read_only(ws)
@@ -358,7 +326,7 @@ def traced_totals(ws: Workspace, mart: str) -> pd.DataFrame:
 
 
 def _records_sql(ws: Workspace, mart: str) -> str:
-    spec = RECORDS[mart]
+    spec = traceable()[mart]
     return spec.sql.format(**{fact: model_sql(ws, "core", fact) for fact in spec.facts})
 
 

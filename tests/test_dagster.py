@@ -10,7 +10,7 @@ from dagster_defs.dbt import KPI_FIELDS, prune_dbt_runs
 from dagster_defs.definitions import defs
 from kefu.generate import generate
 from kefu.ingest import Ingestor
-from kefu.marts import MART_GRAIN
+from kefu.marts import mart_grain
 from kefu.pipeline import PipelineFailed, run_pipeline
 from kefu.trace import definitions
 from tests.conftest import TEST_SCALE, TEST_SEED
@@ -47,7 +47,7 @@ def test_each_kpi_asset_carries_its_definition():
         spec = specs[AssetKey(["marts", mart])]
         assert set(KPI_FIELDS) <= set(definition), mart
         assert all(spec.metadata[f"kpi/{field}"] == definition[field] for field in KPI_FIELDS), mart
-    assert set(definitions()) == set(MART_GRAIN)
+    assert set(definitions()) == set(mart_grain())
 
 
 
@@ -56,15 +56,16 @@ def test_assets_are_grouped_by_layer_and_kpis_tagged():
     groups = {}
     for key, spec in specs.items():
         groups.setdefault(spec.group_name, set()).add(key)
-    assert set(groups) == {"raw", "rules", "staging", "core", "marts", "published"}
+    assert set(groups) == {"raw", "rules", "staging", "intermediate", "core", "marts", "published"}
     assert AssetKey(["raw", "complaints"]) in groups["raw"]
     assert AssetKey(["staging", "stg_ops__complaints"]) in groups["staging"]
+    assert AssetKey(["core", "int_org_months"]) in groups["intermediate"]
     assert AssetKey(["core", "fct_complaints"]) in groups["core"]
     assert AssetKey(["rules", "complaint_deadlines"]) in groups["rules"]
     assert {AssetKey("published_marts"), AssetKey("dbt_docs")} == groups["published"]
-    assert {k.path[-1] for k in groups["marts"]} == set(MART_GRAIN)
-    assert {specs[AssetKey(["marts", mart])].tags.get("kpi") for mart in MART_GRAIN} == \
-        {mart.removeprefix("kpi_") for mart in MART_GRAIN}
+    assert {k.path[-1] for k in groups["marts"]} == set(mart_grain())
+    assert {specs[AssetKey(["marts", mart])].tags.get("kpi") for mart in mart_grain()} == \
+        {mart.removeprefix("kpi_") for mart in mart_grain()}
     assert "kpi" not in specs[AssetKey(["core", "fct_complaints"])].tags
 
 def test_models_carry_row_counts_and_column_lineage(history_copy, monkeypatch):
@@ -268,9 +269,10 @@ def test_a_reparse_is_not_a_change_of_the_project():
     import sys
     from pathlib import Path
 
-    from dagster_defs.dbt import _manifest_digest, dbt_project
+    from dagster_defs.dbt import dbt_project
+    from kefu.project import project_digest
 
-    before, stamp = _manifest_digest(), dbt_project.manifest_path.stat().st_mtime_ns
+    before, stamp = project_digest(), dbt_project.manifest_path.stat().st_mtime_ns
     dbt = Path(sys.executable).parent / "dbt"
     parsed = subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
                              "--profiles-dir", str(dbt_project.profiles_dir), "--target-path",
@@ -278,4 +280,4 @@ def test_a_reparse_is_not_a_change_of_the_project():
                             env={**os.environ, "KEFU_HOME": os.environ.get("KEFU_HOME", "/tmp")})
     assert parsed.returncode == 0, parsed.stdout[-2000:]
     assert dbt_project.manifest_path.stat().st_mtime_ns != stamp  # rewritten
-    assert _manifest_digest() == before
+    assert project_digest() == before

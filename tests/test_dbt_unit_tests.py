@@ -1,4 +1,4 @@
-"""dbt unit tests (hand-computed KPI cases in dbt_project/models/*/_unit_tests.yml), run on
+"""dbt unit tests (hand-computed cases beside the models they test, in dbt_project/models/**/*.yml), run on
 both engines' builds. The scheduled pipeline skips them: they test SQL, not data."""
 import re
 import subprocess
@@ -11,8 +11,8 @@ import yaml
 from kefu.workspace import DBT_PROJECT_DIR
 
 # every unit test the project defines must run and pass, not just some
-DEFINED = sorted(f"{t['model']}::{t['name']}" for p in DBT_PROJECT_DIR.glob("models/*/_unit_tests.yml")
-                 for t in yaml.safe_load(p.read_text(encoding="utf-8"))["unit_tests"])
+DEFINED = sorted(f"{t['model']}::{t['name']}" for p in DBT_PROJECT_DIR.glob("models/**/*.yml")
+                 for t in yaml.safe_load(p.read_text(encoding="utf-8")).get("unit_tests", []))
 
 
 def _dbt_unit_tests(ws, target: str) -> subprocess.CompletedProcess:

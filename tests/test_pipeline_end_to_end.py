@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from kefu.contracts import contracts
+from kefu.marts import mart_grain
+from kefu.quality import validations
 from kefu.summary import kpi_summary
-from kefu.workspace import EXPECTATIONS_DIR
 from tests import independent
 
 
@@ -31,13 +32,6 @@ def assert_rates_match(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[
     assert (both_null | close).all(), merged[~(both_null | close)][keys + ["rate", "rate_expected"]].head()
 
 
-def test_complaint_rate_matches_raw_extracts(built):
-    expected = independent.complaint_rate(built.landing)
-    actual = mart(built, "kpi_complaint_rate")
-    assert len(actual) == len(expected) > 0
-    assert_rates_match(actual, expected, ["org_code", "period_month"])
-
-
 def test_complaint_timeliness_matches_raw_extracts(built):
     expected = independent.complaint_timeliness(built.landing)
     actual = mart(built, "kpi_complaint_timeliness")
@@ -50,20 +44,15 @@ def test_complaint_timeliness_matches_raw_extracts(built):
     assert 0 < head.regulator_on_time.sum() < head.denominator.sum() and head.extended.sum() > 0
 
 
-@pytest.mark.parametrize("kpi, table, keys", [
-    ("complaint_rate_by_segment", "kpi_complaint_rate_by_segment", ["segment_type", "segment_value"]),
-    ("stage_timeliness", "kpi_complaint_stage_timeliness", ["stage"]),
-    ("claim_timeliness", "kpi_claim_timeliness", []),
-    ("new_policy_callbacks", "kpi_new_policy_callbacks", []),
-    ("counter_timeliness", "kpi_counter_timeliness", ["business_type"]),
-    ("quality_inspections", "kpi_quality_inspections", ["inspection_type"]),
-    ("repeat_complaints", "kpi_repeat_complaints", []),
-])
-def test_service_kpis_match_raw_extracts(built, kpi, table, keys):
-    expected = getattr(independent, kpi)(built.landing)
+@pytest.mark.parametrize("table", list(independent.RATES))
+def test_every_rate_matches_raw_extracts(built, table):
+    """Each rate mart row for row (its grain, with period_month for month_start) against
+    tests/independent.py: numerator, denominator and rate."""
+    keys = ["period_month" if c == "month_start" else c for c in mart_grain()[table]]
+    expected = independent.RATES[table](built.landing)
     actual = mart(built, table)
     assert len(actual) == len(expected) > 0
-    assert_rates_match(actual, expected, ["org_code", "period_month", *keys])
+    assert_rates_match(actual, expected, keys)
     head = actual[actual.org_level == 1]
     assert 0 < head.numerator.sum() and head.denominator.sum() > 0  # the sample exercises the KPI
 
@@ -82,10 +71,25 @@ def test_hotspots_match_raw_extracts(built):
     assert products.complaints_received.sum() > classes.complaints_received.sum()
 
 
-def test_satisfaction_matches_raw_extracts(built):
-    expected = independent.satisfaction(built.landing)
-    actual = mart(built, "kpi_satisfaction")
-    assert_rates_match(actual, expected, ["org_code", "period_month", "survey_type"])
+def test_complaints_by_class_match_raw_extracts(built):
+    keys = ["org_code", "period_month", "complaint_class"]
+    expected = independent.complaints_by_class(built.landing)
+    actual = mart(built, "kpi_complaints_by_class")
+    counted = lambda d: d[d.complaints_received > 0].set_index(keys).sort_index()  # noqa: E731
+    pd.testing.assert_frame_equal(counted(actual)[["complaints_received", "closed_on_time"]],
+                                  counted(expected)[["complaints_received", "closed_on_time"]], check_dtype=False)
+    head = actual[actual.org_level == 1]
+    assert head.complaint_class.nunique() > 1 and 0 < head.closed_on_time.sum() < head.complaints_received.sum()
+
+
+def test_service_quality_dimensions_match_raw_extracts(built):
+    keys = ["org_code", "period_month", "dimension_code"]
+    expected = independent.service_quality_dimensions(built.landing)
+    actual = mart(built, "kpi_service_quality_dimensions")
+    rated = lambda d: d[d.ratings > 0].set_index(keys).sort_index()  # noqa: E731
+    columns = ["numerator", "denominator", "rate", "ratings", "weight"]
+    pd.testing.assert_frame_equal(rated(actual)[columns], rated(expected)[columns], check_dtype=False)
+    assert len(rated(actual)) > 100 and set(actual.dimension_code) == set(independent.DIMENSIONS)
 
 
 @pytest.mark.parametrize("kpi, table, keys", [
@@ -187,8 +191,7 @@ def test_the_run_builds_the_auditors_documents(built):
     assert escaped in page and json.dumps("003 §5.2")[1:-1] in page
     for checkpoint in ("raw_complaints", "kpi_marts"):
         site = built.audit_docs / "gx" / checkpoint
-        suites = {v["suite"] for v in json.loads(
-            (EXPECTATIONS_DIR / "checkpoints" / f"{checkpoint}.json").read_text(encoding="utf-8"))["validations"]}
+        suites = {v["suite"] for v in validations(checkpoint)}
         index = (site / "index.html").read_text(encoding="utf-8")
         # every suite of the checkpoint: its page, and the page of this run's validation, linked from the index
         for suite in suites:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kefu.marts import MART_GRAIN
+from kefu.marts import mart_grain
 from kefu.pipeline import run_pipeline
 from kefu.publish import published_hashes
 from kefu.workspace import REPO_ROOT
@@ -51,7 +51,7 @@ def rebuilt_under_reader(history, tmp_path):
     with env(KEFU_HOME=str(ws.home)):
         before = published_hashes(ws)
         stop, out = tmp_path / "stop", tmp_path / "reads.jsonl"
-        reader = subprocess.Popen([sys.executable, "-c", READER.format(marts=list(MART_GRAIN)),
+        reader = subprocess.Popen([sys.executable, "-c", READER.format(marts=list(mart_grain())),
                                    str(ws.published_file), str(stop), str(out)], cwd=REPO_ROOT)
         try:
             time.sleep(1)  # the reader is reading before the rebuild starts

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +42,9 @@ def _no_lineage_or_docs():
     and dbt docs (~10 s; ~30 s on Spark) only where a test looks at them: the lineage test,
     and the built history (the auditors' documents test reads its copies). Runs are not
     recorded in a Dagster instance (~20 s a run) but where a test reads the record."""
-    with env(KEFU_COLUMN_LINEAGE="never", KEFU_DBT_DOCS="never", KEFU_DAGSTER_INSTANCE="ephemeral"):
+    # under two pytest-xdist workers the other worker has the second core: Spark takes one
+    spark = {"KEFU_SPARK_MASTER": "local[1]"} if os.environ.get("PYTEST_XDIST_WORKER") else {}
+    with env(KEFU_COLUMN_LINEAGE="never", KEFU_DBT_DOCS="never", KEFU_DAGSTER_INSTANCE="ephemeral", **spark):
         yield
 
 
@@ -78,8 +81,21 @@ def copy_workspace(source: Workspace, home) -> Workspace:
 def history(tmp_path_factory) -> Workspace:
     """Generated extracts with two years of history built by the Dagster job (a full build);
     the last day's files wait in landing. Tests take a copy (``history_copy``) rather than
-    generate and build their own: a full build is most of what each such test cost."""
-    ws = Workspace(tmp_path_factory.mktemp("history")).ensure()
+    generate and build their own: a full build is most of what each such test cost. Under
+    pytest-xdist the first worker to need it builds it and the other waits and reads the same
+    one (it is only ever copied), as pytest-xdist's documentation shows with a file lock."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _build_history(Workspace(tmp_path_factory.mktemp("history")))
+    shared = tmp_path_factory.getbasetemp().parent / "history"  # the run's folder, above each worker's
+    with FileLock(f"{shared}.lock"):
+        if not (shared / ".built").exists():
+            _build_history(Workspace(shared))
+            (shared / ".built").touch()
+    return Workspace(shared)
+
+
+def _build_history(ws: Workspace) -> Workspace:
+    ws.ensure()
     generate(TEST_SCALE, TEST_SEED, ws.landing)
     with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY, KEFU_DBT_DOCS="on_change"), \
             daily_files_held_back(ws.landing):

@@ -66,7 +66,7 @@ def hostile_files(landing) -> dict[str, tuple[bytes, int]]:
     return {k: (v.encode("utf-8") if isinstance(v, str) else v, n) for k, (v, n) in files.items()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: see tests/test_mapping_ct.py's ct
 def hostile(built, tmp_path_factory):
     """The built workspace, then a day whose files are hostile: the run loads their good rows."""
     ws = copy_workspace(built, tmp_path_factory.mktemp("hostile"))

@@ -33,7 +33,9 @@ def kefu(ws: Workspace, *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
+# session, not module: under pytest-xdist a worker may run another test between two of this
+# module's, and a module fixture is then torn down and built again (it was: 300 s twice)
+@pytest.fixture(scope="session")
 def ct(tmp_path_factory) -> Workspace:
     """A workspace holding nothing but the CT file, loaded and built by the README's commands."""
     ws = Workspace(tmp_path_factory.mktemp("ct"))

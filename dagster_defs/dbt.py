@@ -1,17 +1,25 @@
 """The dbt project as Dagster assets (dagster-dbt). dbt sources carry
 ``meta.dagster.asset_key: [raw, <extract>]``, so they are the ingest assets and the graph
 runs from landing file to KPI mart; dbt tests become asset checks."""
+
 import hashlib
 import hmac
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from dagster import AssetExecutionContext
-from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliInvocation, DbtCliResource,
-                         DbtProject, dbt_assets)
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
 from kefu import project as kefu_project
@@ -77,9 +85,11 @@ class KefuDbtTranslator(DagsterDbtTranslator):
         return tags
 
 
-
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=KefuDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)))
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=KefuDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
 def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     ws = Workspace.from_env()
     ws.activate()  # KEFU_HOME and the PII key for the dbt subprocess
@@ -97,8 +107,11 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # process starts, so that no other dbt command of this process inherits it
     os.environ[TESTS_AFTER_LOAD_ENV] = "" if rebuild else tests_after_load(ws) or ""
     try:
-        invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])],
-                             context=context, target_path=target_path)
+        invocation = dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])],
+            context=context,
+            target_path=target_path,
+        )
     finally:
         del os.environ[TESTS_AFTER_LOAD_ENV]
     events = invocation.stream()

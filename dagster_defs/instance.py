@@ -5,6 +5,7 @@ scale, a third of a run. The instance's databases run in WAL mode, where synchro
 cannot corrupt them (a power cut may lose the last events, not the run's data, which lives
 in the lake and the warehouse). Set through SQLAlchemy's public connect event, for the
 databases under a kefu workspace's .dagster_home only; Dagster has no setting for it."""
+
 import sqlite3
 
 from sqlalchemy import event

@@ -1,21 +1,33 @@
 """Start the pipeline when extracts land: the usual Dagster way to react to new files. Off by
 default, like the schedule; turn it on in `kefu ui` (Automation) or with
 `dagster sensor start kefu_landing` and keep `dagster-daemon` running."""
+
 import hashlib
 
-from dagster import DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, SensorEvaluationContext, \
-    SkipReason, sensor
+from dagster import (
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
 from kefu.ingest import Ingestor
 from kefu.workspace import Workspace
 
-RUNNING = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
-           DagsterRunStatus.STARTED]
+RUNNING = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
 
 
 def landing_sensor(job):
-    @sensor(name="kefu_landing", job=job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.STOPPED,
-            description="Runs the pipeline when landing files appear or change that no load has read yet.")
+    @sensor(
+        name="kefu_landing",
+        job=job,
+        minimum_interval_seconds=30,
+        default_status=DefaultSensorStatus.STOPPED,
+        description="Runs the pipeline when landing files appear or change that no load has read yet.",
+    )
     def _landing(context: SensorEvaluationContext):
         pending = Ingestor(Workspace.from_env()).pending_files()
         if not pending:

@@ -15,6 +15,7 @@ The copy floor is the least any build that keeps state for incremental runs does
 row copied, as it is, into tables of a DuckDB file (no de-duplication, no modelling). copy ÷
 floor says how much of build ÷ floor no design that stores the rows can win back.
 """
+
 from __future__ import annotations
 
 import json
@@ -188,8 +189,10 @@ def _latest_rows(ws: Workspace, entity: str) -> str:
     """An extract's rows, the latest load per key (its contract's grain): a correction replaces
     the row it corrects, or the figures would not be the marts' figures."""
     keys = ", ".join(contract(entity).grain)
-    return (f"(select * from read_parquet('{ws.raw}/{entity}/*.parquet') qualify row_number() over "
-            f"(partition by {keys} order by _load_id desc, _source_row desc) = 1)")
+    return (
+        f"(select * from read_parquet('{ws.raw}/{entity}/*.parquet') qualify row_number() over "
+        f"(partition by {keys} order by _load_id desc, _source_row desc) = 1)"
+    )
 
 
 def _duckdb_config() -> dict[str, str]:
@@ -211,8 +214,10 @@ def copy_floor(ws: Workspace) -> dict[str, int]:
             for entity in sorted(contracts()):
                 if not any((ws.raw / entity).glob("*.parquet")):
                     continue
-                con.execute(f"create table {entity} as "
-                            f"select * from read_parquet('{ws.raw}/{entity}/*.parquet', union_by_name = true)")
+                con.execute(
+                    f"create table {entity} as "
+                    f"select * from read_parquet('{ws.raw}/{entity}/*.parquet', union_by_name = true)"
+                )
                 copied[entity] = con.execute(f"select count(*) from {entity}").fetchone()[0]
             con.execute("checkpoint")  # on disk, as a build's tables are
     finally:
@@ -271,22 +276,34 @@ def run_bench(scale: float, seed: int, home: Path | None = None) -> dict:
     build_dbt, daily_dbt = dbt_run_profile(ws, build.run_id), dbt_run_profile(ws, daily.run_id)
     daily_outside_dbt_s = daily_s - daily_dbt["elapsed_s"]
     return {
-        "scale": scale, "rows": total_rows, "workspace": str(ws.home),
-        "generate_s": round(generate_s, 2), "generate_rows_per_s": round(total_rows / generate_s),
-        "ingest_s": round(ingest_s, 2), "build_s": round(build_s, 2), "daily_s": round(daily_s, 2),
-        "pipeline_s": round(pipeline_s, 2), "floor_s": round(floor_s, 3), "floor_rows": floor_rows,
+        "scale": scale,
+        "rows": total_rows,
+        "workspace": str(ws.home),
+        "generate_s": round(generate_s, 2),
+        "generate_rows_per_s": round(total_rows / generate_s),
+        "ingest_s": round(ingest_s, 2),
+        "build_s": round(build_s, 2),
+        "daily_s": round(daily_s, 2),
+        "pipeline_s": round(pipeline_s, 2),
+        "floor_s": round(floor_s, 3),
+        "floor_rows": floor_rows,
         # the floor is also a check: at head office its figures are the marts' figures
         "floor_vs_marts_at_hq": f"{compared - len(differing or [])} of {compared} rows equal",
         "floor_differs": [list(map(str, row)) for row in (differing or [])][:10],
-        "copy_s": round(copy_s, 2), "copy_vs_floor": round(copy_s / floor_s, 2),
+        "copy_s": round(copy_s, 2),
+        "copy_vs_floor": round(copy_s / floor_s, 2),
         "build_vs_copy": round(build_s / copy_s, 2),
-        "ratio": round(pipeline_s / floor_s, 1), "build_ratio": round(build_s / floor_s, 1),
+        "ratio": round(pipeline_s / floor_s, 1),
+        "build_ratio": round(build_s / floor_s, 1),
         "daily_vs_build": round(daily_s / build_s, 3),
-        "peak_rss_gib": max(peaks.values()), "peak_rss_by_phase_gib": peaks,
+        "peak_rss_gib": max(peaks.values()),
+        "peak_rss_by_phase_gib": peaks,
         # where the time goes: the slowest steps of each run (Dagster step → seconds)
-        "build_steps": _slowest(build.step_seconds), "daily_steps": _slowest(daily.step_seconds),
+        "build_steps": _slowest(build.step_seconds),
+        "daily_steps": _slowest(daily.step_seconds),
         # and inside dbt: its wall time and its nodes' time by layer (two threads)
-        "build_dbt": build_dbt, "daily_dbt": daily_dbt,
+        "build_dbt": build_dbt,
+        "daily_dbt": daily_dbt,
         # what the daily run spends outside dbt's nodes: the job, dbt's start, checks, publishing
         "daily_outside_dbt_s": round(daily_outside_dbt_s, 2),
         "daily_outside_dbt_vs_build": round(daily_outside_dbt_s / build_s, 3),
@@ -303,11 +320,16 @@ def dbt_run_profile(ws: Workspace, run_id: str) -> dict:
     seconds = defaultdict(float)
     for result in results["results"]:
         node = nodes.get(result["unique_id"], {})
-        layer = node.get("fqn", [None, None])[1] if node.get("resource_type") == "model" else \
-            node.get("resource_type", result["unique_id"].split(".")[0])
+        layer = (
+            node.get("fqn", [None, None])[1]
+            if node.get("resource_type") == "model"
+            else node.get("resource_type", result["unique_id"].split(".")[0])
+        )
         seconds[layer] += result["execution_time"]
-    return {"elapsed_s": round(results["elapsed_time"], 2),
-            "node_s": {layer: round(s, 1) for layer, s in sorted(seconds.items(), key=lambda item: -item[1])}}
+    return {
+        "elapsed_s": round(results["elapsed_time"], 2),
+        "node_s": {layer: round(s, 1) for layer, s in sorted(seconds.items(), key=lambda item: -item[1])},
+    }
 
 
 def _slowest(steps: dict[str, float], n: int = 6) -> dict[str, float]:

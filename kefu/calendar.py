@@ -14,6 +14,7 @@ they are official:
 
 Beyond the provisional years nothing is guessed: a deadline there fails the build.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,6 +46,7 @@ class NoticeError(ValueError):
 @dataclass(frozen=True)
 class Year:
     """One year of the calendar: its exception days and where they come from."""
+
     year: int
     days: tuple[dict, ...]
     status: str  # official | provisional
@@ -52,16 +54,26 @@ class Year:
     source_version: str
 
     def coverage(self) -> dict:
-        return {"calendar": CALENDAR, "first_day": f"{self.year}-01-01", "last_day": f"{self.year}-12-31",
-                "status": self.status, "source": self.source, "source_version": self.source_version}
+        return {
+            "calendar": CALENDAR,
+            "first_day": f"{self.year}-01-01",
+            "last_day": f"{self.year}-12-31",
+            "status": self.status,
+            "source": self.source,
+            "source_version": self.source_version,
+        }
 
 
 def _exception(day: dt.date, is_workday: bool, name: str) -> dict | None:
     """The seed row of a day that breaks the Monday–Friday rule, else None."""
     if (day.isoweekday() >= 6) != is_workday:
         return None
-    return {"calendar": CALENDAR, "date_day": day.isoformat(),
-            "day_type": "makeup_workday" if is_workday else "holiday", "holiday_name": name}
+    return {
+        "calendar": CALENDAR,
+        "date_day": day.isoformat(),
+        "day_type": "makeup_workday" if is_workday else "holiday",
+        "holiday_name": name,
+    }
 
 
 def _days_of(year: int):
@@ -77,21 +89,36 @@ def last_packaged_year() -> int:
 
 def packaged_year(year: int) -> Year:
     """A year of the State Council's notice as chinesecalendar packages it."""
-    rows = (_exception(day, chinese_calendar.is_workday(day),
-                       HOLIDAY_NAMES_ZH.get(chinese_calendar.get_holiday_detail(day)[1], "")) for day in _days_of(year))
-    return Year(year, tuple(r for r in rows if r), "official", "国务院办公厅关于部分节假日安排的通知 (via chinesecalendar)",
-                f"chinesecalendar {version('chinesecalendar')}")
+    rows = (
+        _exception(
+            day, chinese_calendar.is_workday(day), HOLIDAY_NAMES_ZH.get(chinese_calendar.get_holiday_detail(day)[1], "")
+        )
+        for day in _days_of(year)
+    )
+    return Year(
+        year,
+        tuple(r for r in rows if r),
+        "official",
+        "国务院办公厅关于部分节假日安排的通知 (via chinesecalendar)",
+        f"chinesecalendar {version('chinesecalendar')}",
+    )
 
 
 def provisional_year(year: int) -> Year:
     """Weekends plus the statutory holidays (and the weekdays off in lieu) that `holidays`
     computes for China; no make-up workdays: the State Council announces those each year."""
     statutory = holidays.China(years=year, language="zh_CN")
-    rows = (_exception(day, day not in statutory and day.isoweekday() <= 5, statutory.get(day, ""))
-            for day in _days_of(year))
-    return Year(year, tuple(r for r in rows if r), "provisional",
-                "法定节假日 only and no 调休 make-up workdays (via holidays): provisional until the notice is loaded",
-                f"holidays {version('holidays')}")
+    rows = (
+        _exception(day, day not in statutory and day.isoweekday() <= 5, statutory.get(day, ""))
+        for day in _days_of(year)
+    )
+    return Year(
+        year,
+        tuple(r for r in rows if r),
+        "provisional",
+        "法定节假日 only and no 调休 make-up workdays (via holidays): provisional until the notice is loaded",
+        f"holidays {version('holidays')}",
+    )
 
 
 def read_notice(path: Path, source: str | None = None) -> Year:
@@ -104,8 +131,9 @@ def read_notice(path: Path, source: str | None = None) -> Year:
         reader = csv.DictReader(f)
         missing = {"date", "day_type"} - set(reader.fieldnames or [])
         if missing:
-            raise NoticeError(f"{path}: the header lacks the column(s) {', '.join(sorted(missing))} "
-                              "(expected: date,day_type,name)")
+            raise NoticeError(
+                f"{path}: the header lacks the column(s) {', '.join(sorted(missing))} (expected: date,day_type,name)"
+            )
         for number, row in enumerate(reader, start=2):
             where = f"{path} row {number}"
             try:
@@ -116,17 +144,25 @@ def read_notice(path: Path, source: str | None = None) -> Year:
             if kind not in DAY_TYPES:
                 raise NoticeError(f"{where}, column day_type: {kind!r} is not one of {', '.join(DAY_TYPES)}")
             if kind == "makeup_workday" and day.isoweekday() <= 5:
-                raise NoticeError(f"{where}, column date: {day} is a weekday; a make-up workday (调休) is a "
-                                  "Saturday or Sunday worked")
+                raise NoticeError(
+                    f"{where}, column date: {day} is a weekday; a make-up workday (调休) is a Saturday or Sunday worked"
+                )
             years.add(day.year)
             rows.append(_exception(day, kind == "makeup_workday", (row.get("name") or "").strip()))
     if len(years) != 1:
-        raise NoticeError(f"{path}: a notice covers one year; this file has "
-                          + (", ".join(map(str, sorted(years))) if years else "no rows"))
+        raise NoticeError(
+            f"{path}: a notice covers one year; this file has "
+            + (", ".join(map(str, sorted(years))) if years else "no rows")
+        )
     [year] = years
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return Year(year, tuple(sorted((r for r in rows if r), key=lambda r: r["date_day"])), "official",
-                source or NOTICE_SOURCE.format(year=year, file=path.name), f"notice sha256:{digest}")
+    return Year(
+        year,
+        tuple(sorted((r for r in rows if r), key=lambda r: r["date_day"])),
+        "official",
+        source or NOTICE_SOURCE.format(year=year, file=path.name),
+        f"notice sha256:{digest}",
+    )
 
 
 def _loaded_notices(seed_dir: Path) -> dict[int, Year]:
@@ -138,13 +174,21 @@ def _loaded_notices(seed_dir: Path) -> dict[int, Year]:
         notices = [c for c in csv.DictReader(f) if c.get("source_version", "").startswith("notice ")]
     with days_file.open(encoding="utf-8", newline="") as f:
         days = list(csv.DictReader(f))
-    return {int(c["first_day"][:4]): Year(int(c["first_day"][:4]),
-                                           tuple(d for d in days if d["date_day"][:4] == c["first_day"][:4]),
-                                           "official", c["source"], c["source_version"]) for c in notices}
+    return {
+        int(c["first_day"][:4]): Year(
+            int(c["first_day"][:4]),
+            tuple(d for d in days if d["date_day"][:4] == c["first_day"][:4]),
+            "official",
+            c["source"],
+            c["source_version"],
+        )
+        for c in notices
+    }
 
 
-def calendar_years(seed_dir: Path, first_year: int, notice: Year | None = None,
-                   provisional_years: int = PROVISIONAL_YEARS) -> list[Year]:
+def calendar_years(
+    seed_dir: Path, first_year: int, notice: Year | None = None, provisional_years: int = PROVISIONAL_YEARS
+) -> list[Year]:
     """Every year from first_year: chinesecalendar's, then the notices loaded (kept across
     regenerations, the new one added; an operator's notice stands for its year even once a
     package knows the year too: both copy the same notice, and the operator said so), then
@@ -153,8 +197,10 @@ def calendar_years(seed_dir: Path, first_year: int, notice: Year | None = None,
     notices = _loaded_notices(seed_dir) | ({notice.year: notice} if notice else {})
     for year, loaded in sorted(notices.items()):
         if year > max(years) + 1:
-            raise NoticeError(f"the notice for {year} leaves {max(years) + 1} without an official calendar: "
-                              f"load {max(years) + 1}'s notice first")
+            raise NoticeError(
+                f"the notice for {year} leaves {max(years) + 1} without an official calendar: "
+                f"load {max(years) + 1}'s notice first"
+            )
         if year >= first_year:
             years[year] = loaded
     last_official = max(years)
@@ -163,8 +209,9 @@ def calendar_years(seed_dir: Path, first_year: int, notice: Year | None = None,
     return [years[y] for y in sorted(years)]
 
 
-def write_calendar_seeds(seed_dir: Path, first_year: int, notice: Year | None = None,
-                         provisional_years: int = PROVISIONAL_YEARS) -> list[Year]:
+def write_calendar_seeds(
+    seed_dir: Path, first_year: int, notice: Year | None = None, provisional_years: int = PROVISIONAL_YEARS
+) -> list[Year]:
     years = calendar_years(seed_dir, first_year, notice, provisional_years)
     with open(seed_dir / DAYS_FILE, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=DAY_COLUMNS)
@@ -181,8 +228,11 @@ def spans(years: list[Year]) -> list[tuple[Year, Year]]:
     """Runs of consecutive years from one source, first and last: a coverage row each."""
     runs: list[list[Year]] = []
     for year in years:
-        if runs and (runs[-1][-1].status, runs[-1][-1].source, runs[-1][-1].source_version) == \
-                (year.status, year.source, year.source_version):
+        if runs and (runs[-1][-1].status, runs[-1][-1].source, runs[-1][-1].source_version) == (
+            year.status,
+            year.source,
+            year.source_version,
+        ):
             runs[-1].append(year)
         else:
             runs.append([year])
@@ -191,5 +241,6 @@ def spans(years: list[Year]) -> list[tuple[Year, Year]]:
 
 def describe(years: list[Year]) -> str:
     """'2015–2026 official (chinesecalendar 1.11.0); 2027 provisional (holidays 0.109)'."""
-    return "; ".join(f"{a.year}{'' if a is b else f'–{b.year}'} {a.status} ({a.source_version})"
-                     for a, b in spans(years))
+    return "; ".join(
+        f"{a.year}{'' if a is b else f'–{b.year}'} {a.status} ({a.source_version})" for a, b in spans(years)
+    )

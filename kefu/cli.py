@@ -1,4 +1,5 @@
 """`kefu` (客服): the command-line face of the warehouse."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,10 @@ def cmd_generate(args, ws: Workspace) -> None:
     started = time.perf_counter()
     rows = generate(args.scale, args.seed, out)
     seconds = time.perf_counter() - started
-    print(f"generated {sum(rows.values()):,} rows in {seconds:.1f}s into {out}: "
-          + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+    print(
+        f"generated {sum(rows.values()):,} rows in {seconds:.1f}s into {out}: "
+        + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+    )
 
 
 def cmd_ingest(args, ws: Workspace) -> None:
@@ -35,8 +38,11 @@ def cmd_ingest(args, ws: Workspace) -> None:
     if bool(args.mapping) != bool(args.input):
         sys.exit("kefu ingest: give both --mapping FILE and INPUT, or neither (the landing folder)")
     try:
-        results = (Ingestor(ws).ingest_mapped(load_mapping(Path(args.mapping)), Path(args.input))
-                   if args.mapping else Ingestor(ws).ingest_landing())
+        results = (
+            Ingestor(ws).ingest_mapped(load_mapping(Path(args.mapping)), Path(args.input))
+            if args.mapping
+            else Ingestor(ws).ingest_landing()
+        )
     except MappingError as e:
         sys.exit(f"kefu ingest: {e}")
     for r in results:
@@ -51,9 +57,11 @@ def cmd_ingest(args, ws: Workspace) -> None:
     held = [ws.quarantine / r.entity / f"{r.load_id}.parquet" for r in loaded if r.rows_quarantined]
     for line in quarantined_summary([str(p) for p in held if p.exists()]):
         print(line)
-    print(f"{len(loaded)} loads ({len(results) - len(loaded)} already loaded): "
-          f"{sum(r.rows_read for r in loaded):,} rows read, {sum(r.rows_loaded for r in loaded):,} loaded, "
-          f"{sum(r.rows_quarantined for r in loaded):,} quarantined")
+    print(
+        f"{len(loaded)} loads ({len(results) - len(loaded)} already loaded): "
+        f"{sum(r.rows_read for r in loaded):,} rows read, {sum(r.rows_loaded for r in loaded):,} loaded, "
+        f"{sum(r.rows_quarantined for r in loaded):,} quarantined"
+    )
 
 
 def cmd_build(args, ws: Workspace) -> None:
@@ -67,18 +75,23 @@ def cmd_build(args, ws: Workspace) -> None:
         run = run_pipeline(ws, log_level="CRITICAL")
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    phases = {"ingest": sum(t for step, t in run.step_seconds.items() if step.startswith("raw")),
-              "dbt": run.step_seconds.get("kefu_dbt_models", 0.0),
-              "checks": sum(t for step, t in run.step_seconds.items() if step.startswith("gx_")),
-              "docs and publish": run.step_seconds.get("dbt_docs", 0.0) + run.step_seconds.get("published_marts", 0.0)}
+    phases = {
+        "ingest": sum(t for step, t in run.step_seconds.items() if step.startswith("raw")),
+        "dbt": run.step_seconds.get("kefu_dbt_models", 0.0),
+        "checks": sum(t for step, t in run.step_seconds.items() if step.startswith("gx_")),
+        "docs and publish": run.step_seconds.get("dbt_docs", 0.0) + run.step_seconds.get("published_marts", 0.0),
+    }
     print("  " + " · ".join(f"{phase} {seconds:.1f} s" for phase, seconds in phases.items()))
-    print(f"pipeline run {run.run_id}: {run.steps} steps, {run.checks_run - len(run.warnings)} checks passed"
-          + (f", {len(run.warnings)} warned" if run.warnings else ""))
+    print(
+        f"pipeline run {run.run_id}: {run.steps} steps, {run.checks_run - len(run.warnings)} checks passed"
+        + (f", {len(run.warnings)} warned" if run.warnings else "")
+    )
 
 
 class DbtProgress(io.TextIOBase):
     """The build's output goes to its log; the terminal gets one line of dbt's progress,
     redrawn in place on a terminal, or a line at each quarter in a CI log."""
+
     NODE = re.compile(r"\b(\d+) of (\d+) (?:OK|PASS|WARN|ERROR|FAIL|SKIP)\b(?! hook)")
 
     def __init__(self, log, terminal):
@@ -195,8 +208,10 @@ def cmd_publish(args, ws: Workspace) -> None:
     for mart, facts in manifest["marts"].items():
         print(f"  {mart:28} {facts['rows']:>7,} rows  {facts['content_hash']}")
     if manifest["restates"]:
-        print("next: `kefu build` checks the build again and publishes the restated figures "
-              "(BI readers see the last published snapshot until then)")
+        print(
+            "next: `kefu build` checks the build again and publishes the restated figures "
+            "(BI readers see the last published snapshot until then)"
+        )
 
 
 def cmd_diff(args, ws: Workspace) -> None:
@@ -204,8 +219,10 @@ def cmd_diff(args, ws: Workspace) -> None:
 
     ws.require_built()
     if args.period and args.period not in frozen_periods(ws):
-        raise UserError(f"{args.period} is not frozen (frozen: {', '.join(frozen_periods(ws)) or 'none'}); "
-                        f"freeze it with `kefu publish --period {args.period} --reason ...`")
+        raise UserError(
+            f"{args.period} is not frozen (frozen: {', '.join(frozen_periods(ws)) or 'none'}); "
+            f"freeze it with `kefu publish --period {args.period} --reason ...`"
+        )
     periods = [args.period] if args.period else frozen_periods(ws)
     changed = False
     for period in periods:
@@ -238,8 +255,12 @@ def cmd_calendar(args, ws: Workspace) -> None:
 def cmd_dbt(args, ws: Workspace) -> None:
     """Run dbt against this workspace, e.g. `kefu dbt -- docs generate`."""
     dbt = Path(sys.executable).parent / "dbt"
-    sys.exit(subprocess.call([str(dbt), *args.dbt_args, "--project-dir", str(DBT_PROJECT_DIR),
-                              "--profiles-dir", str(DBT_PROJECT_DIR)], env=ws.dbt_env()))
+    sys.exit(
+        subprocess.call(
+            [str(dbt), *args.dbt_args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+            env=ws.dbt_env(),
+        )
+    )
 
 
 def cmd_ui(args, ws: Workspace) -> None:
@@ -247,15 +268,21 @@ def cmd_ui(args, ws: Workspace) -> None:
     dagster_home = ws.dagster_home
     # the venv's bin first: the code server Dagster starts looks up dbt on PATH (an
     # un-activated .venv/bin/kefu failed to load the definitions: "dbt ... not found on PATH")
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     dagster = Path(sys.executable).parent / "dagster"
     # dagster dev stops its webserver, daemon and code servers on SIGINT, and maps SIGTERM to
     # whatever SIGINT does; started in the background (`kefu ui &`, a service manager) SIGINT
     # arrives ignored, an exec keeps it ignored, and SIGTERM then did nothing at all
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.execve(str(dagster), [str(dagster), "dev", "-m", "dagster_defs.definitions",
-                             "--host", args.host, "--port", str(args.port)], env)
+    os.execve(
+        str(dagster),
+        [str(dagster), "dev", "-m", "dagster_defs.definitions", "--host", args.host, "--port", str(args.port)],
+        env,
+    )
 
 
 def cmd_bench(args, ws: Workspace) -> None:
@@ -276,13 +303,15 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("generate", help="write synthetic operational extracts")
     data_args(p)
     p.set_defaults(func=cmd_generate)
-    p = sub.add_parser("ingest", help="load new landing files, or one foreign extract through a mapping, "
-                                      "into the raw lake")
+    p = sub.add_parser(
+        "ingest", help="load new landing files, or one foreign extract through a mapping, into the raw lake"
+    )
     p.add_argument("--mapping", help="mapping file (mappings/*.yml) saying how INPUT becomes our extracts")
     p.add_argument("input", nargs="?", help="the foreign extract (CSV, XLSX, JSON Lines or Parquet)")
     p.set_defaults(func=cmd_ingest)
-    sub.add_parser("build", help="run everything after ingestion (dbt build, checks, publish) on what the "
-                                 "workspace holds").set_defaults(func=cmd_build)
+    sub.add_parser(
+        "build", help="run everything after ingestion (dbt build, checks, publish) on what the workspace holds"
+    ).set_defaults(func=cmd_build)
     sub.add_parser("summary", help="print the KPI summary").set_defaults(func=cmd_summary)
     p = sub.add_parser("run", help="generate sample data, run the pipeline, print the summary")
     data_args(p)
@@ -291,14 +320,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("checkpoints", nargs="*")
     p.set_defaults(func=cmd_check)
     sub.add_parser("reconcile", help="rows read = loaded + quarantined, per extract and load").set_defaults(
-        func=cmd_reconcile)
+        func=cmd_reconcile
+    )
     p = sub.add_parser("trace", help="a KPI value with its definition and every record behind it")
-    p.add_argument("kpi", help="a KPI mart (complaint_rate, complaint_timeliness, satisfaction, claim_timeliness, …) "
-                                "or its Chinese name (投诉率, 投诉处理及时率, 客户满意度 …)")
+    p.add_argument(
+        "kpi",
+        help="a KPI mart (complaint_rate, complaint_timeliness, satisfaction, claim_timeliness, …) "
+        "or its Chinese name (投诉率, 投诉处理及时率, 客户满意度 …)",
+    )
     p.add_argument("--org", required=True, help="org unit code (its figure includes every unit below it)")
     p.add_argument("--period", required=True, help="YYYY-MM; for a rate also YYYY-Qn or YYYY; the assessment: YYYY-Qn")
-    p.add_argument("--key", action="append", default=[], metavar="NAME=VALUE",
-                   help="the mart's other key columns, e.g. --key stage=contact (repeat for several)")
+    p.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="the mart's other key columns, e.g. --key stage=contact (repeat for several)",
+    )
     p.add_argument("--survey-type", help="for satisfaction: complaint_callback or service_survey (--key survey_type=…)")
     p.add_argument("--out", help="write the records to a CSV or XLSX working paper")
     p.add_argument("--limit", type=int, default=20, help="records to print (default 20)")
@@ -307,8 +345,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--org", required=True, help="org unit code (complaints of every unit below it too)")
     p.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY (month of receipt)")
     p.add_argument("--n", type=int, default=30)
-    p.add_argument("--reveal", action="store_true",
-                   help="add the complainants' names, ID numbers and phones from the vault (logged; needs --reason)")
+    p.add_argument(
+        "--reveal",
+        action="store_true",
+        help="add the complainants' names, ID numbers and phones from the vault (logged; needs --reason)",
+    )
     p.add_argument("--reason", help="why the clear data is looked up, e.g. an inspection's reference")
     p.add_argument("--seed", type=int, default=1, help="another seed, another sample")
     p.add_argument("--out", help="write the sample to CSV or XLSX")
@@ -322,16 +363,27 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("diff", help="what a rerun would change in frozen periods")
     p.add_argument("--period", help="one quarter (default: every frozen one)")
     p.set_defaults(func=cmd_diff)
-    p = sub.add_parser("calendar", help="regenerate the working-day calendar seeds (chinesecalendar, the notices "
-                                        "loaded, then provisional years), or load a year's State Council notice")
-    p.add_argument("--notice", metavar="FILE", help="a year's holidays and make-up workdays typed from the State "
-                                                    "Council's notice: CSV with date,day_type,name "
-                                                    "(day_type: holiday or makeup_workday)")
+    p = sub.add_parser(
+        "calendar",
+        help="regenerate the working-day calendar seeds (chinesecalendar, the notices "
+        "loaded, then provisional years), or load a year's State Council notice",
+    )
+    p.add_argument(
+        "--notice",
+        metavar="FILE",
+        help="a year's holidays and make-up workdays typed from the State "
+        "Council's notice: CSV with date,day_type,name "
+        "(day_type: holiday or makeup_workday)",
+    )
     p.add_argument("--source", help="the notice's title and number, recorded as the calendar's source")
     p.add_argument("--from", dest="first_year", type=int, default=2015)
-    p.add_argument("--provisional-years", type=int, default=1,
-                   help="years past the last official one to compute on weekends and statutory holidays, "
-                        "flagged provisional (default 1); deadlines beyond fail the build")
+    p.add_argument(
+        "--provisional-years",
+        type=int,
+        default=1,
+        help="years past the last official one to compute on weekends and statutory holidays, "
+        "flagged provisional (default 1); deadlines beyond fail the build",
+    )
     p.set_defaults(func=cmd_calendar)
     p = sub.add_parser("dbt", help="run dbt on this workspace: kefu dbt -- <dbt args>")
     p.add_argument("dbt_args", nargs=argparse.REMAINDER)

@@ -1,4 +1,5 @@
 """Data contracts of the raw extracts, read from ``kefu/contracts/<entity>.yml``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,8 +49,7 @@ def _load(path: Path) -> Contract:
             raise ValueError(f"{path}: column {raw['name']}: unknown type {raw['type']!r}")
         allowed = tuple(raw["allowed"]) if "allowed" in raw else None
         columns.append(Column(**{**raw, "allowed": allowed}))
-    return Contract(doc["entity"], doc["title"], doc["description"].strip(),
-                    tuple(doc["grain"]), tuple(columns))
+    return Contract(doc["entity"], doc["title"], doc["description"].strip(), tuple(doc["grain"]), tuple(columns))
 
 
 @cache

@@ -5,6 +5,7 @@ Row numbers are CSV record numbers with the header as row 1, as a spreadsheet sh
 a row that cannot be parsed at all (wrong field count, a line in no known encoding) is
 returned as (row, reason, text) for quarantine instead of stopping the load.
 """
+
 from __future__ import annotations
 
 import csv
@@ -83,26 +84,44 @@ def parse_csv(path: Path | str, data: bytes, encoding: str = "auto") -> ParsedCs
         marker = row.text.strip()
         if marker.startswith("__kefu_undecodable_line_"):
             line = int(marker.rsplit("_", 3)[-3])
-            bad_rows.append((row.number, f"{path}, row {row.number}: line {line} is neither UTF-8 nor GBK",
-                             undecodable[line].decode("utf-8", "backslashreplace")))
+            bad_rows.append(
+                (
+                    row.number,
+                    f"{path}, row {row.number}: line {line} is neither UTF-8 nor GBK",
+                    undecodable[line].decode("utf-8", "backslashreplace"),
+                )
+            )
         else:
-            bad_rows.append((row.number, f"{path}, row {row.number}: has {row.actual_columns} fields, "
-                             f"the header has {row.expected_columns}", row.text))
+            bad_rows.append(
+                (
+                    row.number,
+                    f"{path}, row {row.number}: has {row.actual_columns} fields, the header has {row.expected_columns}",
+                    row.text,
+                )
+            )
         return "skip"
 
     names = unique_names(header)
     body = text.find("\n") + 1
     if not body or not re.compile(r"\S").search(text, body):  # a header and nothing else
-        return ParsedCsv(pa.table({**{n: pa.array([], pa.string()) for n in names},
-                                   "_source_row": pa.array([], pa.int64())}), header, seen, [], warnings)
+        return ParsedCsv(
+            pa.table({**{n: pa.array([], pa.string()) for n in names}, "_source_row": pa.array([], pa.int64())}),
+            header,
+            seen,
+            [],
+            warnings,
+        )
     try:
         table = pacsv.read_csv(
             io.BytesIO(utf8),
             # Serial parsing: pyarrow knows the record number of a skipped row only then.
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=1, block_size=1 << 26),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except pa.ArrowInvalid as e:
         warnings.append(f"{path}: the fast CSV parser gave up ({e}); read record by record instead")
@@ -116,8 +135,13 @@ def parse_csv(path: Path | str, data: bytes, encoding: str = "auto") -> ParsedCs
         # quotes come in pairs ("" inside a field too): an odd count means the file ends inside
         # a quoted field, which the parser closes silently; the last record was cut off
         last = table.slice(table.num_rows - 1).to_pylist()[0]
-        bad_rows.append((int(rows[-1]), f"{path}, row {rows[-1]}: the file ends inside a quoted field "
-                         "(cut off in transfer?)", ",".join(str(v) for k, v in last.items() if k != "_source_row")))
+        bad_rows.append(
+            (
+                int(rows[-1]),
+                f"{path}, row {rows[-1]}: the file ends inside a quoted field (cut off in transfer?)",
+                ",".join(str(v) for k, v in last.items() if k != "_source_row"),
+            )
+        )
         table = table.slice(0, table.num_rows - 1)
     return ParsedCsv(table, header, seen, bad_rows, warnings)
 
@@ -134,8 +158,13 @@ def _parse_slowly(path, text: str, names: list[str], bad_rows: list) -> pa.Table
             continue  # a blank line is not a record
         number += 1
         if len(record) != len(names):
-            bad_rows.append((number, f"{path}, row {number}: has {len(record)} fields, the header has {len(names)}",
-                             ",".join(record)))
+            bad_rows.append(
+                (
+                    number,
+                    f"{path}, row {number}: has {len(record)} fields, the header has {len(names)}",
+                    ",".join(record),
+                )
+            )
             continue
         for column, value in zip(columns, record):
             column.append(value)

@@ -4,6 +4,7 @@ Inlining ``env_var('KEFU_PII_KEY')`` in a model would write the secret into comp
 under ``target/``; a session variable keeps it in memory only (read by the ``pii_hash``
 macro with ``getvariable``).
 """
+
 import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin

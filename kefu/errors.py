@@ -1,5 +1,6 @@
 """Mistakes a person makes at the command line (a wrong flag, an empty workspace, an unknown
 unit): `kefu` prints the message as one line and exits 1, never a traceback."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -8,6 +8,7 @@ the frozen ones and refuses — the published snapshot stays as it was — when 
 period changes only by an explicit restatement (``--restate --reason``), which keeps the
 earlier version and records who, when and why in ``frozen/log.jsonl``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,15 @@ from pathlib import Path
 
 import duckdb
 
-from kefu.marts import (mart_grain, MartDifference, connect_read_only, content_hash, diff_relations, figure_columns,
-                        mart_sql)
+from kefu.marts import (
+    MartDifference,
+    connect_read_only,
+    content_hash,
+    diff_relations,
+    figure_columns,
+    mart_grain,
+    mart_sql,
+)
 from kefu.periods import period_months, quarter
 from kefu.workspace import Workspace
 
@@ -56,15 +64,17 @@ def freeze(ws: Workspace, period: str, reason: str = "", restate: bool = False, 
     target = folder / f"{period}.duckdb"
     previous = _manifest(target) if target.exists() else None
     if previous and not restate:
-        raise FrozenPeriodError(f"{period} is frozen already (hash {previous['hash']}, by {previous['frozen_by']} "
-                                f"at {previous['frozen_at']}); to change it, restate it: "
-                                f"kefu publish --period {period} --restate --reason '…'")
+        raise FrozenPeriodError(
+            f"{period} is frozen already (hash {previous['hash']}, by {previous['frozen_by']} "
+            f"at {previous['frozen_at']}); to change it, restate it: "
+            f"kefu publish --period {period} --restate --reason '…'"
+        )
     if restate and not reason.strip():
         raise FrozenPeriodError("a restatement needs a reason (--reason): auditors will ask why")
     if restate and not previous:
         raise FrozenPeriodError(f"{period} is not frozen: there is nothing to restate")
     by = by or os.environ.get("KEFU_USER") or getpass.getuser()
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     tmp = folder / f".{period}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     con = connect_read_only(ws)
@@ -72,17 +82,26 @@ def freeze(ws: Workspace, period: str, reason: str = "", restate: bool = False, 
         con.execute(f"attach '{tmp}' as frozen")
         for mart in MONTHLY + QUARTERLY:
             source = mart_sql(ws, mart)
-            con.execute(f"create table frozen.{mart} as select {figure_columns(con, source)} from {source} "
-                        f"where {period_filter(mart, period)}")
-        hashes = {mart: con.execute(f"select {content_hash(mart, 'frozen')}").fetchone()[0]
-                  for mart in MONTHLY + QUARTERLY}
+            con.execute(
+                f"create table frozen.{mart} as select {figure_columns(con, source)} from {source} "
+                f"where {period_filter(mart, period)}"
+            )
+        hashes = {
+            mart: con.execute(f"select {content_hash(mart, 'frozen')}").fetchone()[0] for mart in MONTHLY + QUARTERLY
+        }
         rows = {mart: con.execute(f"select count(*) from frozen.{mart}").fetchone()[0] for mart in hashes}
         if not rows["kpi_assessment_quarterly"]:
             raise FrozenPeriodError(f"the warehouse has no assessment for {period}: nothing to freeze")
         overall = hashlib.sha256(json.dumps(hashes, sort_keys=True).encode()).hexdigest()[:16]
-        manifest = {"period": period, "hash": overall, "frozen_at": str(now), "frozen_by": by, "reason": reason,
-                    "restates": previous["hash"] if previous else None,
-                    "marts": {m: {"rows": rows[m], "content_hash": str(hashes[m])} for m in hashes}}
+        manifest = {
+            "period": period,
+            "hash": overall,
+            "frozen_at": str(now),
+            "frozen_by": by,
+            "reason": reason,
+            "restates": previous["hash"] if previous else None,
+            "marts": {m: {"rows": rows[m], "content_hash": str(hashes[m])} for m in hashes},
+        }
         con.execute("create table frozen.freeze_manifest (manifest json)")
         con.execute("insert into frozen.freeze_manifest values (?)", [json.dumps(manifest, ensure_ascii=False)])
         con.execute("detach frozen")
@@ -126,8 +145,10 @@ def check_frozen_periods(ws: Workspace, snapshot: Path) -> None:
     if problems:
         raise FrozenPeriodError(
             "this run would change frozen assessment periods; the published snapshot is left as it was.\n  "
-            + "\n  ".join(problems) + "\nSee `kefu diff`; if the change is right, restate the period: "
-            "kefu publish --period PERIOD --restate --reason '…'")
+            + "\n  ".join(problems)
+            + "\nSee `kefu diff`; if the change is right, restate the period: "
+            "kefu publish --period PERIOD --restate --reason '…'"
+        )
 
 
 def _manifest(path: Path) -> dict:

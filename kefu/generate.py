@@ -7,6 +7,7 @@ corrections of recent rows (as a daily extract re-delivers what changed). Files 
 and written two at a time: Arrow's string kernels and CSV writer release the GIL, so the
 threads use both cores, and only the files in flight are ever held as text.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from kefu.synthetic import (COMPLAINT_CLASSES, DAY, LAST_DAY, OVERALL, PERIOD_MONTHS, PERIOD_START, Extract, Insurer,
-                            _mask, _timestamps)
+from kefu.synthetic import (
+    COMPLAINT_CLASSES,
+    DAY,
+    LAST_DAY,
+    OVERALL,
+    PERIOD_MONTHS,
+    PERIOD_START,
+    Extract,
+    Insurer,
+    _mask,
+    _timestamps,
+)
 
 PLANTED_FILE = "_planted.json"  # beside the extract folders: what tests must find in the marts
 CORRECTION_DAYS = 61  # corrections concern records of the last two months before the day
@@ -93,15 +104,21 @@ def _next_class(rows: pa.Table) -> pa.Array:
 CORRECTIONS = {
     "service_events": lambda rows: _replace(
         _replace(rows, "occurred_at", _timestamps(_seconds_of(rows, "occurred_at") - 40 * DAY)),
-        "outcome", pa.array(["transferred"] * rows.num_rows)),
+        "outcome",
+        pa.array(["transferred"] * rows.num_rows),
+    ),
     "complaints": lambda rows: _replace(rows, "complaint_class", _next_class(rows)),
     "complaint_events": lambda rows: _replace(rows, "event_at", _timestamps(_seconds_of(rows, "event_at") + DAY)),
-    "survey_responses": lambda rows: _replace(rows, "overall", _mask(
-        pa.array(np.resize(np.array(OVERALL), rows.num_rows)), pc.is_valid(rows["overall"]).to_numpy())),
+    "survey_responses": lambda rows: _replace(
+        rows,
+        "overall",
+        _mask(pa.array(np.resize(np.array(OVERALL), rows.num_rows)), pc.is_valid(rows["overall"]).to_numpy()),
+    ),
     "policies": lambda rows: _replace(rows, "premium", pc.multiply(rows["premium"], 2)),
     "claims": lambda rows: _replace(rows, "claimed_amount", pc.round(pc.multiply(rows["claimed_amount"], 1.1), 2)),
-    "quality_inspections": lambda rows: _replace(rows, "forbidden_phrase_hits",
-                                                 pc.add(rows["forbidden_phrase_hits"], 1)),
+    "quality_inspections": lambda rows: _replace(
+        rows, "forbidden_phrase_hits", pc.add(rows["forbidden_phrase_hits"], 1)
+    ),
 }
 
 

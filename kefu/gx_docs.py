@@ -4,6 +4,7 @@ closed network) the index showed an empty, unstyled table. After each build the 
 pointed at copies shipped in kefu/static/gx_docs (see its README for versions and licences);
 the optional dark theme and the Vega chart scripts (used by profiling pages, which kefu does
 not build) are dropped. Hand-written: GX has no setting for where its static assets come from."""
+
 from __future__ import annotations
 
 import os
@@ -19,20 +20,17 @@ LOCAL = {
     "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "js/bootstrap.min.js",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "css/bootstrap-table.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "js/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "js/bootstrap-table-filter-control.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "css/bootstrap-table-filter-control.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "css/bootstrap-table-filter-control.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "css/bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "js/bootstrap-datepicker.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "js/bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": "css/bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": "css/bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "css/bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "js/bootstrap-datepicker.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "css/all.min.css",
 }
-DROPPED = re.compile(r'<link[^>]*href="https://cdn\.jsdelivr\.net/npm/@forevolve/bootstrap-dark[^"]*"[^>]*>'
-                     r'|<script[^>]*src="https://cdn\.jsdelivr\.net/npm/vega[^"]*"[^>]*>\s*</script>')
+DROPPED = re.compile(
+    r'<link[^>]*href="https://cdn\.jsdelivr\.net/npm/@forevolve/bootstrap-dark[^"]*"[^>]*>'
+    r'|<script[^>]*src="https://cdn\.jsdelivr\.net/npm/vega[^"]*"[^>]*>\s*</script>'
+)
 # GX's logo, from its S3 bucket: the copy GX ships in the site's static/images serves
 LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/[^\"')?]+(\?[^\"')]*)?")
 REMOTE_ASSET = re.compile(r'<(?:script|link|img)[^>]*(?:src|href)="(https?://[^"]+)"|url\([\'"]?(https?://[^\'")]+)')
@@ -53,5 +51,10 @@ def make_offline(site: Path) -> None:
 
 def remote_assets(site: Path) -> list[str]:
     """Scripts and stylesheets a page still loads from the network (none, after make_offline)."""
-    return sorted({f"{page.relative_to(site)}: {url or in_css}" for page in site.rglob("*.html")
-                   for url, in_css in REMOTE_ASSET.findall(page.read_text(encoding="utf-8"))})
+    return sorted(
+        {
+            f"{page.relative_to(site)}: {url or in_css}"
+            for page in site.rglob("*.html")
+            for url, in_css in REMOTE_ASSET.findall(page.read_text(encoding="utf-8"))
+        }
+    )

@@ -9,6 +9,7 @@ Typing is one set-based DuckDB query per file over an all-string Arrow table; Py
 never loops over rows except over rows that are already broken (the error path).
 Row numbers are CSV record numbers with the header as row 1, as a spreadsheet shows them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,27 +24,46 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kefu.sql import ident, literal
 from kefu.contracts import Column, Contract, contract, contracts
 from kefu.csv_input import parse_csv
 from kefu.mapping import Mapping, map_to_contract, read_input
+from kefu.sql import ident, literal
 from kefu.vault import Vault
 from kefu.workspace import Workspace
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"]
 # the date formats read in timestamp columns too (a day alone is its midnight)
-TIMESTAMP_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                     "%Y/%m/%d %H:%M", "%Y%m%d %H:%M:%S", "%Y%m%d%H%M%S", *DATE_FORMATS]
+TIMESTAMP_FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d%H%M%S",
+    *DATE_FORMATS,
+]
 TRUE_VALUES = ["1", "true", "t", "y", "yes", "是"]
 FALSE_VALUES = ["0", "false", "f", "n", "no", "否"]
-SQL_TYPES = {"string": "varchar", "int": "bigint", "decimal": "decimal(18,2)", "date": "date",
-             "timestamp": "timestamp", "bool": "boolean"}
+SQL_TYPES = {
+    "string": "varchar",
+    "int": "bigint",
+    "decimal": "decimal(18,2)",
+    "date": "date",
+    "timestamp": "timestamp",
+    "bool": "boolean",
+}
 # Empty file with the contract schema. Not "_schema": Spark hides files starting with "_".
 SCHEMA_FILE = "schema.parquet"
 BEIJING = ZoneInfo("Asia/Shanghai")
 CLOCK_TOLERANCE = dt.timedelta(hours=1)  # source systems' clocks run a little ahead
-LOAD_COLUMNS = {"_load_id": "varchar", "_source_file": "varchar", "_source_row": "bigint",
-                "_file_sha256": "varchar", "_loaded_at": "timestamp"}
+LOAD_COLUMNS = {
+    "_load_id": "varchar",
+    "_source_file": "varchar",
+    "_source_row": "bigint",
+    "_file_sha256": "varchar",
+    "_loaded_at": "timestamp",
+}
 
 
 @dataclass
@@ -66,7 +86,6 @@ class LoadResult:
         return self.rows_read == self.rows_loaded + self.rows_quarantined
 
 
-
 # -- typing ---------------------------------------------------------------------------
 def _typed_expr(col: Column, raw: str) -> str:
     v = f"nullif(trim({raw}), '')"
@@ -82,8 +101,10 @@ def _typed_expr(col: Column, raw: str) -> str:
         case "timestamp":
             return f"try_strptime({v}, [{', '.join(map(literal, TIMESTAMP_FORMATS))}])"
         case "bool":
-            return (f"case when lower({v}) in ({', '.join(map(literal, TRUE_VALUES))}) then true "
-                    f"when lower({v}) in ({', '.join(map(literal, FALSE_VALUES))}) then false end")
+            return (
+                f"case when lower({v}) in ({', '.join(map(literal, TRUE_VALUES))}) then true "
+                f"when lower({v}) in ({', '.join(map(literal, FALSE_VALUES))}) then false end"
+            )
     raise ValueError(col.type)
 
 
@@ -96,19 +117,27 @@ def _problem_exprs(col: Column, raw: str, typed: str, latest: dt.datetime) -> li
     if col.required:
         out.append(f"case when {v} is null then 'column {name}: required value is missing' end")
     if col.type != "string":
-        out.append(f"case when {v} is not null and {typed} is null then "
-                   f"'column {name}: cannot read ''' || {v} || ''' as {col.type}' end")
+        out.append(
+            f"case when {v} is not null and {typed} is null then "
+            f"'column {name}: cannot read ''' || {v} || ''' as {col.type}' end"
+        )
     if col.allowed is not None:
         allowed = ", ".join(literal(a) for a in col.allowed)
-        out.append(f"case when {typed} is not null and {typed} not in ({allowed}) then "
-                   f"'column {name}: value ''' || {v} || ''' is not one of the allowed values' end")
+        out.append(
+            f"case when {typed} is not null and {typed} not in ({allowed}) then "
+            f"'column {name}: value ''' || {v} || ''' is not one of the allowed values' end"
+        )
     if col.min is not None:
-        out.append(f"case when {typed} < {col.min} then "
-                   f"'column {name}: value ' || {v} || ' is below the minimum {col.min:g}' end")
+        out.append(
+            f"case when {typed} < {col.min} then "
+            f"'column {name}: value ' || {v} || ' is below the minimum {col.min:g}' end"
+        )
     if col.not_future:
         bound = f"date '{latest:%Y-%m-%d}'" if col.type == "date" else f"timestamp '{latest:%Y-%m-%d %H:%M:%S}'"
-        out.append(f"case when {typed} > {bound} then 'column {name}: ' || {v} || ' is in the future "
-                   f"(the file was loaded at {latest:%Y-%m-%d %H:%M} Beijing time)' end")
+        out.append(
+            f"case when {typed} > {bound} then 'column {name}: ' || {v} || ' is in the future "
+            f"(the file was loaded at {latest:%Y-%m-%d %H:%M} Beijing time)' end"
+        )
     return out
 
 
@@ -129,8 +158,11 @@ class Ingestor:
         and rsync use): the landing folder keeps every month's files, and hashing them all
         again cost a scale-100 daily run ~20 s. Rewriting a file in place with the same size
         and the same nanosecond timestamp would go unnoticed."""
-        return {(entity, source, stat): sha for entity, sha, mapping, source, stat in log or self._load_log()
-                if not mapping and stat}
+        return {
+            (entity, source, stat): sha
+            for entity, sha, mapping, source, stat in log or self._load_log()
+            if not mapping and stat
+        }
 
     def _load_log(self) -> list[tuple[str, str, str, str, str]]:
         """(extract, checksum, mapping, source file, file stat) of every committed load; logs
@@ -146,15 +178,22 @@ class Ingestor:
 
         return list(zip(*(column(name) for name in ("entity", "file_sha256", "mapping", "source_file", "file_stat"))))
 
-    def ingest_file(self, entity: str, path: Path, known: dict[str, str] | None = None,
-                    now: dt.datetime | None = None, sha: str | None = None) -> LoadResult:
+    def ingest_file(
+        self,
+        entity: str,
+        path: Path,
+        known: dict[str, str] | None = None,
+        now: dt.datetime | None = None,
+        sha: str | None = None,
+    ) -> LoadResult:
         """Load one landing file. ``sha``: its checksum when the caller knows it already; a
         file whose checksum a committed load has is then not read at all."""
-        now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         known = self.known_checksums() if known is None else known
         if sha and (entity, sha, "") in known:
-            return LoadResult(f"{now:%Y%m%dT%H%M%S%f}-{sha[:8]}", entity, str(path), sha,
-                              duplicate_of=known[(entity, sha, "")])
+            return LoadResult(
+                f"{now:%Y%m%dT%H%M%S%f}-{sha[:8]}", entity, str(path), sha, duplicate_of=known[(entity, sha, "")]
+            )
         spec = contract(entity)
         stat = _file_stat(path)  # before reading: a file changed while being read gets hashed again next time
         data = path.read_bytes()
@@ -172,8 +211,9 @@ class Ingestor:
         strings = parsed.table.append_column("_file_problem", pa.array([problem] * parsed.table.num_rows, pa.string()))
         if parsed.header:
             for extra in sorted(set(strings.column_names) - set(spec.names) - {"_source_row", "_file_problem"}):
-                result.warnings.append(f"{path}, row 1, column {extra}: not in the {spec.entity} contract; "
-                                       "kept in _extra, not typed")
+                result.warnings.append(
+                    f"{path}, row 1, column {extra}: not in the {spec.entity} contract; kept in _extra, not typed"
+                )
         self._load(spec, strings, parsed.bad_rows, result, now)
         return result
 
@@ -184,7 +224,7 @@ class Ingestor:
         path = Path(path)
         data = path.read_bytes()
         sha = _sha256(data)
-        now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         known = self.known_checksums()
         results = []
         strings = bad_rows = encoding = None
@@ -214,8 +254,15 @@ class Ingestor:
             return f"{path}, row 1: required column {', '.join(missing)} is missing from the header"
         return None
 
-    def _load(self, spec: Contract, strings: pa.Table, bad_rows: list[tuple[int, str, str]],
-              result: LoadResult, now: dt.datetime, repeats_allowed: bool = False) -> None:
+    def _load(
+        self,
+        spec: Contract,
+        strings: pa.Table,
+        bad_rows: list[tuple[int, str, str]],
+        result: LoadResult,
+        now: dt.datetime,
+        repeats_allowed: bool = False,
+    ) -> None:
         """Type an all-string table (+ _source_row, _file_problem) against the contract and
         commit the load: typed rows to the raw lake, the rest to quarantine with reasons.
         ``repeats_allowed``: several rows may describe one record (a mapping's grain)."""
@@ -236,20 +283,29 @@ class Ingestor:
         keys = ", ".join(ident(k) for k in spec.grain)
         names = spec.grain[0] if len(spec.grain) == 1 else "(" + ", ".join(spec.grain) + ")"
         quote = literal("'")  # a single quote as an SQL literal
-        values = " || ', ' || ".join(f"{quote} || coalesce(cast({ident(k)} as varchar), '') || {quote}"
-                                     for k in spec.grain)
+        values = " || ', ' || ".join(
+            f"{quote} || coalesce(cast({ident(k)} as varchar), '') || {quote}" for k in spec.grain
+        )
         if len(spec.grain) > 1:
             values = f"'(' || {values} || ')'"
         con.execute(f"""
-            update checked set _problem = {literal(names + ' ')} || d.key_text || ' is repeated in row '
+            update checked set _problem = {literal(names + " ")} || d.key_text || ' is repeated in row '
                                           || d.last_row || ' of this file, which is kept'
             from (select _source_row as row_no, max(_source_row) over (partition by {keys}) as last_row,
                          {values} as key_text
                   from checked where _problem is null) d
             where checked._source_row = d.row_no and d.row_no < d.last_row""")
 
-    def _write(self, con: duckdb.DuckDBPyConnection, spec: Contract, strings: pa.Table, rejected_rows: int,
-               result: LoadResult, now: dt.datetime, repeats_allowed: bool = False) -> None:
+    def _write(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        spec: Contract,
+        strings: pa.Table,
+        rejected_rows: int,
+        result: LoadResult,
+        now: dt.datetime,
+        repeats_allowed: bool = False,
+    ) -> None:
         present = set(strings.column_names)
         path = result.source_file
         typed, problems = [], []
@@ -259,14 +315,19 @@ class Ingestor:
             typed.append(f"cast({expr} as {SQL_TYPES[col.type]}) as {ident(col.name)}")
             problems += _problem_exprs(col, raw, expr, _beijing(now) + CLOCK_TOLERANCE)
         extras = sorted(present - set(spec.names) - {"_source_row", "_file_problem"})
-        extra_json = (f"to_json(struct_pack({', '.join(f'{ident(e)} := {ident(e)}' for e in extras)}))"
-                      if extras else "cast(null as varchar)")
-        meta = (f"{literal(result.load_id)} as _load_id, {literal(path)} as _source_file, _source_row, "
-                f"{literal(result.file_sha256)} as _file_sha256, timestamp {literal(now.isoformat(sep=' '))} as _loaded_at")
-        row_problem = (f"concat_ws('; ', {', '.join(problems)})" if problems else "''")
+        extra_json = (
+            f"to_json(struct_pack({', '.join(f'{ident(e)} := {ident(e)}' for e in extras)}))"
+            if extras
+            else "cast(null as varchar)"
+        )
+        meta = (
+            f"{literal(result.load_id)} as _load_id, {literal(path)} as _source_file, _source_row, "
+            f"{literal(result.file_sha256)} as _file_sha256, timestamp {literal(now.isoformat(sep=' '))} as _loaded_at"
+        )
+        row_problem = f"concat_ws('; ', {', '.join(problems)})" if problems else "''"
         con.execute(f"""
             create temp table checked as
-            select {', '.join(typed)}, {extra_json} as _extra, {meta},
+            select {", ".join(typed)}, {extra_json} as _extra, {meta},
                    coalesce(_file_problem, nullif({row_problem}, '')) as _problem
             from src""")
         if not repeats_allowed:
@@ -282,23 +343,25 @@ class Ingestor:
                               order by _source_row) to {literal(raw_tmp)} (format parquet)""")
         con.execute(f"""copy (
             select _load_id, _source_file, checked._source_row, _file_sha256, _loaded_at,
-                   {literal(path + ', row ')} || checked._source_row || ': ' || _problem as reason,
+                   {literal(path + ", row ")} || checked._source_row || ': ' || _problem as reason,
                    {raw_record} as raw_record  -- the row as it came (PII as tokens), for the person who fixes it
             from checked join src on src._source_row = checked._source_row
             where _problem is not null
             union all
             select {literal(result.load_id)}, {literal(path)}, source_row, {literal(result.file_sha256)},
-                   timestamp {literal(now.isoformat(sep=' '))}, reason, rejected_record from rejected_rows
+                   timestamp {literal(now.isoformat(sep=" "))}, reason, rejected_record from rejected_rows
             order by _source_row) to {literal(q_tmp)} (format parquet)""")
-        loaded, bad = con.execute("select count(*) filter (where _problem is null), "
-                                  "count(*) filter (where _problem is not null) from checked").fetchone()
+        loaded, bad = con.execute(
+            "select count(*) filter (where _problem is null), count(*) filter (where _problem is not null) from checked"
+        ).fetchone()
         result.rows_loaded = loaded
         result.rows_quarantined = bad + rejected_rows
         result.rows_read = strings.num_rows + rejected_rows
         self._commit(result, raw_tmp, q_tmp, now, vault_tmp)
 
-    def _to_vault(self, con: duckdb.DuckDBPyConnection, spec: Contract, strings: pa.Table,
-                  load_id: str) -> tuple[Path | None, str]:
+    def _to_vault(
+        self, con: duckdb.DuckDBPyConnection, spec: Contract, strings: pa.Table, load_id: str
+    ) -> tuple[Path | None, str]:
         """Move the load's personal data (columns marked pii) to the vault: the clear values of
         every row, loaded or quarantined, and of unreadable lines, go to the vault; the lake
         keeps tokens (kefu/vault.py). Returns the vault's temporary file and the SQL of the
@@ -317,12 +380,15 @@ class Ingestor:
         con.execute(f"""create or replace temp view rejected_rows as select *, json_object('text',
                         {vault.token_sql("json_extract_string(raw_record, '$.text')")}) as rejected_record
                         from rejected""")
-        fields = ", ".join(f"{ident(c)} := {vault.token_sql('src.' + ident(c)) if c in pii else 'src.' + ident(c)}"
-                           for c in strings.column_names)
+        fields = ", ".join(
+            f"{ident(c)} := {vault.token_sql('src.' + ident(c)) if c in pii else 'src.' + ident(c)}"
+            for c in strings.column_names
+        )
         return tmp, f"to_json(struct_pack({fields}))"
 
-    def _commit(self, result: LoadResult, raw_tmp: Path, q_tmp: Path, now: dt.datetime,
-                vault_tmp: Path | None = None) -> None:
+    def _commit(
+        self, result: LoadResult, raw_tmp: Path, q_tmp: Path, now: dt.datetime, vault_tmp: Path | None = None
+    ) -> None:
         """Publish the load: data files first (the vault's before the lake's), the load-log
         entry last. A crash before the log entry leaves files without a log entry, which the
         next run removes."""
@@ -348,8 +414,12 @@ class Ingestor:
         crashed run). Scoped to one extract, so extracts can load in parallel."""
         committed = {p.name.removesuffix(".parquet") for p in (self.ws.loads / entity).glob("*.parquet")}
         removed = []
-        for folder in (self.ws.raw / entity, self.ws.quarantine / entity, self.ws.loads / entity,
-                       Vault(self.ws).root / entity):
+        for folder in (
+            self.ws.raw / entity,
+            self.ws.quarantine / entity,
+            self.ws.loads / entity,
+            Vault(self.ws).root / entity,
+        ):
             for p in folder.glob("*.parquet*"):
                 stem = p.name.split(".parquet")[0]
                 if p.name.endswith(".tmp") or (stem not in committed and p.name != SCHEMA_FILE):
@@ -377,7 +447,7 @@ class Ingestor:
         self.ensure_readable_source(entity)
         log = self._load_log()
         known, loaded_files = self.known_checksums(log), self.landing_registry(log)
-        started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         jobs, first_seen = [], {}
         for i, path in enumerate(sorted((self.ws.landing / entity).glob("*.csv"))):
             sha = loaded_files.get((entity, str(path), _file_stat(path))) or _sha256(path)
@@ -395,9 +465,12 @@ class Ingestor:
         or changed since. A copy of a loaded file stays pending (its load is skipped as a
         duplicate, which records no load): callers key on the list, not on its emptiness."""
         loaded = set(self.landing_registry())
-        return sorted(f"{path}|{_file_stat(path)}" for entity in sorted(contracts())
-                      for path in (self.ws.landing / entity).glob("*.csv")
-                      if (entity, str(path), _file_stat(path)) not in loaded)
+        return sorted(
+            f"{path}|{_file_stat(path)}"
+            for entity in sorted(contracts())
+            for path in (self.ws.landing / entity).glob("*.csv")
+            if (entity, str(path), _file_stat(path)) not in loaded
+        )
 
     def ingest_landing(self) -> list[LoadResult]:
         return [r for entity in sorted(contracts()) for r in self.ingest_extract(entity)]
@@ -405,7 +478,7 @@ class Ingestor:
 
 def _beijing(utc: dt.datetime) -> dt.datetime:
     """Source timestamps are Beijing wall-clock time; load times are naive UTC."""
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).replace(tzinfo=None)
+    return utc.replace(tzinfo=dt.UTC).astimezone(BEIJING).replace(tzinfo=None)
 
 
 def _file_stat(path: Path) -> str:
@@ -418,8 +491,10 @@ def _sha256(data: bytes | Path) -> str:
 
 
 def _rejected_table(bad_rows: list[tuple[int, str, str]]) -> pa.Table:
-    return pa.table({
-        "source_row": pa.array([b[0] for b in bad_rows], pa.int64()),
-        "reason": pa.array([b[1] for b in bad_rows], pa.string()),
-        "raw_record": pa.array([json.dumps({"text": b[2]}, ensure_ascii=False) for b in bad_rows], pa.string()),
-    })
+    return pa.table(
+        {
+            "source_row": pa.array([b[0] for b in bad_rows], pa.int64()),
+            "reason": pa.array([b[1] for b in bad_rows], pa.string()),
+            "raw_record": pa.array([json.dumps({"text": b[2]}, ensure_ascii=False) for b in bad_rows], pa.string()),
+        }
+    )

@@ -8,6 +8,7 @@ grain (the source columns that identify one record). The result is the same all-
 table a landing CSV gives, so typing, quarantine and the load log are the ingestor's,
 unchanged: every input row is loaded or quarantined with a reason, per target.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,12 +21,11 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from kefu.sql import ident, literal
 from kefu.contracts import Contract, contract
 from kefu.csv_input import parse_csv
+from kefu.sql import ident, literal
 
-FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl",
-           ".parquet": "parquet"}
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 CALENDARS = {"cn_workdays", "calendar_days"}
 WAREHOUSE_TIMEZONE = "Asia/Shanghai"
 COLUMN_FORMS = {"from", "value", "sql"}
@@ -40,6 +40,7 @@ class MappingError(ValueError):
 @dataclass(frozen=True)
 class Target:
     """One of our extracts fed by the mapping: contract column → how to compute it."""
+
     entity: str
     columns: dict[str, dict]
     grain: tuple[str, ...] = ()  # source columns that identify one record of this target
@@ -71,8 +72,10 @@ class Mapping:
     def input_format(self, path: Path) -> str:
         fmt = self.format or FORMATS.get(path.suffix.lower())
         if fmt not in set(FORMATS.values()):
-            raise MappingError(f"{self.path}: cannot tell the format of {path}; set input.format "
-                               f"to one of {sorted(set(FORMATS.values()))}")
+            raise MappingError(
+                f"{self.path}: cannot tell the format of {path}; set input.format "
+                f"to one of {sorted(set(FORMATS.values()))}"
+            )
         return fmt
 
 
@@ -101,8 +104,9 @@ def load_mapping(path: Path) -> Mapping:
             fail(str(e))
         if unknown := set(body or {}) - {"grain", "columns"}:
             fail(f"target {entity}: unknown keys {sorted(unknown)}")
-        columns = {name: ({"from": v} if isinstance(v, str) else dict(v))
-                   for name, v in (body.get("columns") or {}).items()}
+        columns = {
+            name: ({"from": v} if isinstance(v, str) else dict(v)) for name, v in (body.get("columns") or {}).items()
+        }
         for name, col in columns.items():
             if name not in spec.names:
                 fail(f"target {entity}: {name} is not a column of the {entity} contract")
@@ -115,8 +119,14 @@ def load_mapping(path: Path) -> Mapping:
         if missing := [c for c in spec.required if c not in columns]:
             fail(f"target {entity}: required contract column {', '.join(missing)} is not mapped")
         targets.append(Target(entity, columns, tuple(body.get("grain") or ()), doc.get("timezone")))
-    return Mapping(path=path, sha256=hashlib.sha256(text.encode()).hexdigest(), format=source.get("format"),
-                   encoding=source.get("encoding", "auto"), sheet=source.get("sheet", 0), targets=tuple(targets))
+    return Mapping(
+        path=path,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        format=source.get("format"),
+        encoding=source.get("encoding", "auto"),
+        sheet=source.get("sheet", 0),
+        targets=tuple(targets),
+    )
 
 
 # -- reading any input as an all-string table --------------------------------------------
@@ -130,8 +140,9 @@ def read_input(mapping: Mapping, path: Path, data: bytes) -> tuple[pa.Table, lis
         try:
             parsed = parse_csv(path, data, mapping.encoding)
         except UnicodeDecodeError as e:
-            raise MappingError(f"{path}: byte {e.start} is not {mapping.encoding}, "
-                               f"the encoding {mapping.path.name} names") from None
+            raise MappingError(
+                f"{path}: byte {e.start} is not {mapping.encoding}, the encoding {mapping.path.name} names"
+            ) from None
         return parsed.table, parsed.bad_rows, parsed.encoding
     if fmt == "jsonl":
         return _read_jsonl(path, data)
@@ -146,9 +157,12 @@ def read_input(mapping: Mapping, path: Path, data: bytes) -> tuple[pa.Table, lis
             con.register("src", frame)
         names = [r[0] for r in con.execute("describe src").fetchall()]
         first = 1 if fmt == "parquet" else 2  # a sheet's first data row is row 2, under the header
-        strings = _as_table(con.execute(
-            f"select {', '.join(f'cast({ident(n)} as varchar) as {ident(n)}' for n in names)}, "
-            f"cast(row_number() over () + {first - 1} as bigint) as _source_row from src").arrow())
+        strings = _as_table(
+            con.execute(
+                f"select {', '.join(f'cast({ident(n)} as varchar) as {ident(n)}' for n in names)}, "
+                f"cast(row_number() over () + {first - 1} as bigint) as _source_row from src"
+            ).arrow()
+        )
     finally:
         con.close()
     return strings, [], fmt
@@ -166,15 +180,28 @@ def _read_jsonl(path: Path, data: bytes) -> tuple[pa.Table, list, str]:
                               coalesce(case when json_valid(line) then json_type(line) = 'OBJECT' end, false)
                                   as is_object
                        from lines""")
-        keys = [r[0] for r in con.execute(
-            """select key from (select unnest(json_keys(line)) as key, _source_row from numbered where is_object)
-               group by key order by min(_source_row)""").fetchall()]
-        cols = ", ".join(f"json_extract_string(line, {literal('$.' + json.dumps(k, ensure_ascii=False))}) as {ident(k)}" for k in keys)
-        strings = _as_table(con.execute(f"""select {cols + ', ' if cols else ''}_source_row from numbered
-                                            where is_object""").arrow())
-        bad = [(row, f"{path}, line {row}: not a JSON object", line) for line, row in con.execute(
-            """select line, _source_row from numbered
-               where trim(line) <> '' and not is_object""").fetchall()]
+        keys = [
+            r[0]
+            for r in con.execute(
+                """select key from (select unnest(json_keys(line)) as key, _source_row from numbered where is_object)
+               group by key order by min(_source_row)"""
+            ).fetchall()
+        ]
+        cols = ", ".join(
+            f"json_extract_string(line, {literal('$.' + json.dumps(k, ensure_ascii=False))}) as {ident(k)}"
+            for k in keys
+        )
+        strings = _as_table(
+            con.execute(f"""select {cols + ", " if cols else ""}_source_row from numbered
+                                            where is_object""").arrow()
+        )
+        bad = [
+            (row, f"{path}, line {row}: not a JSON object", line)
+            for line, row in con.execute(
+                """select line, _source_row from numbered
+               where trim(line) <> '' and not is_object"""
+            ).fetchall()
+        ]
     finally:
         con.close()
     return strings, bad, "utf-8"
@@ -194,8 +221,11 @@ def map_to_contract(mapping: Mapping, target: Target, strings: pa.Table, path: P
     present = set(strings.column_names) - {"_source_row"}
     missing = sorted(target.source_columns() - present)
     warnings = []
-    file_problem = (f"{path}, row 1: column {', '.join(missing)} named by {mapping.path.name} is not in the input"
-                    if missing else None)
+    file_problem = (
+        f"{path}, row 1: column {', '.join(missing)} named by {mapping.path.name} is not in the input"
+        if missing
+        else None
+    )
     types = {c.name: c.type for c in spec.columns}
     exprs = []
     for name, col in target.columns.items():
@@ -209,8 +239,11 @@ def map_to_contract(mapping: Mapping, target: Target, strings: pa.Table, path: P
     try:
         con.register("src", strings)
         try:
-            mapped = _as_table(con.execute(f"select {', '.join(exprs)}, _source_row, {problem} as _file_problem "
-                                           "from src order by _source_row").arrow())
+            mapped = _as_table(
+                con.execute(
+                    f"select {', '.join(exprs)}, _source_row, {problem} as _file_problem from src order by _source_row"
+                ).arrow()
+            )
         except duckdb.Error as e:
             raise MappingError(f"{mapping.path}: target {target.entity}: {str(e).splitlines()[0]}") from None
         if target.grain and not file_problem:
@@ -231,28 +264,27 @@ def _grain_check(con: duckdb.DuckDBPyConnection, target: Target, where: Path) ->
         select count(*), count(distinct g), count(distinct k), count(distinct (g, k))
         from (select {grain} as g, struct_pack({keys}) as k from src)""").fetchone()
     if not n_grain == n_keys == n_pairs:
-        raise MappingError(f"{where}: target {spec.entity}: its grain ({', '.join(target.grain)}) and the "
-                           f"contract key ({', '.join(spec.grain)}) name different records: {n_grain:,} grain "
-                           f"values, {n_keys:,} keys, {n_pairs:,} pairs")
+        raise MappingError(
+            f"{where}: target {spec.entity}: its grain ({', '.join(target.grain)}) and the "
+            f"contract key ({', '.join(spec.grain)}) name different records: {n_grain:,} grain "
+            f"values, {n_keys:,} keys, {n_pairs:,} pairs"
+        )
     if rows == n_grain:
         return []
-    return [f"{rows:,} input rows describe {n_grain:,} {spec.entity} (grain {', '.join(target.grain)}): "
-            "every row is loaded; staging keeps the last row of each " + ", ".join(spec.grain)]
+    return [
+        f"{rows:,} input rows describe {n_grain:,} {spec.entity} (grain {', '.join(target.grain)}): "
+        "every row is loaded; staging keeps the last row of each " + ", ".join(spec.grain)
+    ]
 
 
 def _column_expr(target: Target, col: dict, out_type: str) -> str:
     if "value" in col:
         return "cast(null as varchar)" if col["value"] is None else literal(col["value"])
-    if "sql" in col:
-        expr = f"cast(({col['sql']}) as varchar)"
-    else:
-        expr = ident(col["from"])
+    expr = f"cast(({col['sql']}) as varchar)" if "sql" in col else ident(col["from"])
     if "map" in col:
         cases = " ".join(f"when {literal(k)} then {'null' if v is None else literal(v)}" for k, v in col["map"].items())
-        if "default" in col:
-            other = "null" if col["default"] is None else literal(col["default"])
-        else:
-            other = expr  # unmapped values pass through, so the contract quarantines them by name
+        # unmapped values pass through, so the contract quarantines them by name
+        other = ("null" if col["default"] is None else literal(col["default"])) if "default" in col else expr
         expr = f"case {expr} {cases} else {other} end"
     elif "default" in col:
         expr = f"coalesce(nullif(trim({expr}), ''), {literal(col['default'])})"
@@ -270,4 +302,3 @@ def _time_expr(timezone: str | None, expr: str, fmt: str | None, out_type: str) 
     if timezone and out_type == "timestamp" and has_time:
         parsed = f"timezone({literal(WAREHOUSE_TIMEZONE)}, timezone({literal(timezone)}, {parsed}))"
     return f"coalesce(strftime({parsed}, {literal(OUT_FORMATS.get(out_type, '%Y-%m-%d %H:%M:%S'))}), {v})"
-

@@ -1,4 +1,5 @@
 """Reporting periods as people type them: a month (2026-03), a quarter (2026-Q1), a year (2026)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,6 @@
 """Runs the Dagster job in-process: the same assets, checks and order as the daily schedule,
 recorded in the workspace's Dagster instance, so `kefu ui` shows the run like its own."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ import re
 from dataclasses import dataclass, field
 
 import duckdb
-
 from dagster import AssetCheckSeverity, DagsterInstance
 
 from kefu.workspace import Workspace
@@ -40,36 +40,59 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     # KEFU_DAGSTER_INSTANCE=ephemeral records nothing (throwaway workspaces: the tests); each
     # of a run's ~900 events costs the SQLite instance a connection and a commit (~20 s a run)
     ephemeral = os.environ.get(INSTANCE_ENV) == "ephemeral"
-    with (DagsterInstance.ephemeral() if ephemeral else DagsterInstance.from_config(str(ws.dagster_home))) as instance:
+    with DagsterInstance.ephemeral() if ephemeral else DagsterInstance.from_config(str(ws.dagster_home)) as instance:
         result = defs.resolve_job_def(JOB).execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    failed = [e.event_specific_data for e in result.all_events
-              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+    failed = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
+    ]
     findings, failed_tests = dbt_test_findings(ws, result.run_id)
     # a failed check of WARN severity (e.g. events dated before receipt) is reported, not fatal
     failed_checks = [c for c in failed if c.severity == AssetCheckSeverity.ERROR]
     warned = [c for c in failed if c.severity != AssetCheckSeverity.ERROR]
-    warnings = [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} warns"
-                + findings.get(c.asset_check_key.name, "") for c in warned]
+    warnings = [
+        f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} warns"
+        + findings.get(c.asset_check_key.name, "")
+        for c in warned
+    ]
     # dbt tests that are no asset check (a singular test reading several models)
     checks_named = {c.asset_check_key.name for c in failed}
-    warnings += [f"dbt test {name} warns{text}" for name, text in findings.items()
-                 if name not in failed_tests | checks_named]
+    warnings += [
+        f"dbt test {name} warns{text}" for name, text in findings.items() if name not in failed_tests | checks_named
+    ]
     if not result.success or failed_checks:
-        problems = [f"step {e.step_key} failed: {_step_failure(e.event_specific_data.error, failed_tests)}"
-                    for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        problems += [f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} failed"
-                     + findings.pop(c.asset_check_key.name, "") for c in failed_checks]
+        problems = [
+            f"step {e.step_key} failed: {_step_failure(e.event_specific_data.error, failed_tests)}"
+            for e in result.all_events
+            if e.event_type_value == "STEP_FAILURE"
+        ]
+        problems += [
+            f"check {c.asset_check_key.name} on {c.asset_key.to_user_string()} failed"
+            + findings.pop(c.asset_check_key.name, "")
+            for c in failed_checks
+        ]
         problems += [f"dbt test {name} failed{text}" for name, text in findings.items() if name in failed_tests]
         raise PipelineFailed(f"pipeline run {result.run_id} failed:\n  " + "\n  ".join(problems))
     checks = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
-    materializations = {m.asset_key.to_user_string(): dict(m.metadata) for m in
-                        (e.event_specific_data.materialization for e in result.all_events
-                         if e.event_type_value == "ASSET_MATERIALIZATION")}
-    seconds = {e.step_key: round(e.event_specific_data.duration_ms / 1000, 2) for e in result.all_events
-               if e.event_type_value == "STEP_SUCCESS"}
+    materializations = {
+        m.asset_key.to_user_string(): dict(m.metadata)
+        for m in (
+            e.event_specific_data.materialization
+            for e in result.all_events
+            if e.event_type_value == "ASSET_MATERIALIZATION"
+        )
+    }
+    seconds = {
+        e.step_key: round(e.event_specific_data.duration_ms / 1000, 2)
+        for e in result.all_events
+        if e.event_type_value == "STEP_SUCCESS"
+    }
     return PipelineRun(result.run_id, len(steps), len(checks), warnings, materializations, seconds)
 
 
@@ -85,8 +108,11 @@ def dbt_test_findings(ws: Workspace, run_id: str) -> tuple[dict[str, str], set[s
     results_file = ws.dbt_runs / run_id / "run_results.json"
     if not results_file.exists():
         return {}, set()
-    found = [r for r in json.loads(results_file.read_text())["results"]
-             if r["unique_id"].startswith("test.") and r["status"] in ("fail", "warn")]
+    found = [
+        r
+        for r in json.loads(results_file.read_text())["results"]
+        if r["unique_id"].startswith("test.") and r["status"] in ("fail", "warn")
+    ]
     findings = {}
     for r in found:
         count = r.get("failures") or 0
@@ -96,8 +122,9 @@ def dbt_test_findings(ws: Workspace, run_id: str) -> tuple[dict[str, str], set[s
                 with duckdb.connect(str(ws.warehouse_file), read_only=True) as con:
                     cursor = con.execute(f"select * from ({r['compiled_code']}) limit {SHOWN_ROWS}")
                     names = [d[0] for d in cursor.description]
-                    text += "".join("\n      " + ", ".join(f"{n}={v}" for n, v in zip(names, row))
-                                    for row in cursor.fetchall())
+                    text += "".join(
+                        "\n      " + ", ".join(f"{n}={v}" for n, v in zip(names, row)) for row in cursor.fetchall()
+                    )
             except duckdb.Error as e:  # the count still stands; say why the rows do not
                 text += f" (rows not shown: {str(e).splitlines()[0]})"
         findings[r["unique_id"].split(".")[2]] = text
@@ -114,8 +141,11 @@ def _step_failure(error, failed_tests: set[str]) -> str:
     log = re.search(r"view the dbt debug log: (\S+?)\.?$", message, re.M)
     parsed = message.split("Errors parsed from dbt logs:", 1)[1] if "Errors parsed from dbt logs:" in message else ""
     lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in parsed.splitlines()]
-    lines = [line for line in lines if line and not line.startswith("Got ")
-             and not any(test in line for test in failed_tests)]
+    lines = [
+        line
+        for line in lines
+        if line and not line.startswith("Got ") and not any(test in line for test in failed_tests)
+    ]
     return "dbt build failed" + (f" (log: {log.group(1)})" if log else "") + "".join(f"\n    {line}" for line in lines)
 
 

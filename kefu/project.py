@@ -2,6 +2,7 @@
 declares. Every list of marts (their grain, definitions, publication, trace, checks) is read
 from here, so a KPI lives in its own files (models/marts/<area>/kpi_<name>.sql and .yml; see
 docs/adding-a-kpi.md) and nothing else keeps a list of them by hand."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,15 +20,22 @@ from kefu.workspace import DBT_PROJECT_DIR, PII_KEY_ENV, SEEDS_DIR, Workspace
 TARGET_DIR = DBT_PROJECT_DIR / "target"
 MANIFEST = TARGET_DIR / "manifest.json"
 # the dbt installed beside this interpreter, so an un-activated .venv/bin/kefu finds it
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt") if (Path(sys.executable).parent / "dbt").exists() \
+DBT_EXECUTABLE = (
+    str(Path(sys.executable).parent / "dbt")
+    if (Path(sys.executable).parent / "dbt").exists()
     else shutil.which("dbt") or "dbt"
+)
 GRAIN_TEST = "unique_combination"  # tests/generic/kpi_tests.sql: a mart's grain
 
 
 def project_files() -> list[Path]:
     """The files the dbt project is parsed from: models, macros, tests, seeds, settings."""
-    files = [p for folder in (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests",
-                              SEEDS_DIR) for p in folder.rglob("*") if p.is_file()]
+    files = [
+        p
+        for folder in (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", DBT_PROJECT_DIR / "tests", SEEDS_DIR)
+        for p in folder.rglob("*")
+        if p.is_file()
+    ]
     return sorted(files) + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
 
 
@@ -53,11 +61,27 @@ def ensure_manifest() -> Path:
     """Parse the project when its manifest is stale. dbt parse opens no warehouse: the
     profile's variables need only be set, so the PII key is not looked up for it."""
     if manifest_is_stale():
-        env = {**os.environ, "KEFU_HOME": str(Workspace.from_env().home),
-               PII_KEY_ENV: os.environ.get(PII_KEY_ENV, "not-read-by-dbt-parse")}
-        done = subprocess.run([DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(TARGET_DIR)],
-                              env=env, capture_output=True, text=True)
+        env = {
+            **os.environ,
+            "KEFU_HOME": str(Workspace.from_env().home),
+            PII_KEY_ENV: os.environ.get(PII_KEY_ENV, "not-read-by-dbt-parse"),
+        }
+        done = subprocess.run(
+            [
+                DBT_EXECUTABLE,
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(TARGET_DIR),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"dbt parse failed on {DBT_PROJECT_DIR}:\n{(done.stdout + done.stderr).strip()[-3000:]}")
     return MANIFEST
@@ -66,14 +90,15 @@ def ensure_manifest() -> Path:
 @dataclass(frozen=True)
 class Mart:
     """A KPI mart as its .yml declares it."""
+
     name: str
-    area: str                       # models/marts/<area>/
-    path: str                       # the SQL file, relative to models/
-    grain: tuple[str, ...]          # the columns of its unique_combination test
-    kpi: dict                       # config.meta.kpi: the definition readers see
-    columns: dict[str, str]         # every documented column and its description
-    unit_tests: tuple[str, ...]     # the hand-computed cases
-    trace: dict                     # config.meta.trace: how `kefu trace` finds its records
+    area: str  # models/marts/<area>/
+    path: str  # the SQL file, relative to models/
+    grain: tuple[str, ...]  # the columns of its unique_combination test
+    kpi: dict  # config.meta.kpi: the definition readers see
+    columns: dict[str, str]  # every documented column and its description
+    unit_tests: tuple[str, ...]  # the hand-computed cases
+    trace: dict  # config.meta.trace: how `kefu trace` finds its records
     data_tests: tuple[tuple[str, str | None, dict], ...] = ()  # (test, column or None, arguments)
 
 
@@ -106,11 +131,16 @@ def marts() -> dict[str, Mart]:
             continue
         meta = node["config"].get("meta") or {}
         found[node["name"]] = Mart(
-            name=node["name"], area=node["fqn"][2] if len(node["fqn"]) > 3 else "", path=node["original_file_path"],
-            grain=grains.get(uid, ()), kpi=meta.get("kpi") or {},
+            name=node["name"],
+            area=node["fqn"][2] if len(node["fqn"]) > 3 else "",
+            path=node["original_file_path"],
+            grain=grains.get(uid, ()),
+            kpi=meta.get("kpi") or {},
             columns={c: col.get("description", "") for c, col in node["columns"].items()},
-            unit_tests=tuple(sorted(tests.get(node["name"], []))), trace=meta.get("trace") or {},
-            data_tests=tuple(sorted(data_tests.get(uid, []), key=str)))
+            unit_tests=tuple(sorted(tests.get(node["name"], []))),
+            trace=meta.get("trace") or {},
+            data_tests=tuple(sorted(data_tests.get(uid, []), key=str)),
+        )
     return dict(sorted(found.items()))
 
 

@@ -7,6 +7,7 @@ or a warehouse table (``{"table": "marts.kpi_complaint_rate"}``, opened read-onl
 Parquet output of that table). GX
 turns every expectation into SQL that DuckDB runs; no table is pulled into pandas.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,11 +60,16 @@ class CheckpointOutcome:
         return [o for o in self.outcomes if not o.success]
 
     def describe(self) -> str:
-        lines = [f"checkpoint {self.name}: {'passed' if self.success else 'FAILED'} "
-                 f"({len(self.outcomes) - len(self.failures)}/{len(self.outcomes)} expectations met)"]
+        lines = [
+            f"checkpoint {self.name}: {'passed' if self.success else 'FAILED'} "
+            f"({len(self.outcomes) - len(self.failures)}/{len(self.outcomes)} expectations met)"
+        ]
         for f in self.failures:
-            observed = {k: v for k, v in f.observed.items() if k in (
-                "observed_value", "unexpected_count", "partial_unexpected_list", "error")}
+            observed = {
+                k: v
+                for k, v in f.observed.items()
+                if k in ("observed_value", "unexpected_count", "partial_unexpected_list", "error")
+            }
             lines.append(f"  {f.data}: {f.expectation} {f.kwargs} → {observed}")
         return "\n".join(lines)
 
@@ -107,11 +113,17 @@ def mart_expectations(mart: Mart) -> list[dict]:
         elif test == "valid_rate":
             numerator, denominator = args.get("numerator", "numerator"), args.get("denominator", "denominator")
             rate = args.get("rate", "rate")
-            out += [_expect("expect_column_values_to_not_be_null", column=numerator),
-                    _expect("expect_column_values_to_not_be_null", column=denominator),
-                    _expect("expect_column_values_to_be_between", column=numerator, min_value=0),
-                    _expect("expect_column_values_to_be_between", column=rate, min_value=0,
-                            **({"max_value": 1} if args.get("proportion", True) else {}))]
+            out += [
+                _expect("expect_column_values_to_not_be_null", column=numerator),
+                _expect("expect_column_values_to_not_be_null", column=denominator),
+                _expect("expect_column_values_to_be_between", column=numerator, min_value=0),
+                _expect(
+                    "expect_column_values_to_be_between",
+                    column=rate,
+                    min_value=0,
+                    **({"max_value": 1} if args.get("proportion", True) else {}),
+                ),
+            ]
         elif test == "not_below":
             out.append(_expect("expect_column_values_to_be_between", column=column, min_value=args["min_value"]))
         elif test == "accepted_range_0_100":
@@ -138,17 +150,25 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     # Data Docs for auditors, rebuilt every run (below); a site per checkpoint (a site is
     # rebuilt from what its context ran, so a shared site would keep only the last checkpoint)
-    context.add_data_docs_site(site_name="kefu", site_config={
-        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(ws.audit_docs / "gx" / name)}})
+    context.add_data_docs_site(
+        site_name="kefu",
+        site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(ws.audit_docs / "gx" / name),
+            },
+        },
+    )
     sources = {}
 
     def source(name: str):  # created on first use: a raw check must not need the warehouse file
         if name not in sources:
             url = "duckdb:///:memory:" if name == "lake" else f"duckdb:///{ws.warehouse_file}"
             sources[name] = context.data_sources.add_sql(
-                name=name, connection_string=url, kwargs={"connect_args": {"read_only": name != "lake"}})
+                name=name, connection_string=url, kwargs={"connect_args": {"read_only": name != "lake"}}
+            )
         return sources[name]
 
     definitions = []
@@ -168,8 +188,11 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
             else:
                 asset = source("warehouse").add_query_asset(name=label, query=f"select * from {label}")
         batch = asset.add_batch_definition_whole_table("all")
-        definitions.append(context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{label}:{expectations.name}", data=batch, suite=expectations)))
+        definitions.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{label}:{expectations.name}", data=batch, suite=expectations)
+            )
+        )
     try:
         result = context.checkpoints.add(gx.Checkpoint(name=name, validation_definitions=definitions)).run()
         # built once, not by GX's UpdateDataDocsAction: that action rebuilds the site's index
@@ -192,11 +215,21 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
             if r.exception_info.get("raised_exception"):
                 observed["error"] = r.exception_info.get("exception_message")
             else:  # GX keys its exception info by metric when several metrics were resolved
-                errors = [e["exception_message"] for e in r.exception_info.values()
-                          if isinstance(e, dict) and e.get("raised_exception")]
+                errors = [
+                    e["exception_message"]
+                    for e in r.exception_info.values()
+                    if isinstance(e, dict) and e.get("raised_exception")
+                ]
                 if errors:
                     observed["error"] = errors[0]
-            outcomes.append(ExpectationOutcome(run_result.suite_name, label, cfg.type,
-                                               {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
-                                               bool(r.success), observed))
+            outcomes.append(
+                ExpectationOutcome(
+                    run_result.suite_name,
+                    label,
+                    cfg.type,
+                    {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
+                    bool(r.success),
+                    observed,
+                )
+            )
     return CheckpointOutcome(name, bool(result.success), outcomes)

@@ -5,6 +5,7 @@ rows actually found in the lake and in quarantine for that load id, and the quar
 reasons grouped by kind. A load fails when read ≠ loaded + quarantined, or when the files
 hold a different number of rows than the log claims.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,15 +32,19 @@ class Reconciliation:
             by_entity.setdefault(r["entity"], []).append(r)
         for entity, rows in sorted(by_entity.items()):
             bad = [r for r in rows if not r["ok"]]
-            lines.append(f"{entity:<18}{len(rows):>6}{sum(r['rows_read'] for r in rows):>12,}"
-                         f"{sum(r['rows_loaded'] for r in rows):>12,}{sum(r['rows_quarantined'] for r in rows):>13,}"
-                         f"  {'ok' if not bad else f'{len(bad)} load(s) do not reconcile'}")
+            lines.append(
+                f"{entity:<18}{len(rows):>6}{sum(r['rows_read'] for r in rows):>12,}"
+                f"{sum(r['rows_loaded'] for r in rows):>12,}{sum(r['rows_quarantined'] for r in rows):>13,}"
+                f"  {'ok' if not bad else f'{len(bad)} load(s) do not reconcile'}"
+            )
         for entity, kind, n in self.reasons:
             lines.append(f"  quarantined {entity}: {n:,} × {kind}")
         for r in self.failures:
-            lines.append(f"  FAILED {r['entity']} load {r['load_id']} ({r['source_file']}): read {r['rows_read']}, "
-                         f"loaded {r['rows_loaded']} (lake holds {r['rows_in_lake']}), quarantined "
-                         f"{r['rows_quarantined']} (quarantine holds {r['rows_in_quarantine']})")
+            lines.append(
+                f"  FAILED {r['entity']} load {r['load_id']} ({r['source_file']}): read {r['rows_read']}, "
+                f"loaded {r['rows_loaded']} (lake holds {r['rows_in_lake']}), quarantined "
+                f"{r['rows_quarantined']} (quarantine holds {r['rows_in_quarantine']})"
+            )
         return "\n".join(lines)
 
 
@@ -53,12 +58,14 @@ def quarantined_summary(files: list[str], shown: int = 3) -> list[str]:
     if not files:
         return []
     with duckdb.connect() as con:
-        kinds = con.execute(f"select {REASON_KIND} as kind, count(*) from read_parquet(?) group by kind "
-                            "order by count(*) desc, kind", [files]).fetchall()
-        first = con.execute("select reason from read_parquet(?) order by _load_id, _source_row limit ?",
-                            [files, shown]).fetchall()
-    return ([f"quarantined {n:,} × {kind}" for kind, n in kinds]
-            + [f"  e.g. {reason}" for (reason,) in first])
+        kinds = con.execute(
+            f"select {REASON_KIND} as kind, count(*) from read_parquet(?) group by kind order by count(*) desc, kind",
+            [files],
+        ).fetchall()
+        first = con.execute(
+            "select reason from read_parquet(?) order by _load_id, _source_row limit ?", [files, shown]
+        ).fetchall()
+    return [f"quarantined {n:,} × {kind}" for kind, n in kinds] + [f"  e.g. {reason}" for (reason,) in first]
 
 
 def reconcile(ws: Workspace) -> Reconciliation:
@@ -71,8 +78,11 @@ def reconcile(ws: Workspace) -> Reconciliation:
                 continue
             raw = f"read_parquet('{ws.raw / entity}/*.parquet', union_by_name = true)"
             quarantine_files = list((ws.quarantine / entity).glob("*.parquet"))
-            quarantine = (f"read_parquet('{ws.quarantine / entity}/*.parquet')" if quarantine_files
-                          else "(select null::varchar as _load_id, null::varchar as reason where false)")
+            quarantine = (
+                f"read_parquet('{ws.quarantine / entity}/*.parquet')"
+                if quarantine_files
+                else "(select null::varchar as _load_id, null::varchar as reason where false)"
+            )
             cursor = con.execute(f"""
                 with lake as (select _load_id, count(*) as n from {raw} group by 1),
                      held as (select _load_id, count(*) as n from {quarantine} group by 1)
@@ -86,9 +96,11 @@ def reconcile(ws: Workspace) -> Reconciliation:
             names = [d[0] for d in cursor.description]
             for row in cursor.fetchall():
                 r = dict(zip(names, row))
-                r["ok"] = (r["rows_read"] == r["rows_loaded"] + r["rows_quarantined"]
-                           and r["rows_in_lake"] == r["rows_loaded"]
-                           and r["rows_in_quarantine"] == r["rows_quarantined"])
+                r["ok"] = (
+                    r["rows_read"] == r["rows_loaded"] + r["rows_quarantined"]
+                    and r["rows_in_lake"] == r["rows_loaded"]
+                    and r["rows_in_quarantine"] == r["rows_quarantined"]
+                )
                 loads.append(r)
             if quarantine_files:
                 # the kind of problem: the reason without its file/row prefix and quoted values

@@ -1,4 +1,5 @@
 """A short KPI summary of the published snapshot: head office, whole period and last month."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -27,16 +28,23 @@ def kpi_summary(ws: Workspace) -> str:
         lines = [f"KPI summary — {head[1]} ({head[0]}), {first} … {last}   [workspace {ws.home}]"]
         for table, label, where, fmt in RATES:
             label = _pad(label, 44)
-            total_n, total_d, last_n, last_d = con.execute(f"""
+            total_n, total_d, last_n, last_d = con.execute(
+                f"""
                 select sum(numerator), sum(denominator),
                        sum(case when period_month = ? then numerator end),
                        sum(case when period_month = ? then denominator end)
-                from {table} where org_level = 1 {where}""", [last, last]).fetchone()
-            lines.append(f"  {label} {_rate(total_n, total_d, fmt):>9} ({total_n or 0:,} / {total_d or 0:,})"
-                         f"   {last}: {_rate(last_n, last_d, fmt)}")
+                from {table} where org_level = 1 {where}""",
+                [last, last],
+            ).fetchone()
+            lines.append(
+                f"  {label} {_rate(total_n, total_d, fmt):>9} ({total_n or 0:,} / {total_d or 0:,})"
+                f"   {last}: {_rate(last_n, last_d, fmt)}"
+            )
         score, grade, version = con.execute(
             "select score, grade, weight_version from kpi_service_quality_score "
-            "where org_level = 1 and period_month = ?", [last]).fetchone() or (None, None, None)
+            "where org_level = 1 and period_month = ?",
+            [last],
+        ).fetchone() or (None, None, None)
         # null where the extracts hold no rating that month (e.g. a complaints-only workspace)
         shown = f"{score:9.1f} ({grade}, weights {version})" if score is not None else f"{'n/a':>9} (no ratings)"
         lines.append(f"  {_pad('服务质量综合得分 service-quality score', 44)} {shown}   {last}")

@@ -13,13 +13,14 @@ exactly: a unit with a stated number of late complaints in one month, a unit who
 make the 2026 weight change visible, a month with a stated number of new life policies
 never called back, and one with a stated number of claims decided late.
 """
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -44,8 +45,12 @@ PROVINCES = [
 ]
 DISTRICTS = ["城区", "开发区", "高新区"]
 OUTLET_TYPES = ["旗舰服务中心", "标准服务中心", "服务厅", "定损中心", "服务站"]
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂柴焦向柳邢岳齐梅莫庄辛管祝左涂谷")
-GIVEN_CHARS = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志文斌宇浩凯健俊帆帅旭宁龙林欣晨阳雪梅琳晶瑶婷雯倩颖慧佳怡思嘉")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂柴焦向柳邢岳齐梅莫庄辛管祝左涂谷"
+)
+GIVEN_CHARS = list(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志文斌宇浩凯健俊帆帅旭宁龙林欣晨阳雪梅琳晶瑶婷雯倩颖慧佳怡思嘉"
+)
 PRODUCT_LINES = ["寿险", "健康险", "意外险", "财险", "车险"]
 LINE_LETTERS = ["L", "H", "A", "P", "V"]
 SALES_CHANNELS = ["个险", "银保", "团险", "网销", "电销"]
@@ -58,8 +63,14 @@ RATINGS = ["优秀", "良好", "差"]
 SQ_DIMENSIONS = ["attitude", "timeliness", "professionalism", "convenience", "satisfaction"]
 POSITIONS = ["坐席", "柜员", "理赔专员", "销售", "质检员", "投诉专员"]
 STAFF_PER_UNIT = 12
-SUMMARIES = ["客户对条款理解有异议", "理赔等待时间过长", "热线等待时间过长", "销售人员夸大收益", "服务态度不佳",
-             "保全办理流程繁琐"]
+SUMMARIES = [
+    "客户对条款理解有异议",
+    "理赔等待时间过长",
+    "热线等待时间过长",
+    "销售人员夸大收益",
+    "服务态度不佳",
+    "保全办理流程繁琐",
+]
 
 # org history the generator plants (units exist from the smallest scale up)
 MOVED_COUNTY = ("P01C02X3", "P01C01", dt.date(2025, 7, 1))  # re-parented to another city branch
@@ -129,8 +140,11 @@ def _numbers(values: np.ndarray, keep: np.ndarray | None = None) -> pa.Array:
 
 
 def names(h: np.ndarray) -> pa.Array:
-    return _join(_pick(SURNAMES, _bits(h, 0, len(SURNAMES))), _pick(GIVEN_CHARS, _bits(h, 12, len(GIVEN_CHARS))),
-                 _pick(GIVEN_CHARS + [""] * 20, _bits(h, 24, len(GIVEN_CHARS) + 20)))
+    return _join(
+        _pick(SURNAMES, _bits(h, 0, len(SURNAMES))),
+        _pick(GIVEN_CHARS, _bits(h, 12, len(GIVEN_CHARS))),
+        _pick(GIVEN_CHARS + [""] * 20, _bits(h, 24, len(GIVEN_CHARS) + 20)),
+    )
 
 
 def id_numbers(h: np.ndarray) -> pa.Array:
@@ -138,8 +152,12 @@ def id_numbers(h: np.ndarray) -> pa.Array:
     region = 110000 + _bits(h, 8, 549000)
     birth = (np.datetime64("1950-01-01") + _bits(h, 28, 365 * 55)).astype("datetime64[D]")
     month_start = birth.astype("datetime64[M]")
-    ymd = ((month_start.astype("datetime64[Y]").astype(np.int64) + 1970) * 10000
-           + (month_start.astype(np.int64) % 12 + 1) * 100 + (birth - month_start).astype(np.int64) + 1)
+    ymd = (
+        (month_start.astype("datetime64[Y]").astype(np.int64) + 1970) * 10000
+        + (month_start.astype(np.int64) % 12 + 1) * 100
+        + (birth - month_start).astype(np.int64)
+        + 1
+    )
     seq = _bits(h, 45, 1000)
     body = [region, ymd, seq]
     widths = [6, 8, 3]
@@ -151,7 +169,7 @@ def id_numbers(h: np.ndarray) -> pa.Array:
 
 
 def phones(h: np.ndarray) -> pa.Array:
-    number = (3 + _bits(h, 2, 7)) * 10 ** 9 + _bits(h, 20, 10 ** 9)
+    number = (3 + _bits(h, 2, 7)) * 10**9 + _bits(h, 20, 10**9)
     return _join("1", pc.cast(pa.array(number), pa.string()))
 
 
@@ -159,6 +177,7 @@ def phones(h: np.ndarray) -> pa.Array:
 class Extract:
     """One extract of the plan: n rows sorted by ``delivered`` (seconds: the time that puts a
     row in its monthly file), rendered to an all-text table from row indices."""
+
     name: str
     delivered: np.ndarray
     render: Callable[[np.ndarray], pa.Table]
@@ -216,29 +235,71 @@ class Insurer:
 
     def month_bounds(self, month: str) -> tuple[int, int]:
         first = np.datetime64(month, "M")
-        return (int(first.astype("datetime64[s]").astype(np.int64)),
-                int((first + 1).astype("datetime64[s]").astype(np.int64)))
+        return (
+            int(first.astype("datetime64[s]").astype(np.int64)),
+            int((first + 1).astype("datetime64[s]").astype(np.int64)),
+        )
 
     # -- organisation and staff --------------------------------------------------------
     def _org_units(self) -> None:
         rng = self.rng("org_units")
-        rows = [dict(org_code="HQ", org_name=f"{COMPANY}总公司", parent_code=None, org_level=1, org_type="总公司",
-                     province=None)]
+        rows = [
+            dict(
+                org_code="HQ",
+                org_name=f"{COMPANY}总公司",
+                parent_code=None,
+                org_level=1,
+                org_type="总公司",
+                province=None,
+            )
+        ]
         for p, (province, cities) in enumerate(PROVINCES[: self.provinces], 1):
             pcode = f"P{p:02d}"
-            rows.append(dict(org_code=pcode, org_name=f"{COMPANY}{province}分公司", parent_code="HQ", org_level=2,
-                             org_type="省级分公司", province=province))
+            rows.append(
+                dict(
+                    org_code=pcode,
+                    org_name=f"{COMPANY}{province}分公司",
+                    parent_code="HQ",
+                    org_level=2,
+                    org_type="省级分公司",
+                    province=province,
+                )
+            )
             for c, city in enumerate(cities[: self.cities_per_province], 1):
                 ccode = f"{pcode}C{c:02d}"
-                rows.append(dict(org_code=ccode, org_name=f"{COMPANY}{city}中心支公司", parent_code=pcode, org_level=3,
-                                 org_type="中心支公司", province=province))
+                rows.append(
+                    dict(
+                        org_code=ccode,
+                        org_name=f"{COMPANY}{city}中心支公司",
+                        parent_code=pcode,
+                        org_level=3,
+                        org_type="中心支公司",
+                        province=province,
+                    )
+                )
                 for d, district in enumerate(DISTRICTS, 1):
                     xcode = f"{ccode}X{d}"
-                    rows.append(dict(org_code=xcode, org_name=f"{COMPANY}{city}{district}支公司", parent_code=ccode,
-                                     org_level=4, org_type="支公司", province=province))
+                    rows.append(
+                        dict(
+                            org_code=xcode,
+                            org_name=f"{COMPANY}{city}{district}支公司",
+                            parent_code=ccode,
+                            org_level=4,
+                            org_type="支公司",
+                            province=province,
+                        )
+                    )
                     outlet = OUTLET_TYPES[rng.integers(0, len(OUTLET_TYPES))]
-                    rows.append(dict(org_code=f"{xcode}W1", org_name=f"{city}{district}{outlet}", parent_code=xcode,
-                                     org_level=5, org_type=outlet, province=province))
+                    rows.append(
+                        dict(
+                            org_code=f"{xcode}W1",
+                            org_name=f"{city}{district}{outlet}",
+                            parent_code=xcode,
+                            org_level=5,
+                            org_type=outlet,
+                            province=province,
+                        )
+                    )
         for row in rows:
             row.update(effective_from="2015-01-01", effective_to=None)
         # history: a county branch moves to another city branch; an outlet is upgraded
@@ -249,8 +310,12 @@ class Insurer:
                 row["effective_to"] = (MOVED_COUNTY[2] - dt.timedelta(days=1)).isoformat()
                 history.append(moved)
             if row["org_code"] == RENAMED_OUTLET[0]:
-                renamed = dict(row, org_type="旗舰服务中心", org_name=row["org_name"].replace(row["org_type"], "旗舰服务中心"),
-                               effective_from=RENAMED_OUTLET[1].isoformat())
+                renamed = dict(
+                    row,
+                    org_type="旗舰服务中心",
+                    org_name=row["org_name"].replace(row["org_type"], "旗舰服务中心"),
+                    effective_from=RENAMED_OUTLET[1].isoformat(),
+                )
                 row["effective_to"] = (RENAMED_OUTLET[1] - dt.timedelta(days=1)).isoformat()
                 history.append(renamed)
         self.org_rows = rows + history
@@ -291,19 +356,28 @@ class Insurer:
         org = self.leaves[np.arange(n) // STAFF_PER_UNIT]
         teams = _join(_pick(self.leaves, np.arange(n) // STAFF_PER_UNIT), "-T", pc.cast(pa.array(team), pa.string()))
         moved = np.flatnonzero(self.swap_at < np.iinfo(np.int64).max)
-        first = pa.table({
-            "employee_id": _ids("E", np.arange(1, n + 1), 6), "employee_name": names(h), "org_code": pa.array(org),
-            "team_code": teams, "position": _pick(POSITIONS, np.arange(n) % len(POSITIONS)),
-            "hire_date": _dates(self.hire), "leave_date": _mask(_dates(np.maximum(self.leave, 0)), self.leave >= 0),
-            "effective_from": _dates(self.hire),
-            "effective_to": _mask(_dates(np.minimum(self.swap_at, self.end) - DAY), self.swap_at < self.end)})
+        first = pa.table(
+            {
+                "employee_id": _ids("E", np.arange(1, n + 1), 6),
+                "employee_name": names(h),
+                "org_code": pa.array(org),
+                "team_code": teams,
+                "position": _pick(POSITIONS, np.arange(n) % len(POSITIONS)),
+                "hire_date": _dates(self.hire),
+                "leave_date": _mask(_dates(np.maximum(self.leave, 0)), self.leave >= 0),
+                "effective_from": _dates(self.hire),
+                "effective_to": _mask(_dates(np.minimum(self.swap_at, self.end) - DAY), self.swap_at < self.end),
+            }
+        )
         # the second assignment of each transferred employee: the partner's slot, from the day
         partner = self.swap_emp[moved]
         second = first.take(pa.array(moved)).set_column(2, "org_code", pa.array(org[partner]))
         second = second.set_column(3, "team_code", teams.take(pa.array(partner)))
         second = second.set_column(7, "effective_from", _dates(self.swap_at[moved]))
         second = second.set_column(8, "effective_to", pa.nulls(len(moved), pa.string()))
-        return pa.concat_tables([first, second]).sort_by([("employee_id", "ascending"), ("effective_from", "ascending")])
+        return pa.concat_tables([first, second]).sort_by(
+            [("employee_id", "ascending"), ("effective_from", "ascending")]
+        )
 
     # -- policies ------------------------------------------------------------------------
     def _policies(self) -> None:
@@ -328,26 +402,37 @@ class Insurer:
         chosen = np.union1d(in_scope[:10], in_scope[self.pol_org[in_scope] == self.plant_leaf])
         self.pol_org[chosen] = self.plant_leaf
         missing = chosen[: max(1, len(chosen) // 3)]
-        self.callback_plan = {"prompt": chosen[len(missing):], "never": missing}
-        self.planted["missing_callbacks"] = {"org_code": PLANT_ORG, "period_month": "2026-02",
-                                             "policies_in_scope": len(chosen), "never_called_back": len(missing)}
+        self.callback_plan = {"prompt": chosen[len(missing) :], "never": missing}
+        self.planted["missing_callbacks"] = {
+            "org_code": PLANT_ORG,
+            "period_month": "2026-02",
+            "policies_in_scope": len(chosen),
+            "never_called_back": len(missing),
+        }
 
     def policies(self) -> Extract:
         def render(i: np.ndarray) -> pa.Table:
             h = self.hash("policies", i)
-            return pa.table({
-                "policy_no": _ids("PL", i + 1, 10),
-                "org_code": _pick(self.leaves, self.pol_org[i]),
-                "product_code": _join(_pick(LINE_LETTERS, self.pol_line[i]),
-                                      pc.cast(pa.array(100 + self.pol_product[i].astype(np.int64)), pa.string())),
-                "product_line": _pick(PRODUCT_LINES, self.pol_line[i]),
-                "sales_channel": _pick(SALES_CHANNELS, self.pol_channel[i]),
-                "underwritten_on": _dates(self.pol_t[i], "/"),  # the policy system exports yyyy/mm/dd
-                "premium": _numbers(self.pol_premium[i]),
-                "insured_persons": _numbers(self.pol_insured[i]),
-                "is_long_term": _pick(["N", "Y"], self.pol_long[i].astype(np.int8)),
-                "customer_name": names(h), "customer_id_no": id_numbers(h), "customer_phone": phones(h),
-            })
+            return pa.table(
+                {
+                    "policy_no": _ids("PL", i + 1, 10),
+                    "org_code": _pick(self.leaves, self.pol_org[i]),
+                    "product_code": _join(
+                        _pick(LINE_LETTERS, self.pol_line[i]),
+                        pc.cast(pa.array(100 + self.pol_product[i].astype(np.int64)), pa.string()),
+                    ),
+                    "product_line": _pick(PRODUCT_LINES, self.pol_line[i]),
+                    "sales_channel": _pick(SALES_CHANNELS, self.pol_channel[i]),
+                    "underwritten_on": _dates(self.pol_t[i], "/"),  # the policy system exports yyyy/mm/dd
+                    "premium": _numbers(self.pol_premium[i]),
+                    "insured_persons": _numbers(self.pol_insured[i]),
+                    "is_long_term": _pick(["N", "Y"], self.pol_long[i].astype(np.int8)),
+                    "customer_name": names(h),
+                    "customer_id_no": id_numbers(h),
+                    "customer_phone": phones(h),
+                }
+            )
+
         return Extract("policies", self.pol_t, render)
 
     # -- complaints ----------------------------------------------------------------------
@@ -376,10 +461,14 @@ class Insurer:
         self.item_complaint = np.repeat(np.arange(n), 1 + extra)
         self.item_seq = _seq_within(1 + extra)
         m = len(self.item_complaint)
-        self.item_reason = np.where(self.item_seq == 1, self.c_reason[self.item_complaint],
-                                    self.reason_of_class(rng, self.c_class[self.item_complaint]))
-        self.item_policy = np.where(self.item_seq == 1, self.c_policy[self.item_complaint],
-                                    rng.integers(0, self.n_policies, m))
+        self.item_reason = np.where(
+            self.item_seq == 1,
+            self.c_reason[self.item_complaint],
+            self.reason_of_class(rng, self.c_class[self.item_complaint]),
+        )
+        self.item_policy = np.where(
+            self.item_seq == 1, self.c_policy[self.item_complaint], rng.integers(0, self.n_policies, m)
+        )
         self._plant_late_complaints()
 
     def reason_of_class(self, rng: np.random.Generator, cls: np.ndarray) -> np.ndarray:
@@ -403,9 +492,13 @@ class Insurer:
         late = chosen[: max(1, len(chosen) // 2 - 1)]
         self.c_planted_on_time = np.setdiff1d(chosen, late)
         self.c_planted_late = late
-        self.planted["late_complaints"] = {"org_code": PLANT_ORG, "period_month": "2026-03",
-                                           "received": len(chosen), "late": len(late),
-                                           "on_time": len(chosen) - len(late)}
+        self.planted["late_complaints"] = {
+            "org_code": PLANT_ORG,
+            "period_month": "2026-03",
+            "received": len(chosen),
+            "late": len(late),
+            "on_time": len(chosen) - len(late),
+        }
 
     def complaint_employee(self, i: np.ndarray) -> np.ndarray:
         return self.staff_at(self.c_org[i], self.c_slot[i], self.c_t[i])
@@ -416,33 +509,43 @@ class Insurer:
         def render(i: np.ndarray) -> pa.Table:
             h = customers[self.c_customer[i]]
             cls = self.c_class[i]
-            return pa.table({
-                "complaint_id": _ids("TS", i + 1, 8),
-                "received_at": _timestamps(self.c_t[i]),
-                "channel": _pick(COMPLAINT_CHANNELS, self.c_channel[i]),
-                "complaint_class": _pick(COMPLAINT_CLASSES, cls),
-                "reason_code": _pick(self.reason_codes, self.c_reason[i]),
-                "policy_no": _mask(_ids("PL", self.c_policy[i] + 1, 10), self.c_has_policy[i]),
-                "product_line": _pick(PRODUCT_LINES, self.pol_line[self.c_policy[i]]),
-                "org_code": _pick(self.leaves, self.c_org[i]),
-                "employee_id": _mask(_ids("E", self.complaint_employee(i) + 1, 6), self.c_has_employee[i]),
-                "customer_name": names(h), "customer_id_no": id_numbers(h), "customer_phone": phones(h),
-                "summary": _pick(SUMMARIES, self.c_summary[i]),
-            })
+            return pa.table(
+                {
+                    "complaint_id": _ids("TS", i + 1, 8),
+                    "received_at": _timestamps(self.c_t[i]),
+                    "channel": _pick(COMPLAINT_CHANNELS, self.c_channel[i]),
+                    "complaint_class": _pick(COMPLAINT_CLASSES, cls),
+                    "reason_code": _pick(self.reason_codes, self.c_reason[i]),
+                    "policy_no": _mask(_ids("PL", self.c_policy[i] + 1, 10), self.c_has_policy[i]),
+                    "product_line": _pick(PRODUCT_LINES, self.pol_line[self.c_policy[i]]),
+                    "org_code": _pick(self.leaves, self.c_org[i]),
+                    "employee_id": _mask(_ids("E", self.complaint_employee(i) + 1, 6), self.c_has_employee[i]),
+                    "customer_name": names(h),
+                    "customer_id_no": id_numbers(h),
+                    "customer_phone": phones(h),
+                    "summary": _pick(SUMMARIES, self.c_summary[i]),
+                }
+            )
+
         return Extract("complaints", self.c_t, render)
 
     def complaint_items(self) -> Extract:
         def render(i: np.ndarray) -> pa.Table:
             c = self.item_complaint[i]
             line = self.pol_line[self.item_policy[i]]
-            return pa.table({
-                "complaint_id": _ids("TS", c + 1, 8),
-                "item_seq": _numbers(self.item_seq[i]),
-                "reason_code": _pick(self.reason_codes, self.item_reason[i]),
-                "product_code": _join(_pick(LINE_LETTERS, line), pc.cast(
-                    pa.array(100 + self.pol_product[self.item_policy[i]].astype(np.int64)), pa.string())),
-                "product_line": _pick(PRODUCT_LINES, line),
-            })
+            return pa.table(
+                {
+                    "complaint_id": _ids("TS", c + 1, 8),
+                    "item_seq": _numbers(self.item_seq[i]),
+                    "reason_code": _pick(self.reason_codes, self.item_reason[i]),
+                    "product_code": _join(
+                        _pick(LINE_LETTERS, line),
+                        pc.cast(pa.array(100 + self.pol_product[self.item_policy[i]].astype(np.int64)), pa.string()),
+                    ),
+                    "product_line": _pick(PRODUCT_LINES, line),
+                }
+            )
+
         return Extract("complaint_items", self.c_t[self.item_complaint], render)
 
     def _complaint_events(self) -> None:
@@ -454,7 +557,9 @@ class Insurer:
         # complaint and delays what follows; a few are extended again with approval
         extended = rng.random(n) < 0.05
         approved = extended & (rng.random(n) < 0.2)
-        gaps[:, 4] += np.where(extended, rng.uniform(8, 14, n) * 24, 0) + np.where(approved, rng.uniform(12, 20, n) * 24, 0)
+        gaps[:, 4] += np.where(extended, rng.uniform(8, 14, n) * 24, 0) + np.where(
+            approved, rng.uniform(12, 20, n) * 24, 0
+        )
         offsets = np.concatenate([np.zeros((n, 1)), np.cumsum(gaps, axis=1)], axis=1)
         times = self.c_t[:, None] + (offsets * HOUR).astype(np.int64)
         is_open = rng.random(n) < 0.02
@@ -478,8 +583,12 @@ class Insurer:
 
         stage_rows = np.flatnonzero((np.arange(len(STAGES)) < done[:, None]).reshape(-1))
         parts = [(stage_rows // len(STAGES), stage_rows % len(STAGES), times.reshape(-1)[stage_rows])]
-        for mask, kind, at in [(extended, 8, ext_at), (approved, 9, approved_at), (reopened, 10, reopen_at),
-                               (reopened, 11, reclose_at)]:
+        for mask, kind, at in [
+            (extended, 8, ext_at),
+            (approved, 9, approved_at),
+            (reopened, 10, reopen_at),
+            (reopened, 11, reclose_at),
+        ]:
             idx = np.flatnonzero(mask)
             parts.append((idx, np.full(len(idx), kind), at[idx]))
         complaint = np.concatenate([p[0] for p in parts])
@@ -500,13 +609,16 @@ class Insurer:
             i = by_time[j]
             c = self.ev_complaint[i]
             h = self.hash("event_operator", i)
-            return pa.table({
-                "complaint_id": _ids("TS", c + 1, 8),
-                "event_seq": _numbers(self.ev_seq[i]),
-                "event_type": _pick(kinds, self.ev_kind[i]),
-                "event_at": _timestamps(self.ev_t[i]),
-                "operator_id": _mask(_ids("E", self.complaint_employee(c) + 1, 6), _bits(h, 0, 100) < 95),
-            })
+            return pa.table(
+                {
+                    "complaint_id": _ids("TS", c + 1, 8),
+                    "event_seq": _numbers(self.ev_seq[i]),
+                    "event_type": _pick(kinds, self.ev_kind[i]),
+                    "event_at": _timestamps(self.ev_t[i]),
+                    "operator_id": _mask(_ids("E", self.complaint_employee(c) + 1, 6), _bits(h, 0, 100) < 95),
+                }
+            )
+
         return Extract("complaint_events", self.ev_t[by_time], render)
 
     # -- service -------------------------------------------------------------------------
@@ -528,19 +640,23 @@ class Insurer:
 
     def service_events(self) -> Extract:
         def render(i: np.ndarray) -> pa.Table:
-            return pa.table({
-                "event_id": _ids("SE", i + 1, 10),
-                "occurred_at": _timestamps(self.s_t[i]),
-                "channel": _pick(["counter", "hotline", "online"], self.s_channel[i]),
-                "business_type": _pick(["consult", "underwriting", "policy_change", "claim", "callback"],
-                                       self.s_business[i]),
-                "org_code": _pick(self.leaves, self.s_org[i]),
-                "employee_id": _ids("E", self.service_employee(i) + 1, 6),
-                "policy_no": _ids("PL", self.s_policy[i] + 1, 10),
-                "wait_seconds": _numbers(self.s_wait[i]),
-                "handle_seconds": _numbers(self.s_handle[i]),
-                "outcome": _pick(["completed", "transferred", "abandoned"], self.s_outcome[i]),
-            })
+            return pa.table(
+                {
+                    "event_id": _ids("SE", i + 1, 10),
+                    "occurred_at": _timestamps(self.s_t[i]),
+                    "channel": _pick(["counter", "hotline", "online"], self.s_channel[i]),
+                    "business_type": _pick(
+                        ["consult", "underwriting", "policy_change", "claim", "callback"], self.s_business[i]
+                    ),
+                    "org_code": _pick(self.leaves, self.s_org[i]),
+                    "employee_id": _ids("E", self.service_employee(i) + 1, 6),
+                    "policy_no": _ids("PL", self.s_policy[i] + 1, 10),
+                    "wait_seconds": _numbers(self.s_wait[i]),
+                    "handle_seconds": _numbers(self.s_handle[i]),
+                    "outcome": _pick(["completed", "transferred", "abandoned"], self.s_outcome[i]),
+                }
+            )
+
         return Extract("service_events", self.s_t, render)
 
     def _ratings(self, rng, org: np.ndarray, is_complaint: np.ndarray, columns: int) -> tuple:
@@ -560,8 +676,12 @@ class Insurer:
             rows = np.flatnonzero((org == self.plant_leaf) & (t >= a) & (t < b))
             for col, dimension in enumerate(dimension_of_column):
                 ratings[rows, col] = 2 if dimension == "attitude" else 0
-        self.planted["weight_change"] = {"org_code": PLANT_ORG, "months": ["2025-12", "2026-01"],
-                                         "attitude": "差", "other_dimensions": "优秀"}
+        self.planted["weight_change"] = {
+            "org_code": PLANT_ORG,
+            "months": ["2025-12", "2026-01"],
+            "attitude": "差",
+            "other_dimensions": "优秀",
+        }
 
     def _surveys(self) -> None:
         rng = self.rng("survey_responses")
@@ -569,8 +689,12 @@ class Insurer:
         called = closed[rng.random(len(closed)) < 0.9]
         nc = len(called)
         service = np.sort(rng.choice(self.n_service, self.n_service // 10, replace=False))
-        t = np.concatenate([self.c_closed_at[called] + rng.integers(HOUR, 72 * HOUR, nc),
-                            self.s_t[service] + rng.integers(600, 48 * HOUR, len(service))])
+        t = np.concatenate(
+            [
+                self.c_closed_at[called] + rng.integers(HOUR, 72 * HOUR, nc),
+                self.s_t[service] + rng.integers(600, 48 * HOUR, len(service)),
+            ]
+        )
         keep = t < self.end
         kind = np.repeat([1, 0], [nc, len(service)])[keep]  # 1 complaint_callback, 0 service_survey
         source = np.concatenate([called, service])[keep]
@@ -578,10 +702,14 @@ class Insurer:
         order = np.argsort(t, kind="stable")
         self.sv_t, self.sv_kind, self.sv_source = t[order], kind[order], source[order]
         is_c = self.sv_kind == 1
-        self.sv_org = np.where(is_c, self.c_org[np.where(is_c, self.sv_source, 0)],
-                               self.s_org[np.where(is_c, 0, self.sv_source)])
-        self.sv_line = np.where(is_c, self.pol_line[self.c_policy[np.where(is_c, self.sv_source, 0)]],
-                                self.pol_line[self.s_policy[np.where(is_c, 0, self.sv_source)]])
+        self.sv_org = np.where(
+            is_c, self.c_org[np.where(is_c, self.sv_source, 0)], self.s_org[np.where(is_c, 0, self.sv_source)]
+        )
+        self.sv_line = np.where(
+            is_c,
+            self.pol_line[self.c_policy[np.where(is_c, self.sv_source, 0)]],
+            self.pol_line[self.s_policy[np.where(is_c, 0, self.sv_source)]],
+        )
         n = len(self.sv_t)
         self.sv_contact = rng.choice(3, n, p=[0.85, 0.12, 0.03]).astype(np.int8)
         self.sv_overall, self.sv_ratings = self._ratings(rng, self.sv_org, is_c, len(SQ_DIMENSIONS))
@@ -591,8 +719,9 @@ class Insurer:
     def survey_employee(self, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         is_c = self.sv_kind[i] == 1
         source = self.sv_source[i]
-        emp = np.where(is_c, self.complaint_employee(np.where(is_c, source, 0)),
-                       self.service_employee(np.where(is_c, 0, source)))
+        emp = np.where(
+            is_c, self.complaint_employee(np.where(is_c, source, 0)), self.service_employee(np.where(is_c, 0, source))
+        )
         has = np.where(is_c, self.c_has_employee[np.where(is_c, source, 0)], True)
         return emp, has
 
@@ -602,20 +731,23 @@ class Insurer:
             emp, has_emp = self.survey_employee(i)
             reached = self.sv_contact[i] == 0
             answered = self.sv_answered[i]
-            return pa.table({
-                "response_id": _ids("SV", i + 1, 9),
-                "survey_type": _pick(["service_survey", "complaint_callback"], self.sv_kind[i]),
-                "complaint_id": _mask(_ids("TS", self.sv_source[i] + 1, 8), is_c),
-                "service_event_id": _mask(_ids("SE", self.sv_source[i] + 1, 10), ~is_c),
-                "org_code": _pick(self.leaves, self.sv_org[i]),
-                "employee_id": _mask(_ids("E", emp + 1, 6), has_emp),
-                "product_line": _pick(PRODUCT_LINES, self.sv_line[i]),
-                "surveyed_at": _timestamps(self.sv_t[i]),
-                "contact_result": _pick(["reached", "unreachable", "refused"], self.sv_contact[i]),
-                "overall": _mask(_pick(OVERALL, self.sv_overall[i]), reached),
-                **{d: _mask(_pick(RATINGS, self.sv_ratings[i, k]), answered) for k, d in enumerate(SQ_DIMENSIONS)},
-                "customer_phone": phones(self.hash("survey_phone", i)),
-            })
+            return pa.table(
+                {
+                    "response_id": _ids("SV", i + 1, 9),
+                    "survey_type": _pick(["service_survey", "complaint_callback"], self.sv_kind[i]),
+                    "complaint_id": _mask(_ids("TS", self.sv_source[i] + 1, 8), is_c),
+                    "service_event_id": _mask(_ids("SE", self.sv_source[i] + 1, 10), ~is_c),
+                    "org_code": _pick(self.leaves, self.sv_org[i]),
+                    "employee_id": _mask(_ids("E", emp + 1, 6), has_emp),
+                    "product_line": _pick(PRODUCT_LINES, self.sv_line[i]),
+                    "surveyed_at": _timestamps(self.sv_t[i]),
+                    "contact_result": _pick(["reached", "unreachable", "refused"], self.sv_contact[i]),
+                    "overall": _mask(_pick(OVERALL, self.sv_overall[i]), reached),
+                    **{d: _mask(_pick(RATINGS, self.sv_ratings[i, k]), answered) for k, d in enumerate(SQ_DIMENSIONS)},
+                    "customer_phone": phones(self.hash("survey_phone", i)),
+                }
+            )
+
         return Extract("survey_responses", self.sv_t, render)
 
     # -- claims and callbacks --------------------------------------------------------------
@@ -648,8 +780,12 @@ class Insurer:
         decided[chosen] = docs[chosen] + HOUR
         decided[late] = docs[late] + 10 * DAY
         self.cl_decision[chosen] = 0
-        self.planted["late_claims"] = {"org_code": PLANT_ORG, "period_month": "2026-04", "in_commitment": len(chosen),
-                                       "decided_late": len(late)}
+        self.planted["late_claims"] = {
+            "org_code": PLANT_ORG,
+            "period_month": "2026-04",
+            "in_commitment": len(chosen),
+            "decided_late": len(late),
+        }
         self.cl_docs = np.where(docs < self.end, docs, -1)
         self.cl_decided = np.where((decided < self.end) & (self.cl_docs >= 0), decided, -1)
         paid = self.cl_decided + rng.integers(1, 4, n) * DAY
@@ -661,21 +797,28 @@ class Insurer:
             decided = self.cl_decided[i] >= 0
             paid = self.cl_paid[i] >= 0
             amount = self.cl_amount[i]
-            return pa.table({
-                "claim_id": _ids("CL", i + 1, 9),
-                "policy_no": _ids("PL", self.cl_policy[i] + 1, 10),
-                "org_code": _pick(self.leaves, self.cl_org[i]),
-                "employee_id": _ids("E", self.staff_at(self.cl_org[i], self.cl_slot[i], self.cl_t[i]) + 1, 6),
-                "product_line": _pick(PRODUCT_LINES, self.pol_line[self.cl_policy[i]]),
-                "reported_at": _timestamps(self.cl_t[i]),
-                "documents_complete_at": _timestamps(self.cl_docs[i]),
-                "investigation_required": _pick(["N", "Y"], self.cl_investigation[i].astype(np.int8)),
-                "decided_at": _timestamps(self.cl_decided[i]),
-                "decision": _mask(_pick(["approved", "partial", "declined", "withdrawn"], self.cl_decision[i]), decided),
-                "paid_at": _timestamps(self.cl_paid[i]),
-                "claimed_amount": _numbers(amount),
-                "paid_amount": _numbers(np.round(np.where(self.cl_decision[i] == 1, amount * 0.6, amount), 2), paid),
-            })
+            return pa.table(
+                {
+                    "claim_id": _ids("CL", i + 1, 9),
+                    "policy_no": _ids("PL", self.cl_policy[i] + 1, 10),
+                    "org_code": _pick(self.leaves, self.cl_org[i]),
+                    "employee_id": _ids("E", self.staff_at(self.cl_org[i], self.cl_slot[i], self.cl_t[i]) + 1, 6),
+                    "product_line": _pick(PRODUCT_LINES, self.pol_line[self.cl_policy[i]]),
+                    "reported_at": _timestamps(self.cl_t[i]),
+                    "documents_complete_at": _timestamps(self.cl_docs[i]),
+                    "investigation_required": _pick(["N", "Y"], self.cl_investigation[i].astype(np.int8)),
+                    "decided_at": _timestamps(self.cl_decided[i]),
+                    "decision": _mask(
+                        _pick(["approved", "partial", "declined", "withdrawn"], self.cl_decision[i]), decided
+                    ),
+                    "paid_at": _timestamps(self.cl_paid[i]),
+                    "claimed_amount": _numbers(amount),
+                    "paid_amount": _numbers(
+                        np.round(np.where(self.cl_decision[i] == 1, amount * 0.6, amount), 2), paid
+                    ),
+                }
+            )
+
         return Extract("claims", self.cl_t, render)
 
     def _callbacks(self) -> None:
@@ -691,11 +834,18 @@ class Insurer:
         first = self.pol_t[scope] + rng.integers(1, 10, n) * DAY + rng.integers(-2, 2, n) * HOUR
         first = np.where(fate == 2, self.pol_t[scope] + rng.integers(20, 40, n) * DAY, first)
         policy = [scope, scope[fate == 1], self.callback_plan["prompt"], self.callback_plan["never"][:1]]
-        t = [first, first[fate == 1] + DAY, self.pol_t[self.callback_plan["prompt"]] + DAY,
-             self.pol_t[self.callback_plan["never"][:1]] + DAY]
-        result = [np.where((fate == 1) | (fate == 3), 1, 0), np.zeros((fate == 1).sum(), np.int64),
-                  np.zeros(len(self.callback_plan["prompt"]), np.int64),
-                  np.ones(min(1, len(self.callback_plan["never"])), np.int64)]
+        t = [
+            first,
+            first[fate == 1] + DAY,
+            self.pol_t[self.callback_plan["prompt"]] + DAY,
+            self.pol_t[self.callback_plan["never"][:1]] + DAY,
+        ]
+        result = [
+            np.where((fate == 1) | (fate == 3), 1, 0),
+            np.zeros((fate == 1).sum(), np.int64),
+            np.zeros(len(self.callback_plan["prompt"]), np.int64),
+            np.ones(min(1, len(self.callback_plan["never"])), np.int64),
+        ]
         policy, t, result = (np.concatenate(x) for x in (policy, t, result))
         result = np.where((result == 1) & (rng.random(len(result)) < 0.2), 2 + rng.integers(0, 2, len(result)), result)
         keep = t < self.end
@@ -707,15 +857,18 @@ class Insurer:
     def policy_callbacks(self) -> Extract:
         def render(i: np.ndarray) -> pa.Table:
             org = self.pol_org[self.cb_policy[i]]
-            return pa.table({
-                "callback_id": _ids("HF", i + 1, 9),
-                "policy_no": _ids("PL", self.cb_policy[i] + 1, 10),
-                "org_code": _pick(self.leaves, org),
-                "employee_id": _ids("E", self.staff_at(org, self.cb_slot[i], self.cb_t[i]) + 1, 6),
-                "called_at": _timestamps(self.cb_t[i]),
-                "result": _pick(["reached", "unreachable", "refused", "wrong_number"], self.cb_result[i]),
-                "customer_phone": phones(self.hash("policies", self.cb_policy[i])),
-            })
+            return pa.table(
+                {
+                    "callback_id": _ids("HF", i + 1, 9),
+                    "policy_no": _ids("PL", self.cb_policy[i] + 1, 10),
+                    "org_code": _pick(self.leaves, org),
+                    "employee_id": _ids("E", self.staff_at(org, self.cb_slot[i], self.cb_t[i]) + 1, 6),
+                    "called_at": _timestamps(self.cb_t[i]),
+                    "result": _pick(["reached", "unreachable", "refused", "wrong_number"], self.cb_result[i]),
+                    "customer_phone": phones(self.hash("policies", self.cb_policy[i])),
+                }
+            )
+
         return Extract("policy_callbacks", self.cb_t, render)
 
     # -- quality inspections -----------------------------------------------------------------
@@ -730,8 +883,11 @@ class Insurer:
         months = np.arange(PERIOD_MONTHS)
         month_start = (np.datetime64(PERIOD_START, "M") + months).astype("datetime64[s]").astype(np.int64)
         visit_org = np.repeat(self.outlets, PERIOD_MONTHS)
-        visit_t = np.tile(month_start, len(self.outlets)) + rng.integers(0, 27, len(visit_org)) * DAY \
+        visit_t = (
+            np.tile(month_start, len(self.outlets))
+            + rng.integers(0, 27, len(visit_org)) * DAY
             + rng.integers(9 * HOUR, 17 * HOUR, len(visit_org))
+        )
         t = np.concatenate([self.s_t[sampled], visit_t])
         order = np.argsort(t, kind="stable")
         self.qi_t = t[order]
@@ -750,18 +906,22 @@ class Insurer:
     def quality_inspections(self) -> Extract:
         def render(i: np.ndarray) -> pa.Table:
             has = self.qi_service[i] >= 0
-            return pa.table({
-                "inspection_id": _ids("QI", i + 1, 8),
-                "inspection_type": _pick(["call", "counter", "mystery_shopper"], self.qi_type[i]),
-                "service_event_id": _mask(_ids("SE", np.maximum(self.qi_service[i], 0) + 1, 10), has),
-                "org_code": _pick(self.leaves, self.qi_org[i]),
-                "employee_id": _ids("E", self.staff_at(self.qi_org[i], self.qi_slot[i].astype(np.int64),
-                                                       self.qi_t[i]) + 1, 6),
-                "inspector_id": _ids("E", self.qi_inspector[i] + 1, 6),
-                "product_line": _pick(PRODUCT_LINES, self.qi_line[i]),
-                "inspected_at": _timestamps(self.qi_t[i]),
-                "forbidden_phrase_hits": _numbers(self.qi_hits[i]),
-            })
+            return pa.table(
+                {
+                    "inspection_id": _ids("QI", i + 1, 8),
+                    "inspection_type": _pick(["call", "counter", "mystery_shopper"], self.qi_type[i]),
+                    "service_event_id": _mask(_ids("SE", np.maximum(self.qi_service[i], 0) + 1, 10), has),
+                    "org_code": _pick(self.leaves, self.qi_org[i]),
+                    "employee_id": _ids(
+                        "E", self.staff_at(self.qi_org[i], self.qi_slot[i].astype(np.int64), self.qi_t[i]) + 1, 6
+                    ),
+                    "inspector_id": _ids("E", self.qi_inspector[i] + 1, 6),
+                    "product_line": _pick(PRODUCT_LINES, self.qi_line[i]),
+                    "inspected_at": _timestamps(self.qi_t[i]),
+                    "forbidden_phrase_hits": _numbers(self.qi_hits[i]),
+                }
+            )
+
         return Extract("quality_inspections", self.qi_t, render)
 
     def inspection_items(self) -> Extract:
@@ -769,22 +929,40 @@ class Insurer:
 
         def render(j: np.ndarray) -> pa.Table:
             i, item = j // k, j % k
-            return pa.table({
-                "inspection_id": _ids("QI", i + 1, 8),
-                "item_code": _pick(self.item_codes, item),
-                "rating": _pick(RATINGS, self.qi_ratings[i, item]),
-            })
+            return pa.table(
+                {
+                    "inspection_id": _ids("QI", i + 1, 8),
+                    "item_code": _pick(self.item_codes, item),
+                    "rating": _pick(RATINGS, self.qi_ratings[i, item]),
+                }
+            )
+
         return Extract("inspection_items", np.repeat(self.qi_t, k), render)
 
     # -- all of it -------------------------------------------------------------------------
     def extracts(self) -> list[Extract]:
         small = [("org_units", pa.Table.from_pylist(self.org_rows)), ("employees", self.employee_table())]
         return [
-            *(Extract(name, np.zeros(table.num_rows, np.int64), lambda i, table=table: table.take(pa.array(i)),
-                      monthly=False, encoding="gbk") for name, table in small),
-            self.policies(), self.complaints(), self.complaint_items(), self.complaint_events(),
-            self.service_events(), self.survey_responses(), self.claims(), self.policy_callbacks(),
-            self.quality_inspections(), self.inspection_items(),
+            *(
+                Extract(
+                    name,
+                    np.zeros(table.num_rows, np.int64),
+                    lambda i, table=table: table.take(pa.array(i)),
+                    monthly=False,
+                    encoding="gbk",
+                )
+                for name, table in small
+            ),
+            self.policies(),
+            self.complaints(),
+            self.complaint_items(),
+            self.complaint_events(),
+            self.service_events(),
+            self.survey_responses(),
+            self.claims(),
+            self.policy_callbacks(),
+            self.quality_inspections(),
+            self.inspection_items(),
         ]
 
 

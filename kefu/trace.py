@@ -9,6 +9,7 @@ below it on the record's day (bridge_org_hierarchy), exactly as the mart rolls t
 tests/test_trace.py proves, for every row of every traced mart, that the records add up to
 the mart's numerator and denominator.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,25 +31,38 @@ class Records:
     """The records of one mart: SQL selecting record_type, record_id, org_code, day, the key
     columns, numerator_value, denominator_value and the lineage columns, with {fact}
     placeholders for the core models it reads."""
+
     sql: str
     keys: tuple[str, ...] = ()
     facts: tuple[str, ...] = field(default=())
     value: str = "rate"  # the mart's figure: a rate, or a weighted score (not numerator ÷ denominator)
 
 
-def _counted(record_type: str, record_id: str, fact: str, day: str, numerator: str, denominator: str,
-             keys: dict[str, str] | None = None, where: str = "true") -> str:
+def _counted(
+    record_type: str,
+    record_id: str,
+    fact: str,
+    day: str,
+    numerator: str,
+    denominator: str,
+    keys: dict[str, str] | None = None,
+    where: str = "true",
+) -> str:
     key_columns = "".join(f", {expr} as {name}" for name, expr in (keys or {}).items())
-    return (f"select '{record_type}' as record_type, {record_id} as record_id, org_code, {day} as day{key_columns}, "
-            f"case when {numerator} then 1 else 0 end as numerator_value, "
-            f"case when {denominator} then 1 else 0 end as denominator_value, {LINEAGE} from {{{fact}}} where {where}")
+    return (
+        f"select '{record_type}' as record_type, {record_id} as record_id, org_code, {day} as day{key_columns}, "
+        f"case when {numerator} then 1 else 0 end as numerator_value, "
+        f"case when {denominator} then 1 else 0 end as denominator_value, {LINEAGE} from {{{fact}}} where {where}"
+    )
 
 
 def _rated(keys: dict[str, str] | None = None) -> str:
     key_columns = "".join(f", {expr} as {name}" for name, expr in (keys or {}).items())
-    return (f"select 'rating' as record_type, rated_id || ' / ' || item_code as record_id, org_code, "
-            f"rated_date as day{key_columns}, points as numerator_value, max_points as denominator_value, {LINEAGE} "
-            f"from {{fct_service_ratings}}")
+    return (
+        f"select 'rating' as record_type, rated_id || ' / ' || item_code as record_id, org_code, "
+        f"rated_date as day{key_columns}, points as numerator_value, max_points as denominator_value, {LINEAGE} "
+        f"from {{fct_service_ratings}}"
+    )
 
 
 def _records(spec: dict) -> Records:
@@ -65,11 +79,25 @@ def _records(spec: dict) -> Records:
             parts.append(_rated(r["ratings"]))
             facts.append("fct_service_ratings")
         else:
-            parts.append(_counted(r["record"], r["id"], r["from"], r["day"], r["numerator"], r["denominator"],
-                                  r.get("keys"), r.get("where", "true")))
+            parts.append(
+                _counted(
+                    r["record"],
+                    r["id"],
+                    r["from"],
+                    r["day"],
+                    r["numerator"],
+                    r["denominator"],
+                    r.get("keys"),
+                    r.get("where", "true"),
+                )
+            )
             facts.append(r["from"])
-    return Records(" union all ".join(parts), keys=tuple(spec.get("keys", ())), facts=tuple(dict.fromkeys(facts)),
-                   value=spec.get("value", "rate"))
+    return Records(
+        " union all ".join(parts),
+        keys=tuple(spec.get("keys", ())),
+        facts=tuple(dict.fromkeys(facts)),
+        value=spec.get("value", "rate"),
+    )
 
 
 def traceable() -> dict[str, Records]:
@@ -110,8 +138,9 @@ class Trace:
         lines = [
             f"{d.get('name_zh', self.mart)} {d.get('name_en', '')} — {self.org_name} ({self.org_code}), "
             f"{self.period}{keys}",
-            f"  value        {_fmt(self.rate)} = {self.numerator:,g} ÷ {self.denominator:,g}" if self.value == "rate" else
-            f"  value        score {_fmt_score(self.rate)} (weighted by dimension); points {self.numerator:,g} of "
+            f"  value        {_fmt(self.rate)} = {self.numerator:,g} ÷ {self.denominator:,g}"
+            if self.value == "rate"
+            else f"  value        score {_fmt_score(self.rate)} (weighted by dimension); points {self.numerator:,g} of "
             f"{self.denominator:,g}",
             f"  formula      {d.get('formula', '')}",
             f"  numerator    {d.get('numerator', '')}",
@@ -123,9 +152,12 @@ class Trace:
         ]
         if self.published is not None:
             num, den = self.published
-            lines.insert(2, f"  published    {num:,g} ÷ {den:,g}: BI readers see this. The warehouse holds a build "
-                            "that was not published (refused by the freeze guard, or failed): `kefu diff` shows "
-                            "what it would change")
+            lines.insert(
+                2,
+                f"  published    {num:,g} ÷ {den:,g}: BI readers see this. The warehouse holds a build "
+                "that was not published (refused by the freeze guard, or failed): `kefu diff` shows "
+                "what it would change",
+            )
         shown = self.records.head(limit)
         lines += ["    " + line for line in shown.to_string(index=False).splitlines()]
         if len(self.records) > limit:
@@ -134,12 +166,22 @@ class Trace:
 
     def write(self, path: Path) -> None:
         """The records as an audit working paper, with a summary sheet in XLSX."""
-        summary = pd.DataFrame({"item": ["KPI", "unit", "period", *self.keys, "value", "numerator", "denominator",
-                                         "formula", "source"],
-                                "value": [self.definition.get("name_zh", self.mart), self.org_code,
-                                          self.period, *self.keys.values(), self.rate, self.numerator,
-                                          self.denominator, self.definition.get("formula"),
-                                          self.definition.get("source")]})
+        summary = pd.DataFrame(
+            {
+                "item": ["KPI", "unit", "period", *self.keys, "value", "numerator", "denominator", "formula", "source"],
+                "value": [
+                    self.definition.get("name_zh", self.mart),
+                    self.org_code,
+                    self.period,
+                    *self.keys.values(),
+                    self.rate,
+                    self.numerator,
+                    self.denominator,
+                    self.definition.get("formula"),
+                    self.definition.get("source"),
+                ],
+            }
+        )
         write_records(self.records, path, summary)
 
 
@@ -185,9 +227,11 @@ def trace(ws: Workspace, kpi: str, org_code: str, period: str, keys: dict[str, s
     missing = [k for k in spec.keys if k not in keys]
     unknown = [k for k in keys if k not in spec.keys]
     if missing or unknown:
-        raise ValueError(f"{mart} has one figure per {', '.join(spec.keys) or 'unit and month'}: "
-                         + (f"say which with --key {missing[0]}=… " if missing else "")
-                         + (f"({', '.join(unknown)} is not one of its keys)" if unknown else ""))
+        raise ValueError(
+            f"{mart} has one figure per {', '.join(spec.keys) or 'unit and month'}: "
+            + (f"say which with --key {missing[0]}=… " if missing else "")
+            + (f"({', '.join(unknown)} is not one of its keys)" if unknown else "")
+        )
     start, end = period_months(period)
     if spec.value != "rate" and (end.year * 12 + end.month) - (start.year * 12 + start.month) > 1:
         raise ValueError(f"{mart} is a weighted score per month: a longer period is not the sum of its months")
@@ -195,31 +239,50 @@ def trace(ws: Workspace, kpi: str, org_code: str, period: str, keys: dict[str, s
     key_filter = "".join(f" and {k} = $key_{k}" for k in spec.keys)
     con = connect_read_only(ws)
     try:
-        months, org_name, numerator, denominator, value = con.execute(f"""
+        months, org_name, numerator, denominator, value = con.execute(
+            f"""
             select count(*), max(org_name), sum(numerator), sum(denominator), max({spec.value})
-            from {model_sql(ws, 'marts', mart)}
-            where org_code = $org and month_start >= $start and month_start < $end{key_filter}""", params).fetchone()
+            from {model_sql(ws, "marts", mart)}
+            where org_code = $org and month_start >= $start and month_start < $end{key_filter}""",
+            params,
+        ).fetchone()
         if not months:
-            raise LookupError(f"{mart} has no row for unit {org_code} in {period}"
-                              + "".join(f" {k}={v}" for k, v in keys.items()))
-        records = con.execute(f"""
+            raise LookupError(
+                f"{mart} has no row for unit {org_code} in {period}" + "".join(f" {k}={v}" for k, v in keys.items())
+            )
+        records = con.execute(
+            f"""
             select r.record_type, r.record_id, r.org_code, r.day, r.numerator_value, r.denominator_value,
                    r.source_file, r.source_row, r.load_id
             from ({_records_sql(ws, mart)}) r
-            inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h
+            inner join {model_sql(ws, "core", "bridge_org_hierarchy")} h
                 on h.org_code = r.org_code and r.day between h.valid_from and h.valid_to
             where h.ancestor_org_code = $org and r.day >= $start and r.day < $end
               and (r.numerator_value <> 0 or r.denominator_value <> 0)
-              {key_filter.replace(' and ', ' and r.')}
-            order by r.record_type, r.source_file, r.source_row""", params).df()
+              {key_filter.replace(" and ", " and r.")}
+            order by r.record_type, r.source_file, r.source_row""",
+            params,
+        ).df()
     finally:
         con.close()
     rate = value if spec.value != "rate" else (numerator / denominator if denominator else None)
     published = _published_figure(ws, mart, key_filter, params)
     if published == (_number(numerator), _number(denominator)):
         published = None
-    return Trace(mart, definitions().get(mart, {}), org_code, org_name, period, keys, _number(numerator),
-                 _number(denominator), rate, records, spec.value, published)
+    return Trace(
+        mart,
+        definitions().get(mart, {}),
+        org_code,
+        org_name,
+        period,
+        keys,
+        _number(numerator),
+        _number(denominator),
+        rate,
+        records,
+        spec.value,
+        published,
+    )
 
 
 def _published_figure(ws: Workspace, mart: str, key_filter: str, params: dict) -> tuple[float, float] | None:
@@ -227,9 +290,12 @@ def _published_figure(ws: Workspace, mart: str, key_filter: str, params: dict) -
     if not ws.published_file.exists():
         return None
     with duckdb.connect(str(ws.published_file), read_only=True) as con:
-        found = con.execute(f"""
+        found = con.execute(
+            f"""
             select count(*), sum(numerator), sum(denominator) from {mart}
-            where org_code = $org and month_start >= $start and month_start < $end{key_filter}""", params).fetchone()
+            where org_code = $org and month_start >= $start and month_start < $end{key_filter}""",
+            params,
+        ).fetchone()
     return (_number(found[1] or 0), _number(found[2] or 0)) if found[0] else None
 
 
@@ -237,6 +303,7 @@ def _published_figure(ws: Workspace, mart: str, key_filter: str, params: dict) -
 class AssessmentTrace:
     """考核结果 of a unit and quarter: the outcome, the rule version and thresholds that
     produced it, and the records behind each of the three KPIs it judged."""
+
     assessment: dict
     rules: dict
     parts: list[Trace]
@@ -245,10 +312,12 @@ class AssessmentTrace:
     def adds_up(self) -> bool:
         """Each KPI's figure equals the assessment's columns for it (config.meta.trace.assessed),
         and its records add up to the figure."""
-        return all((part.numerator, part.denominator) == (self.assessment[a["numerator"]], self.assessment[a["denominator"]])
-                   and (part.records.numerator_value.sum(), part.records.denominator_value.sum())
-                   == (part.numerator, part.denominator)
-                   for part, a in zip(self.parts, assessment_mart()[1]))
+        return all(
+            (part.numerator, part.denominator) == (self.assessment[a["numerator"]], self.assessment[a["denominator"]])
+            and (part.records.numerator_value.sum(), part.records.denominator_value.sum())
+            == (part.numerator, part.denominator)
+            for part, a in zip(self.parts, assessment_mart()[1])
+        )
 
     def describe(self, limit: int = 10) -> str:
         a, r = self.assessment, self.rules
@@ -273,10 +342,16 @@ class AssessmentTrace:
 
     def write(self, path: Path) -> None:
         """One working paper: the assessment and its rule, then every record with its KPI."""
-        summary = pd.DataFrame({"item": [*self.assessment, *(f"rule.{k}" for k in self.rules)],
-                                "value": [*self.assessment.values(), *self.rules.values()]})
-        records = pd.concat([part.records.assign(kpi=part.definition.get("name_zh", part.mart))
-                             for part in self.parts], ignore_index=True)
+        summary = pd.DataFrame(
+            {
+                "item": [*self.assessment, *(f"rule.{k}" for k in self.rules)],
+                "value": [*self.assessment.values(), *self.rules.values()],
+            }
+        )
+        records = pd.concat(
+            [part.records.assign(kpi=part.definition.get("name_zh", part.mart)) for part in self.parts],
+            ignore_index=True,
+        )
         write_records(records, path, summary)
 
 
@@ -285,14 +360,23 @@ def trace_assessment(ws: Workspace, org_code: str, period: str) -> AssessmentTra
     mart, assessed = assessment_mart()
     con = connect_read_only(ws)
     try:
-        found = con.execute(f"select * from {model_sql(ws, 'marts', mart)} where org_code = $org "
-                            f"and year_number = $year and quarter_number = $q",
-                            {"org": org_code, "year": year, "q": number}).df()
+        found = con.execute(
+            f"select * from {model_sql(ws, 'marts', mart)} where org_code = $org "
+            f"and year_number = $year and quarter_number = $q",
+            {"org": org_code, "year": year, "q": number},
+        ).df()
         if found.empty:
             raise LookupError(f"{mart} has no row for unit {org_code} in {period}")
         assessment = found.iloc[0].to_dict()
-        rules = con.execute(f"select * from {model_sql(ws, 'rules', 'assessment_rules')} where rule_version = $v",
-                            {"v": assessment["rule_version"]}).df().iloc[0].to_dict()
+        rules = (
+            con.execute(
+                f"select * from {model_sql(ws, 'rules', 'assessment_rules')} where rule_version = $v",
+                {"v": assessment["rule_version"]},
+            )
+            .df()
+            .iloc[0]
+            .to_dict()
+        )
     finally:
         con.close()
     parts = [trace(ws, a["mart"], org_code, period, a.get("keys")) for a in assessed]
@@ -312,14 +396,14 @@ def traced_totals(ws: Workspace, mart: str) -> pd.DataFrame:
                 select h.ancestor_org_code as org_code, date_trunc('month', r.day) as month_start{keys},
                        sum(r.numerator_value) as traced_numerator, sum(r.denominator_value) as traced_denominator
                 from ({_records_sql(ws, mart)}) r
-                inner join {model_sql(ws, 'core', 'bridge_org_hierarchy')} h
+                inner join {model_sql(ws, "core", "bridge_org_hierarchy")} h
                     on h.org_code = r.org_code and r.day between h.valid_from and h.valid_to
                 group by all
             )
-            select m.org_code, m.month_start{keys.replace('r.', 'm.')}, m.numerator, m.denominator,
+            select m.org_code, m.month_start{keys.replace("r.", "m.")}, m.numerator, m.denominator,
                    coalesce(c.traced_numerator, 0) as traced_numerator,
                    coalesce(c.traced_denominator, 0) as traced_denominator
-            from {model_sql(ws, 'marts', mart)} m
+            from {model_sql(ws, "marts", mart)} m
             left join counted c on c.org_code = m.org_code and c.month_start = m.month_start{join_keys}""").df()
     finally:
         con.close()
@@ -350,4 +434,3 @@ def _inert(value):
 def _day(value) -> str:
     """A rule's effective date as YYYY-MM-DD; an open end as 'open'."""
     return "open" if pd.isna(value) else str(value)[:10]
-

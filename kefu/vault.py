@@ -11,6 +11,7 @@ no dbt model, check or publication reads. Staging hashes the token again with KE
 The lawful lookup is ``kefu sample --reveal``, logged (who, when, which records) in
 ``vault/reveal_log.jsonl``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,7 +34,7 @@ class Vault:
     def __init__(self, ws: Workspace):
         self.root = ws.home / "vault"
 
-    def ensure(self) -> "Vault":
+    def ensure(self) -> Vault:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.root.chmod(0o700)
         return self
@@ -59,8 +60,10 @@ class Vault:
 
     def token_sql(self, expr: str) -> str:
         """DuckDB SQL for the token of a text expression (null and '' stay as they are)."""
-        return (f"case when coalesce({expr}, '') = '' then {expr} "
-                f"else {literal(TOKEN_PREFIX)} || sha256({literal(self.key())} || '|' || {expr}) end")
+        return (
+            f"case when coalesce({expr}, '') = '' then {expr} "
+            f"else {literal(TOKEN_PREFIX)} || sha256({literal(self.key())} || '|' || {expr}) end"
+        )
 
     def write(self, con: duckdb.DuckDBPyConnection, entity: str, load_id: str, values_sql: str) -> Path:
         """Write a load's clear values (``values_sql``: rows of column, value) to a temporary
@@ -68,7 +71,7 @@ class Vault:
         folder = self.ensure().root / entity
         folder.mkdir(mode=0o700, exist_ok=True)
         tmp = folder / f"{load_id}.parquet.tmp"
-        con.execute(f"""copy (select distinct {self.token_sql('value')} as token, pii_column, value
+        con.execute(f"""copy (select distinct {self.token_sql("value")} as token, pii_column, value
                               from ({values_sql}) v where coalesce(value, '') <> ''
                               order by pii_column, token) to {literal(tmp)} (format parquet)""")
         tmp.chmod(0o600)
@@ -84,11 +87,19 @@ class Vault:
         files = [str(p) for p in self.root.glob("*/*.parquet")] if self.root.exists() else []
         found = {}
         if files and tokens:
-            found = dict(duckdb.execute(
-                "select distinct token, value from read_parquet(?) where token in (select unnest(?))",
-                [files, tokens]).fetchall())
-        entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "by": getpass.getuser(),
-                 "reason": reason, "records": records, "values_revealed": len(found)}
+            found = dict(
+                duckdb.execute(
+                    "select distinct token, value from read_parquet(?) where token in (select unnest(?))",
+                    [files, tokens],
+                ).fetchall()
+            )
+        entry = {
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "by": getpass.getuser(),
+            "reason": reason,
+            "records": records,
+            "values_revealed": len(found),
+        }
         log = self.ensure().root / "reveal_log.jsonl"
         with log.open("a", encoding="utf-8") as f:
             f.write(json.dumps(entry, ensure_ascii=False) + "\n")

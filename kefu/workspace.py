@@ -4,6 +4,7 @@ One workspace folder (``KEFU_HOME``, default: the repository) holds the landing 
 the Parquet lake, the DuckDB warehouse file and the published snapshot, so several
 independent warehouses can sit side by side (tests build one per temporary folder).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,7 +36,7 @@ class Workspace:
     home: Path
 
     @classmethod
-    def from_env(cls) -> "Workspace":
+    def from_env(cls) -> Workspace:
         return cls(Path(os.environ.get("KEFU_HOME", REPO_ROOT)).resolve())
 
     @property
@@ -89,28 +90,39 @@ class Workspace:
     def published_file(self) -> Path:
         return self.home / "published" / "kefu_marts.duckdb"
 
-    def require_built(self) -> "Workspace":
+    def require_built(self) -> Workspace:
         """This workspace, if a build has left a warehouse in it; else a UserError that says
         what to do (the caller is a person at the command line)."""
         from kefu.errors import UserError
 
         built = self.warehouse_file if self.dbt_target == "duckdb" else self.spark_warehouse
         if not built.exists():
-            raise UserError(f"no warehouse in {self.home}: run `kefu build` there first (`make run` for sample "
-                            "data), or point KEFU_HOME at a built workspace")
+            raise UserError(
+                f"no warehouse in {self.home}: run `kefu build` there first (`make run` for sample "
+                "data), or point KEFU_HOME at a built workspace"
+            )
         return self
 
-    def require_published(self) -> "Workspace":
+    def require_published(self) -> Workspace:
         from kefu.errors import UserError
 
         if not self.published_file.exists():
-            raise UserError(f"no published snapshot in {self.home}: run `kefu build` there first (`make run` for "
-                            "sample data), or point KEFU_HOME at a built workspace")
+            raise UserError(
+                f"no published snapshot in {self.home}: run `kefu build` there first (`make run` for "
+                "sample data), or point KEFU_HOME at a built workspace"
+            )
         return self
 
-    def ensure(self) -> "Workspace":
-        for path in (self.landing, self.raw, self.quarantine, self.loads,
-                     self.warehouse_file.parent, self.published_file.parent, self.dagster_home):
+    def ensure(self) -> Workspace:
+        for path in (
+            self.landing,
+            self.raw,
+            self.quarantine,
+            self.loads,
+            self.warehouse_file.parent,
+            self.published_file.parent,
+            self.dagster_home,
+        ):
             path.mkdir(parents=True, exist_ok=True)
         settings = self.dagster_home / "dagster.yaml"
         if not settings.exists():

@@ -27,9 +27,9 @@ if os.environ.get("PYTEST_XDIST_WORKER") and "KEFU_PROJECT_DIR" not in os.enviro
     os.environ["KEFU_PROJECT_DIR"] = str(copy_project(_worker_project))
     atexit.register(shutil.rmtree, _worker_project, ignore_errors=True)
 
-from kefu.generate import daily_files_held_back, generate
-from kefu.pipeline import run_pipeline
-from kefu.workspace import PII_KEY_ENV, Workspace
+from kefu.generate import daily_files_held_back, generate  # noqa: E402 (after KEFU_PROJECT_DIR is set)
+from kefu.pipeline import run_pipeline  # noqa: E402 (after KEFU_PROJECT_DIR is set)
+from kefu.workspace import PII_KEY_ENV, Workspace  # noqa: E402 (after KEFU_PROJECT_DIR is set)
 
 TEST_SCALE = 0.03
 TEST_SEED = 11
@@ -97,8 +97,10 @@ def history(tmp_path_factory) -> Workspace:
 def _build_history(ws: Workspace) -> Workspace:
     ws.ensure()
     generate(TEST_SCALE, TEST_SEED, ws.landing)
-    with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY, KEFU_DBT_DOCS="on_change"), \
-            daily_files_held_back(ws.landing):
+    with (
+        env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY, KEFU_DBT_DOCS="on_change"),
+        daily_files_held_back(ws.landing),
+    ):
         run_pipeline(ws)
     return ws
 

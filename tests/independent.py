@@ -4,6 +4,7 @@ deadlines by counting chinesecalendar working days, closure from the status even
 the business rules (deadline days, satisfied answers, rating points, weights, grade bands,
 commitments, standards) are read from the seed files, since they are the configuration
 under test."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,8 +67,10 @@ class Tree:
     def __init__(self, landing: Path):
         orgs = extract(landing, "org_units")
         self.versions = orgs.assign(effective_to=orgs.effective_to.replace("", OPEN_END))
-        self.by_code = {code: list(zip(g.effective_from, g.effective_to, g.parent_code))
-                        for code, g in self.versions.groupby("org_code")}
+        self.by_code = {
+            code: list(zip(g.effective_from, g.effective_to, g.parent_code))
+            for code, g in self.versions.groupby("org_code")
+        }
 
     def ancestors(self, code: str, day: str) -> list[str]:
         out = []
@@ -82,8 +85,10 @@ class Tree:
     def rollup(self, df: pd.DataFrame, day: str = "day") -> pd.DataFrame:
         """Each row once for its own unit and once for each unit above it on its day."""
         pairs = df[["org_code", day]].drop_duplicates()
-        bridge = pd.DataFrame([(code, d, a) for code, d in zip(pairs.org_code, pairs[day])
-                               for a in self.ancestors(code, d)], columns=["org_code", day, "ancestor"])
+        bridge = pd.DataFrame(
+            [(code, d, a) for code, d in zip(pairs.org_code, pairs[day]) for a in self.ancestors(code, d)],
+            columns=["org_code", day, "ancestor"],
+        )
         return df.merge(bridge, on=["org_code", day]).drop(columns="org_code").rename(columns={"ancestor": "org_code"})
 
     def spine(self, months: list[str]) -> pd.DataFrame:
@@ -114,7 +119,7 @@ def _count(df: pd.DataFrame, tree: Tree, by=(), months: list[str] | None = None,
     spine = tree.spine(months)
     for key in by:
         spine = spine.merge(pd.DataFrame({key: sorted(df[key].unique())}), how="cross")
-    return spine.merge(agg, on=keys, how="left").fillna({name: 0 for name in sums})
+    return spine.merge(agg, on=keys, how="left").fillna(dict.fromkeys(sums, 0))
 
 
 def _rate(df: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +160,8 @@ def complaint_rate_by_segment(landing: Path) -> pd.DataFrame:
     channel = dict(zip(policies.policy_no, policies.sales_channel))
     complaints = complaints.assign(
         product_line=complaints.product_line.replace("", "unknown"),
-        sales_channel=complaints.policy_no.map(channel).fillna("unknown"))
+        sales_channel=complaints.policy_no.map(channel).fillna("unknown"),
+    )
     months = _months(pd.concat([complaints.day, policies.day]).str[:7])
     frames = []
     for segment in ("product_line", "sales_channel"):
@@ -165,8 +171,14 @@ def complaint_rate_by_segment(landing: Path) -> pd.DataFrame:
         num = num.assign(numerator=1, denominator=0)
         den = den.assign(numerator=0, denominator=1)
         both = pd.concat([num, den])
-        out = _count(both, tree, by=("segment_value",), months=months, numerator=("numerator", "sum"),
-                     denominator=("denominator", "sum"))
+        out = _count(
+            both,
+            tree,
+            by=("segment_value",),
+            months=months,
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+        )
         frames.append(out[out.segment_value.isin(values)].assign(segment_type=segment))
     return _rate(pd.concat(frames, ignore_index=True))
 
@@ -186,8 +198,16 @@ def milestones(landing: Path) -> pd.DataFrame:
     closing = events[events.event_type == "closed"].set_index(["complaint_id", "event_seq"]).event_at
     closed_at = {c: closing[(c, int(s))] for c, s in closed_seq[is_closed].items()}
     out = complaints[["complaint_id", "received_at"]].set_index("complaint_id")
-    for kind in ("contacted", "assigned", "investigating", "reported", "plan_approved", "feedback", "extended",
-                 "extension_approved"):
+    for kind in (
+        "contacted",
+        "assigned",
+        "investigating",
+        "reported",
+        "plan_approved",
+        "feedback",
+        "extended",
+        "extension_approved",
+    ):
         out[kind] = first.get(kind, pd.Series(dtype=object)).reindex(out.index)
     out["closed"] = pd.Series(closed_at).reindex(out.index)
     out["received"] = out.received_at
@@ -198,15 +218,19 @@ def milestones(landing: Path) -> pd.DataFrame:
 def complaint_stages(landing: Path) -> pd.DataFrame:
     """Per complaint and stage with a rule: started, reached, on time."""
     complaints = extract(landing, "complaints")
-    complaints = complaints.assign(calendar=complaints.deadline_calendar.replace("", "cn_workdays")) \
-        if "deadline_calendar" in complaints else complaints.assign(calendar="cn_workdays")
+    complaints = (
+        complaints.assign(calendar=complaints.deadline_calendar.replace("", "cn_workdays"))
+        if "deadline_calendar" in complaints
+        else complaints.assign(calendar="cn_workdays")
+    )
     m = milestones(landing).set_index("complaint_id")
     rules = seed("complaint_deadlines")
     rows = []
     for c in complaints.itertuples():
         received = c.received_at[:10]
-        in_force = _in_force(rules[(rules.complaint_class == c.complaint_class) & (rules.calendar == c.calendar)],
-                             received)
+        in_force = _in_force(
+            rules[(rules.complaint_class == c.complaint_class) & (rules.calendar == c.calendar)], received
+        )
         for r in in_force.itertuples():
             start = m.at[c.complaint_id, r.starts_at]
             reached = m.at[c.complaint_id, r.reached_at]
@@ -226,8 +250,10 @@ def regulator_on_time(landing: Path) -> pd.Series:
         received = c.received_at[:10]
         if received < rules.at["base", "effective_from"]:
             continue
-        deadline = {t: _deadline(received, int(rules.at[t, "days"]), rules.at[t, "calendar"])
-                    for t in ("base", "extended", "approved")}
+        deadline = {
+            t: _deadline(received, int(rules.at[t, "days"]), rules.at[t, "calendar"])
+            for t in ("base", "extended", "approved")
+        }
         applies = deadline["base"]
         if isinstance(c.extended, str) and c.extended[:10] <= deadline["base"]:
             applies = deadline["extended"]
@@ -243,11 +269,19 @@ def complaint_timeliness(landing: Path) -> pd.DataFrame:
     close = stages[stages.stage == "close"].set_index("complaint_id").on_time
     complaints = extract(landing, "complaints")
     regulator = regulator_on_time(landing)
-    c = complaints.assign(day=_day(complaints.received_at), n=1,
-                          on_time=complaints.complaint_id.map(close).fillna(False).astype(int),
-                          regulator=complaints.complaint_id.map(regulator).fillna(False).astype(int))
-    out = _count(c[["org_code", "day", "n", "on_time", "regulator"]], tree, numerator=("on_time", "sum"),
-                 denominator=("n", "sum"), regulator_on_time=("regulator", "sum"))
+    c = complaints.assign(
+        day=_day(complaints.received_at),
+        n=1,
+        on_time=complaints.complaint_id.map(close).fillna(False).astype(int),
+        regulator=complaints.complaint_id.map(regulator).fillna(False).astype(int),
+    )
+    out = _count(
+        c[["org_code", "day", "n", "on_time", "regulator"]],
+        tree,
+        numerator=("on_time", "sum"),
+        denominator=("n", "sum"),
+        regulator_on_time=("regulator", "sum"),
+    )
     return _rate(out)
 
 
@@ -257,16 +291,26 @@ def complaints_by_class(landing: Path) -> pd.DataFrame:
     close = stages[stages.stage == "close"].set_index("complaint_id").on_time
     c = extract(landing, "complaints")
     c = c.assign(day=_day(c.received_at), n=1, on_time=c.complaint_id.map(close).fillna(False).astype(int))
-    return _count(c[["org_code", "day", "complaint_class", "n", "on_time"]], tree, by=("complaint_class",),
-                  complaints_received=("n", "sum"), closed_on_time=("on_time", "sum"))
+    return _count(
+        c[["org_code", "day", "complaint_class", "n", "on_time"]],
+        tree,
+        by=("complaint_class",),
+        complaints_received=("n", "sum"),
+        closed_on_time=("on_time", "sum"),
+    )
 
 
 def stage_timeliness(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     s = complaint_stages(landing)
     s = s.assign(started=s.started.astype(int), on_time=(s.started & s.on_time).astype(int))
-    out = _count(s[["org_code", "day", "stage", "started", "on_time"]], tree, by=("stage",),
-                 numerator=("on_time", "sum"), denominator=("started", "sum"))
+    out = _count(
+        s[["org_code", "day", "stage", "started", "on_time"]],
+        tree,
+        by=("stage",),
+        numerator=("on_time", "sum"),
+        denominator=("started", "sum"),
+    )
     return _rate(out)
 
 
@@ -278,8 +322,9 @@ def repeat_complaints(landing: Path) -> pd.DataFrame:
     previous = c.groupby("customer_id_no").received_at.shift()
     gap = (pd.to_datetime(c.received_at.str[:10]) - pd.to_datetime(previous.str[:10])).dt.days
     c = c.assign(day=_day(c.received_at), n=1, repeat=(gap <= window).astype(int))
-    return _rate(_count(c[["org_code", "day", "n", "repeat"]], tree, numerator=("repeat", "sum"),
-                        denominator=("n", "sum")))
+    return _rate(
+        _count(c[["org_code", "day", "n", "repeat"]], tree, numerator=("repeat", "sum"), denominator=("n", "sum"))
+    )
 
 
 def hotspots(landing: Path) -> pd.DataFrame:
@@ -293,21 +338,32 @@ def hotspots(landing: Path) -> pd.DataFrame:
     items = extract(landing, "complaint_items")
     has_items = set(items.complaint_id)
     own = c[~c.complaint_id.isin(has_items)]
-    products = pd.concat([items[items.product_line != ""][["complaint_id", "product_line"]],
-                          own[own.product_line != ""][["complaint_id", "product_line"]]]).drop_duplicates()
+    products = pd.concat(
+        [
+            items[items.product_line != ""][["complaint_id", "product_line"]],
+            own[own.product_line != ""][["complaint_id", "product_line"]],
+        ]
+    ).drop_duplicates()
     reason_rows = pd.concat([items[["complaint_id", "reason_code"]], own[["complaint_id", "reason_code"]]])
     reason_rows = reason_rows[reason_rows.reason_code != ""].drop_duplicates()
     base = c[["complaint_id", "org_code", "day"]]
-    long = pd.concat([
-        c[["complaint_id", "org_code", "day"]].assign(dimension_type="complaint_class", dimension_value=c.complaint_class),
-        c[["complaint_id", "org_code", "day"]].assign(dimension_type="complaint_class_001",
-                                                      dimension_value=c.complaint_class_001),
-        c[["complaint_id", "org_code", "day"]].assign(dimension_type="channel", dimension_value=c.channel),
-        base.merge(products, on="complaint_id").rename(columns={"product_line": "dimension_value"}).assign(
-            dimension_type="product_line"),
-        base.merge(reason_rows, on="complaint_id").rename(columns={"reason_code": "dimension_value"}).assign(
-            dimension_type="reason"),
-    ]).assign(n=1)
+    long = pd.concat(
+        [
+            c[["complaint_id", "org_code", "day"]].assign(
+                dimension_type="complaint_class", dimension_value=c.complaint_class
+            ),
+            c[["complaint_id", "org_code", "day"]].assign(
+                dimension_type="complaint_class_001", dimension_value=c.complaint_class_001
+            ),
+            c[["complaint_id", "org_code", "day"]].assign(dimension_type="channel", dimension_value=c.channel),
+            base.merge(products, on="complaint_id")
+            .rename(columns={"product_line": "dimension_value"})
+            .assign(dimension_type="product_line"),
+            base.merge(reason_rows, on="complaint_id")
+            .rename(columns={"reason_code": "dimension_value"})
+            .assign(dimension_type="reason"),
+        ]
+    ).assign(n=1)
     long = long.assign(key=long.dimension_type + "|" + long.dimension_value)
     out = _count(long[["org_code", "day", "key", "n"]], tree, by=("key",), complaints_received=("n", "sum"))
     out = out.sort_values(["org_code", "key", "period_month"])
@@ -323,25 +379,39 @@ def satisfaction(landing: Path) -> pd.DataFrame:
     satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
     s = extract(landing, "survey_responses")
     reached = s.contact_result == "reached"
-    s = s.assign(day=_day(s.surveyed_at), reached=reached.astype(int),
-                 satisfied=(reached & s.overall.isin(satisfied_answers)).astype(int))
-    out = _count(s[["org_code", "day", "survey_type", "reached", "satisfied"]], tree, by=("survey_type",),
-                 numerator=("satisfied", "sum"), denominator=("reached", "sum"))
+    s = s.assign(
+        day=_day(s.surveyed_at),
+        reached=reached.astype(int),
+        satisfied=(reached & s.overall.isin(satisfied_answers)).astype(int),
+    )
+    out = _count(
+        s[["org_code", "day", "survey_type", "reached", "satisfied"]],
+        tree,
+        by=("survey_type",),
+        numerator=("satisfied", "sum"),
+        denominator=("reached", "sum"),
+    )
     return _rate(out)
 
 
 def ratings(landing: Path) -> pd.DataFrame:
     """Every rated item (survey questions and inspection sub-items) with dimension and points."""
     items = seed("sq_items").set_index("item_code").dimension_code
-    scale = seed("sq_rating_scale").assign(points=lambda d: d.points.astype(int),
-                                           max_points=lambda d: d.max_points.astype(int))
+    scale = seed("sq_rating_scale").assign(
+        points=lambda d: d.points.astype(int), max_points=lambda d: d.max_points.astype(int)
+    )
     s = extract(landing, "survey_responses")
-    survey = s.melt(id_vars=["org_code", "employee_id", "surveyed_at", "product_line"], value_vars=DIMENSIONS,
-                    var_name="question", value_name="rating")
+    survey = s.melt(
+        id_vars=["org_code", "employee_id", "surveyed_at", "product_line"],
+        value_vars=DIMENSIONS,
+        var_name="question",
+        value_name="rating",
+    )
     survey = survey.assign(item_code="survey_" + survey.question, rated_at=survey.surveyed_at)
     inspections = extract(landing, "quality_inspections")
     rated = extract(landing, "inspection_items").merge(
-        inspections[["inspection_id", "org_code", "employee_id", "inspected_at", "product_line"]], on="inspection_id")
+        inspections[["inspection_id", "org_code", "employee_id", "inspected_at", "product_line"]], on="inspection_id"
+    )
     rated = rated.assign(rated_at=rated.inspected_at)
     columns = ["org_code", "employee_id", "rated_at", "product_line", "item_code", "rating"]
     both = pd.concat([survey[columns], rated[columns]])
@@ -368,7 +438,9 @@ def _score(points: pd.DataFrame, keys: list[str], line_of: str | None = None) ->
         line = dict(zip(keys, key)).get(line_of, "all") if line_of else "all"
         weights = weights_for("all" if line == "unknown" else line, key[-1])
         rated = group[group.ratings > 0].set_index("dimension_code")
-        total = sum(w * rated.at[d, "points"] / rated.at[d, "max_points"] for d, w in weights.items() if d in rated.index)
+        total = sum(
+            w * rated.at[d, "points"] / rated.at[d, "max_points"] for d, w in weights.items() if d in rated.index
+        )
         score = round(100 * total, 6) if all(d in rated.index for d in weights) else None
         rows.append((*key, score, _grade(score, _in_force(bands, f"{key[-1]}-01"))))
     return pd.DataFrame(rows, columns=keys + ["period_month", "score", "grade"])
@@ -387,8 +459,14 @@ def service_quality_dimensions(landing: Path) -> pd.DataFrame:
     """Points earned ÷ points possible per dimension, and the company-wide weight of the month."""
     tree = Tree(landing)
     r = ratings(landing).assign(n=1)
-    dims = _count(r[["org_code", "day", "dimension_code", "points", "max_points", "n"]], tree, by=("dimension_code",),
-                  numerator=("points", "sum"), denominator=("max_points", "sum"), ratings=("n", "sum"))
+    dims = _count(
+        r[["org_code", "day", "dimension_code", "points", "max_points", "n"]],
+        tree,
+        by=("dimension_code",),
+        numerator=("points", "sum"),
+        denominator=("max_points", "sum"),
+        ratings=("n", "sum"),
+    )
     weight = {m: weights_for("all", m) for m in dims.period_month.unique()}
     return _rate(dims).assign(weight=[weight[m].get(d) for m, d in zip(dims.period_month, dims.dimension_code)])
 
@@ -396,8 +474,14 @@ def service_quality_dimensions(landing: Path) -> pd.DataFrame:
 def service_quality_score(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     r = ratings(landing).assign(n=1)
-    dims = _count(r[["org_code", "day", "dimension_code", "points", "max_points", "n"]], tree, by=("dimension_code",),
-                  points=("points", "sum"), max_points=("max_points", "sum"), ratings=("n", "sum"))
+    dims = _count(
+        r[["org_code", "day", "dimension_code", "points", "max_points", "n"]],
+        tree,
+        by=("dimension_code",),
+        points=("points", "sum"),
+        max_points=("max_points", "sum"),
+        ratings=("n", "sum"),
+    )
     return _score(dims, ["org_code"])
 
 
@@ -405,9 +489,14 @@ def service_quality_score_by_line(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     r = ratings(landing).assign(n=1)
     r = r.assign(line_of_business=r.product_line.replace("", "unknown"))
-    dims = _count(r[["org_code", "day", "line_of_business", "dimension_code", "points", "max_points", "n"]], tree,
-                  by=("line_of_business", "dimension_code"), points=("points", "sum"),
-                  max_points=("max_points", "sum"), ratings=("n", "sum"))
+    dims = _count(
+        r[["org_code", "day", "line_of_business", "dimension_code", "points", "max_points", "n"]],
+        tree,
+        by=("line_of_business", "dimension_code"),
+        points=("points", "sum"),
+        max_points=("max_points", "sum"),
+        ratings=("n", "sum"),
+    )
     return _score(dims, ["org_code", "line_of_business"], line_of="line_of_business")
 
 
@@ -416,19 +505,30 @@ def staff_service_quality(landing: Path) -> pd.DataFrame:
     r = ratings(landing)
     r = r[r.employee_id != ""].assign(period_month=lambda d: d.day.str[:7], n=1)
     staff = extract(landing, "employees")
-    staff = staff.assign(valid_from=staff.effective_from.where(staff.effective_from != "", staff.hire_date),
-                         valid_to=staff.effective_to.replace("", OPEN_END))
+    staff = staff.assign(
+        valid_from=staff.effective_from.where(staff.effective_from != "", staff.hire_date),
+        valid_to=staff.effective_to.replace("", OPEN_END),
+    )
     assignment = r[["employee_id", "day"]].drop_duplicates().merge(staff, on="employee_id")
     assignment = assignment[(assignment.valid_from <= assignment.day) & (assignment.day <= assignment.valid_to)]
     r = r.merge(assignment[["employee_id", "day", "team_code"]], on=["employee_id", "day"], how="left")
     sums = dict(points=("points", "sum"), max_points=("max_points", "sum"), ratings=("n", "sum"))
     employee = r.groupby(["employee_id", "period_month", "dimension_code"]).agg(**sums).reset_index()
-    team = r[r.team_code.notna() & (r.team_code != "")].groupby(
-        ["team_code", "period_month", "dimension_code"]).agg(**sums).reset_index()
-    return pd.concat([
-        _score(employee.rename(columns={"employee_id": "subject_code"}), ["subject_code"]).assign(subject_type="employee"),
-        _score(team.rename(columns={"team_code": "subject_code"}), ["subject_code"]).assign(subject_type="team"),
-    ], ignore_index=True)
+    team = (
+        r[r.team_code.notna() & (r.team_code != "")]
+        .groupby(["team_code", "period_month", "dimension_code"])
+        .agg(**sums)
+        .reset_index()
+    )
+    return pd.concat(
+        [
+            _score(employee.rename(columns={"employee_id": "subject_code"}), ["subject_code"]).assign(
+                subject_type="employee"
+            ),
+            _score(team.rename(columns={"team_code": "subject_code"}), ["subject_code"]).assign(subject_type="team"),
+        ],
+        ignore_index=True,
+    )
 
 
 # -- service commitments and inspections --------------------------------------------------------
@@ -438,13 +538,27 @@ def claim_timeliness(landing: Path) -> pd.DataFrame:
     c = extract(landing, "claims")
     dates = pd.concat([_day(c[col][c[col] != ""]) for col in ("reported_at", "documents_complete_at", "decided_at")])
     c = c[c.documents_complete_at != ""]
-    c = c.assign(day=_day(c.documents_complete_at),
-                 in_commitment=(c.investigation_required.str.upper().isin(["N", "FALSE", "0"])).astype(int))
+    c = c.assign(
+        day=_day(c.documents_complete_at),
+        in_commitment=(c.investigation_required.str.upper().isin(["N", "FALSE", "0"])).astype(int),
+    )
     deadline = [_deadline(d, int(rule.days), rule.calendar) for d in c.day]
-    c = c.assign(on_time=(c.in_commitment.astype(bool) & (c.decided_at != "")
-                          & (_day(c.decided_at) <= pd.Series(deadline, index=c.index))).astype(int))
-    return _rate(_count(c[["org_code", "day", "in_commitment", "on_time"]], tree, months=_months(dates.str[:7]),
-                        numerator=("on_time", "sum"), denominator=("in_commitment", "sum")))
+    c = c.assign(
+        on_time=(
+            c.in_commitment.astype(bool)
+            & (c.decided_at != "")
+            & (_day(c.decided_at) <= pd.Series(deadline, index=c.index))
+        ).astype(int)
+    )
+    return _rate(
+        _count(
+            c[["org_code", "day", "in_commitment", "on_time"]],
+            tree,
+            months=_months(dates.str[:7]),
+            numerator=("on_time", "sum"),
+            denominator=("in_commitment", "sum"),
+        )
+    )
 
 
 def new_policy_callbacks(landing: Path) -> pd.DataFrame:
@@ -462,8 +576,9 @@ def new_policy_callbacks(landing: Path) -> pd.DataFrame:
     window_end = [_deadline(d, int(rule.days), rule.calendar) for d in p.day]
     reached = _day(p.policy_no.map(first).fillna("9999-99-99"))
     p = p.assign(n=1, in_time=(reached <= pd.Series(window_end, index=p.index)).astype(int))
-    return _rate(_count(p[["org_code", "day", "n", "in_time"]], tree, numerator=("in_time", "sum"),
-                        denominator=("n", "sum")))
+    return _rate(
+        _count(p[["org_code", "day", "n", "in_time"]], tree, numerator=("in_time", "sum"), denominator=("n", "sum"))
+    )
 
 
 def counter_timeliness(landing: Path) -> pd.DataFrame:
@@ -476,50 +591,87 @@ def counter_timeliness(landing: Path) -> pd.DataFrame:
     max_handle = s.business_type.map(standards.max_handle_minutes.astype(int)) * 60
     within = completed & (s.wait_seconds.astype(int) <= max_wait) & (s.handle_seconds.astype(int) <= max_handle)
     s = s.assign(completed=completed.astype(int), within=within.astype(int))
-    return _rate(_count(s[["org_code", "day", "business_type", "completed", "within"]], tree, by=("business_type",),
-                        numerator=("within", "sum"), denominator=("completed", "sum")))
+    return _rate(
+        _count(
+            s[["org_code", "day", "business_type", "completed", "within"]],
+            tree,
+            by=("business_type",),
+            numerator=("within", "sum"),
+            denominator=("completed", "sum"),
+        )
+    )
 
 
 def first_contact_resolution(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     s = extract(landing, "service_events").assign(day=lambda d: _day(d.occurred_at))
-    s = s.assign(channel_code=s.channel, resolved=(s.outcome == "completed").astype(int),
-                 served=s.outcome.isin(["completed", "transferred"]).astype(int))
-    return _rate(_count(s[["org_code", "day", "channel_code", "resolved", "served"]], tree, by=("channel_code",),
-                        numerator=("resolved", "sum"), denominator=("served", "sum")))
+    s = s.assign(
+        channel_code=s.channel,
+        resolved=(s.outcome == "completed").astype(int),
+        served=s.outcome.isin(["completed", "transferred"]).astype(int),
+    )
+    return _rate(
+        _count(
+            s[["org_code", "day", "channel_code", "resolved", "served"]],
+            tree,
+            by=("channel_code",),
+            numerator=("resolved", "sum"),
+            denominator=("served", "sum"),
+        )
+    )
 
 
 def quality_inspections(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     q = extract(landing, "quality_inspections").assign(day=lambda d: _day(d.inspected_at), n=1)
-    q = q.assign(clean=(q.forbidden_phrase_hits.astype(int) == 0).astype(int),
-                 hits=q.forbidden_phrase_hits.astype(int))
-    return _rate(_count(q[["org_code", "day", "inspection_type", "n", "clean", "hits"]], tree, by=("inspection_type",),
-                        numerator=("clean", "sum"), denominator=("n", "sum"), forbidden_phrase_hits=("hits", "sum")))
+    q = q.assign(clean=(q.forbidden_phrase_hits.astype(int) == 0).astype(int), hits=q.forbidden_phrase_hits.astype(int))
+    return _rate(
+        _count(
+            q[["org_code", "day", "inspection_type", "n", "clean", "hits"]],
+            tree,
+            by=("inspection_type",),
+            numerator=("clean", "sum"),
+            denominator=("n", "sum"),
+            forbidden_phrase_hits=("hits", "sum"),
+        )
+    )
 
 
 # -- the quarterly assessment ------------------------------------------------------------------
 def assessment(landing: Path) -> pd.DataFrame:
     """003 §6 quarterly assessment from the monthly figures above and the rules seed."""
+
     def quarter(d: pd.DataFrame) -> pd.DataFrame:
         month = d.period_month.str[5:7].astype(int)
         return d.assign(period_quarter=d.period_month.str[:4] + "-Q" + ((month - 1) // 3 + 1).astype(str))
 
     keys = ["org_code", "period_quarter"]
-    rate = quarter(complaint_rate(landing)).groupby(keys).agg(
-        months=("period_month", "nunique"), complaints=("numerator", "sum"), policies=("denominator", "sum"))
+    rate = (
+        quarter(complaint_rate(landing))
+        .groupby(keys)
+        .agg(months=("period_month", "nunique"), complaints=("numerator", "sum"), policies=("denominator", "sum"))
+    )
     on_time = quarter(complaint_timeliness(landing)).groupby(keys)[["numerator", "denominator"]].sum()
     sat = satisfaction(landing).query("survey_type == 'complaint_callback'")
     sat = quarter(sat).groupby(keys)[["numerator", "denominator"]].sum()
     q = rate.join(on_time.add_prefix("t_")).join(sat.add_prefix("s_")).fillna(0).reset_index()
     ratio = lambda a, b: (a / b.where(b > 0)).round(9)  # noqa: E731
-    q = q.assign(complaint_rate=ratio(q.complaints, q.policies), timeliness_rate=ratio(q.t_numerator, q.t_denominator),
-                 satisfaction_rate=ratio(q.s_numerator, q.s_denominator))
+    q = q.assign(
+        complaint_rate=ratio(q.complaints, q.policies),
+        timeliness_rate=ratio(q.t_numerator, q.t_denominator),
+        satisfaction_rate=ratio(q.s_numerator, q.s_denominator),
+    )
     [rule] = pd.read_csv(SEEDS / "assessment_rules.csv").to_dict("records")  # one version in force
-    up = ((q.complaint_rate <= round(rule["complaint_rate_target"] - rule["rate_margin_up"], 9))
-          & (q.timeliness_rate >= rule["timeliness_up_min"]) & (q.satisfaction_rate >= rule["satisfaction_up_min"]))
-    misses = [q.complaint_rate >= round(rule["complaint_rate_target"] + rule["rate_margin_down"], 9),
-              q.timeliness_rate < rule["timeliness_down_below"], q.satisfaction_rate < rule["satisfaction_down_below"]]
+    up = (
+        (q.complaint_rate <= round(rule["complaint_rate_target"] - rule["rate_margin_up"], 9))
+        & (q.timeliness_rate >= rule["timeliness_up_min"])
+        & (q.satisfaction_rate >= rule["satisfaction_up_min"])
+    )
+    misses = [
+        q.complaint_rate >= round(rule["complaint_rate_target"] + rule["rate_margin_down"], 9),
+        q.timeliness_rate < rule["timeliness_down_below"],
+        q.satisfaction_rate < rule["satisfaction_down_below"],
+    ]
     down = (misses[0] & misses[1] & misses[2]) if rule["down_when"] == "all" else (misses[0] | misses[1] | misses[2])
     unknown = q[["complaint_rate", "timeliness_rate", "satisfaction_rate"]].isna().any(axis=1)
     q["assessment"] = "steady"
@@ -536,11 +688,14 @@ def assessment(landing: Path) -> pd.DataFrame:
     counts = by_class.groupby(keys + ["complaint_class"]).n.sum().reset_index()
     counts = counts.sort_values(keys + ["n", "complaint_class"], ascending=[True, True, False, True])
     top = counts.groupby(keys).head(1).merge(counts.groupby(keys).n.sum().rename("total").reset_index(), on=keys)
-    top = top.assign(training_needed=(top.total >= rule["training_min_complaints"])
-                     & ((top.n / top.total).round(9) >= rule["training_class_share"]))
+    top = top.assign(
+        training_needed=(top.total >= rule["training_min_complaints"])
+        & ((top.n / top.total).round(9) >= rule["training_class_share"])
+    )
     q = q.merge(top[keys + ["complaint_class", "training_needed"]], on=keys, how="left")
     return q.rename(columns={"complaint_class": "top_complaint_class"}).assign(
-        training_needed=lambda d: d.training_needed.astype("boolean").fillna(False).astype(bool))
+        training_needed=lambda d: d.training_needed.astype("boolean").fillna(False).astype(bool)
+    )
 
 
 # -- the index: which function checks which mart --------------------------------------------------

@@ -2,6 +2,7 @@
 raw lake: at head office it must agree with the published marts row for row. The copy floor
 copies the raw lake into tables: every row the load log says was loaded. The bench's dbt
 figures are read from the runs' own results."""
+
 import json
 
 import duckdb
@@ -15,8 +16,17 @@ def test_floor_equals_the_marts_at_head_office(built):
     con.execute(f"create table floor as {floor_query(built)}")
     compared, differing = floor_disagreements(con, "floor", built.published_file)
     kpis = {k for (k,) in con.execute("select distinct kpi from floor").fetchall()}
-    assert kpis == {"complaint_rate", "timeliness", "satisfaction_service_survey", "satisfaction_complaint_callback",
-                    "counter", "callbacks", "claims", "inspections", "service_quality_score"}
+    assert kpis == {
+        "complaint_rate",
+        "timeliness",
+        "satisfaction_service_survey",
+        "satisfaction_complaint_callback",
+        "counter",
+        "callbacks",
+        "claims",
+        "inspections",
+        "service_quality_score",
+    }
     assert compared >= con.execute("select count(*) from floor where org_code = 'HQ'").fetchone()[0] > 200
     assert not differing, differing[:5]  # a row on one side only differs too
 

@@ -2,6 +2,7 @@
 are computed on a provisional calendar and flagged, until an operator loads the year's notice
 (`kefu calendar --notice`); past even the provisional year, a deadline fails the build and
 names its record."""
+
 import csv
 import datetime as dt
 import os
@@ -20,8 +21,11 @@ from tests.conftest import copy_project
 KEFU = str(Path(sys.executable).parent / "kefu")
 # the first year the committed calendar computes provisionally (2027: chinesecalendar 1.11 knows
 # no make-up days of it; holidays 0.109 its statutory days)
-[FIRST_UNPUBLISHED] = [int(r["first_day"][:4]) for r in csv.DictReader(open(SEEDS_DIR / "calendar_coverage.csv"))
-                       if r["status"] == "provisional"]
+[FIRST_UNPUBLISHED] = [
+    int(r["first_day"][:4])
+    for r in csv.DictReader((SEEDS_DIR / "calendar_coverage.csv").read_text(encoding="utf-8").splitlines())
+    if r["status"] == "provisional"
+]
 # An arrangement made up for these tests (the real notice may differ): New Year's Day off and
 # the Saturday after it worked.
 NOTICE = f"""date,day_type,name
@@ -55,23 +59,35 @@ def test_a_notice_makes_its_year_official_moves_the_horizon_and_stays_through_re
     write_calendar_seeds(tmp_path, 2025)
     write_calendar_seeds(tmp_path, 2025, read_notice(write(tmp_path / "notice.csv", NOTICE)))
     next_year = max(FIRST_UNPUBLISHED, last_packaged_year()) + 1
-    loaded = [(f"{FIRST_UNPUBLISHED}-01-01", f"{FIRST_UNPUBLISHED}-12-31", "official"),
-              (f"{next_year}-01-01", f"{next_year}-12-31", "provisional")]
+    loaded = [
+        (f"{FIRST_UNPUBLISHED}-01-01", f"{FIRST_UNPUBLISHED}-12-31", "official"),
+        (f"{next_year}-01-01", f"{next_year}-12-31", "provisional"),
+    ]
     assert coverage(tmp_path)[-2:] == loaded
     write_calendar_seeds(tmp_path, 2025)  # regenerated from the packages: the notice's year is kept
     assert coverage(tmp_path)[-2:] == loaded
     with (tmp_path / "cn_calendar_days.csv").open(encoding="utf-8") as f:
-        year = [(r["date_day"], r["day_type"]) for r in csv.DictReader(f) if r["date_day"].startswith(str(FIRST_UNPUBLISHED))]
+        year = [
+            (r["date_day"], r["day_type"])
+            for r in csv.DictReader(f)
+            if r["date_day"].startswith(str(FIRST_UNPUBLISHED))
+        ]
     assert year == [(f"{FIRST_UNPUBLISHED}-01-01", "holiday"), (f"{FIRST_UNPUBLISHED}-01-02", "makeup_workday")]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("date,day_type\n2027-01-01,holiday\n2027-13-01,holiday\n", "row 3, column date: '2027-13-01' is not a date"),
-    ("date,day_type\n2027-01-04,makeup_workday\n", "row 2, column date: 2027-01-04 is a weekday"),
-    ("date,day_type\n2027-01-01,day_off\n", "row 2, column day_type: 'day_off' is not one of"),
-    ("date,day_type\n2027-01-01,holiday\n2028-01-03,holiday\n", "a notice covers one year; this file has 2027, 2028"),
-    ("day,kind\n2027-01-01,holiday\n", "the header lacks the column(s) date, day_type"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("date,day_type\n2027-01-01,holiday\n2027-13-01,holiday\n", "row 3, column date: '2027-13-01' is not a date"),
+        ("date,day_type\n2027-01-04,makeup_workday\n", "row 2, column date: 2027-01-04 is a weekday"),
+        ("date,day_type\n2027-01-01,day_off\n", "row 2, column day_type: 'day_off' is not one of"),
+        (
+            "date,day_type\n2027-01-01,holiday\n2028-01-03,holiday\n",
+            "a notice covers one year; this file has 2027, 2028",
+        ),
+        ("day,kind\n2027-01-01,holiday\n", "the header lacks the column(s) date, day_type"),
+    ],
+)
 def test_a_mistyped_notice_is_named_by_row_and_column(tmp_path, text, message):
     with pytest.raises(NoticeError, match=message.replace("(", r"\(").replace(")", r"\)")):
         read_notice(write(tmp_path / "notice.csv", text))
@@ -93,8 +109,10 @@ def test_kefu_calendar_says_what_is_wrong_in_one_line(tmp_path, project):
     bad = write(tmp_path / "notice.csv", "date,day_type\n2027-01-04,makeup_workday\n")
     done = kefu(project, None, "calendar", "--notice", str(bad))
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() == [f"kefu calendar: {bad} row 2, column date: 2027-01-04 is a weekday; "
-                                                "a make-up workday (调休) is a Saturday or Sunday worked"]
+    assert done.stderr.strip().splitlines() == [
+        f"kefu calendar: {bad} row 2, column date: 2027-01-04 is a weekday; "
+        "a make-up workday (调休) is a Saturday or Sunday worked"
+    ]
 
 
 def land_december_complaints(ws: Workspace) -> dict[str, str]:
@@ -110,8 +128,10 @@ def land_december_complaints(ws: Workspace) -> dict[str, str]:
     with (ws.landing / "complaints" / "zz_december.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=header)
         writer.writeheader()
-        writer.writerows({**row, "complaint_id": key, "complaint_class": cls, "received_at": received}
-                         for key, cls in complaints.items())
+        writer.writerows(
+            {**row, "complaint_id": key, "complaint_class": cls, "received_at": received}
+            for key, cls in complaints.items()
+        )
     with (ws.landing / "complaint_events" / "zz_december.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["complaint_id", "event_seq", "event_type", "event_at", "operator_id"])
@@ -121,9 +141,13 @@ def land_december_complaints(ws: Workspace) -> dict[str, str]:
 
 def close_deadlines(ws: Workspace) -> dict[str, tuple]:
     with duckdb.connect(str(ws.warehouse_file), read_only=True) as con:
-        return dict((key, (str(day), provisional)) for key, day, provisional in con.execute(
-            "select complaint_id, deadline_date, deadline_provisional from core.fct_complaint_stages "
-            "where complaint_id like 'DEC-%' and stage = 'close'").fetchall())
+        return {
+            key: (str(day), provisional)
+            for key, day, provisional in con.execute(
+                "select complaint_id, deadline_date, deadline_provisional from core.fct_complaint_stages "
+                "where complaint_id like 'DEC-%' and stage = 'close'"
+            ).fetchall()
+        }
 
 
 def provisional_at_head_office(ws: Workspace) -> tuple[int, int]:
@@ -146,8 +170,11 @@ def test_deadlines_in_an_unpublished_year_are_provisional_until_its_notice_is_lo
     # Dec 7–31 hold 19 working days; 1 Jan is 元旦 (statutory); Sat 2 and Sun 3 are weekend
     assert close_deadlines(ws) == {"DEC-STAFF": (f"{year}-01-04", True), "DEC-PRODUCT": (f"{year - 1}-12-25", False)}
     assert provisional_at_head_office(ws) == (1, 1)
-    assert re.search(rf"warning: check warn_provisional_calendar on \S+ warns: 1 row\n +calendar_year={year}, "
-                     r"provisional_deadlines=1, .*kefu calendar --notice", built.stderr), built.stderr[-3000:]
+    assert re.search(
+        rf"warning: check warn_provisional_calendar on \S+ warns: 1 row\n +calendar_year={year}, "
+        r"provisional_deadlines=1, .*kefu calendar --notice",
+        built.stderr,
+    ), built.stderr[-3000:]
 
     loaded = kefu(project, ws.home, "calendar", "--notice", str(write(tmp_path / f"{year}.csv", NOTICE)))
     assert loaded.returncode == 0, loaded.stderr
@@ -162,12 +189,15 @@ def test_deadlines_in_an_unpublished_year_are_provisional_until_its_notice_is_lo
     # a calendar that ends with the published years (as `kefu calendar --provisional-years 0`
     # writes it): the deadline cannot be placed at all
     coverage_file = project / "seeds" / "calendar_coverage.csv"
-    ends = [line for line in coverage_file.read_text(encoding="utf-8").splitlines() if ",provisional," not in line
-            and not line.startswith(f"CN,{year}-")]
+    ends = [
+        line
+        for line in coverage_file.read_text(encoding="utf-8").splitlines()
+        if ",provisional," not in line and not line.startswith(f"CN,{year}-")
+    ]
     write(coverage_file, "\n".join(ends) + "\n")
     failed = kefu(project, ws.home, "build")
     assert failed.returncode == 1
-    message = failed.stderr[failed.stderr.index("kefu: pipeline run"):]
+    message = failed.stderr[failed.stderr.index("kefu: pipeline run") :]
     assert "assert_deadlines_within_calendar" in message and "Traceback" not in message
     assert "record_id=DEC-STAFF" in message and "zz_december.csv" in message
     assert "source_row=2" in message  # its line, after the header

@@ -3,6 +3,7 @@ points, run it again, and get exactly what an uninterrupted run gives: the same 
 a lake without a row twice or a row lost. The kills come one after another in the order the
 pipeline reaches them, each run picking up what the one before left (four builds each
 killed and rerun from scratch cost ~540 s; one workspace killed four times ~150 s)."""
+
 import os
 import shutil
 import signal
@@ -23,10 +24,15 @@ KEFU = str(Path(sys.executable).parent / "kefu")
 def kefu_build(ws: Workspace, kill_when=None) -> bool:
     """Run `kefu build`; with kill_when, SIGKILL its whole process group (dbt included) the
     moment kill_when() is true. Returns whether it was killed."""
-    env = {**os.environ, "KEFU_HOME": str(ws.home), "KEFU_PII_KEY": "test-key-not-a-secret",
-           "GX_ANALYTICS_ENABLED": "false"}
-    proc = subprocess.Popen([KEFU, "build"], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "KEFU_HOME": str(ws.home),
+        "KEFU_PII_KEY": "test-key-not-a-secret",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+    proc = subprocess.Popen(
+        [KEFU, "build"], env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     while kill_when is not None and proc.poll() is None:
         if kill_when():
             os.killpg(proc.pid, signal.SIGKILL)
@@ -55,8 +61,10 @@ KILL_POINTS = {
 
 
 def lake_rows(ws: Workspace) -> dict[str, int]:
-    return {d.name: duckdb.sql(f"select count(*) from read_parquet('{d}/*.parquet')").fetchone()[0]
-            for d in sorted(ws.raw.iterdir())}
+    return {
+        d.name: duckdb.sql(f"select count(*) from read_parquet('{d}/*.parquet')").fetchone()[0]
+        for d in sorted(ws.raw.iterdir())
+    }
 
 
 def test_killed_and_rerun_equals_an_uninterrupted_run(built, tmp_path):

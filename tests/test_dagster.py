@@ -1,4 +1,5 @@
 """The Dagster definitions: one graph from landing files to the published marts."""
+
 import json
 import os
 
@@ -35,10 +36,12 @@ def test_raw_check_blocks_and_kpi_checks_exist():
 
 def test_each_kpi_asset_carries_its_definition():
     specs = {s.key: s for s in defs.resolve_all_asset_specs()}
-    for mart, name, clause in [("kpi_complaint_rate", "投诉率", "003 §5.1"),
-                               ("kpi_complaint_timeliness", "投诉处理及时率", "003 §5.2"),
-                               ("kpi_satisfaction", "客户满意度", "003 §5.3"),
-                               ("kpi_claim_timeliness", "理赔时效达成率", "004")]:
+    for mart, name, clause in [
+        ("kpi_complaint_rate", "投诉率", "003 §5.1"),
+        ("kpi_complaint_timeliness", "投诉处理及时率", "003 §5.2"),
+        ("kpi_satisfaction", "客户满意度", "003 §5.3"),
+        ("kpi_claim_timeliness", "理赔时效达成率", "004"),
+    ]:
         spec = specs[AssetKey(["marts", mart])]
         assert name in spec.description and clause in spec.description, mart
         assert spec.metadata["kpi/name_zh"] == name and clause in spec.metadata["kpi/source"]
@@ -48,7 +51,6 @@ def test_each_kpi_asset_carries_its_definition():
         assert set(KPI_FIELDS) <= set(definition), mart
         assert all(spec.metadata[f"kpi/{field}"] == definition[field] for field in KPI_FIELDS), mart
     assert set(definitions()) == set(mart_grain())
-
 
 
 def test_assets_are_grouped_by_layer_and_kpis_tagged():
@@ -64,9 +66,11 @@ def test_assets_are_grouped_by_layer_and_kpis_tagged():
     assert AssetKey(["rules", "complaint_deadlines"]) in groups["rules"]
     assert {AssetKey("published_marts"), AssetKey("dbt_docs")} == groups["published"]
     assert {k.path[-1] for k in groups["marts"]} == set(mart_grain())
-    assert {specs[AssetKey(["marts", mart])].tags.get("kpi") for mart in mart_grain()} == \
-        {mart.removeprefix("kpi_") for mart in mart_grain()}
+    assert {specs[AssetKey(["marts", mart])].tags.get("kpi") for mart in mart_grain()} == {
+        mart.removeprefix("kpi_") for mart in mart_grain()
+    }
     assert "kpi" not in specs[AssetKey(["core", "fct_complaints"])].tags
+
 
 def test_models_carry_row_counts_and_column_lineage(history_copy, monkeypatch):
     workspace = history_copy  # built without lineage: the tests turn it off
@@ -76,6 +80,7 @@ def test_models_carry_row_counts_and_column_lineage(history_copy, monkeypatch):
     with duckdb.connect(str(workspace.published_file), read_only=True) as con:
         rows = con.execute("select count(*) from kpi_complaint_timeliness").fetchone()[0]
     assert timeliness["dagster/row_count"].value == rows
+
     def deps(asset: str, column: str) -> set[str]:
         lineage = run.materializations[asset]["dagster/column_lineage"].value.deps_by_column
         return {f"{d.asset_key.to_user_string()}.{d.column_name}" for d in lineage[column]}
@@ -105,8 +110,10 @@ def test_a_failing_raw_check_stops_the_models(workspace):
     duckdb.sql(f"""copy (select * replace ('fax' as channel, '{bad_id}' as _load_id)
                    from read_parquet('{workspace.raw}/complaints/2*.parquet') limit 3)
                    to '{workspace.raw}/complaints/{bad_id}.parquet' (format parquet)""")
-    duckdb.sql(f"copy (select * replace ('{bad_id}' as load_id) from read_parquet('{load}')) "
-               f"to '{workspace.loads}/complaints/{bad_id}.parquet' (format parquet)")
+    duckdb.sql(
+        f"copy (select * replace ('{bad_id}' as load_id) from read_parquet('{load}')) "
+        f"to '{workspace.loads}/complaints/{bad_id}.parquet' (format parquet)"
+    )
     with pytest.raises(PipelineFailed, match="gx_raw_complaints"):
         run_pipeline(workspace)
     assert not workspace.published_file.exists()
@@ -122,9 +129,14 @@ def test_dagster_cli_validates_the_definitions(tmp_path):
     from pathlib import Path
 
     dagster = Path(sys.executable).parent / "dagster"
-    out = subprocess.run([str(dagster), "definitions", "validate", "-m", "dagster_defs.definitions"],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                         env={**os.environ, "DAGSTER_HOME": str(tmp_path)})
+    out = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "dagster_defs.definitions"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "All code locations passed validation" in out.stderr + out.stdout
 
@@ -133,7 +145,10 @@ def test_each_dbt_run_keeps_its_timings_in_the_workspace(built):
     runs = [p for p in built.dbt_runs.iterdir() if p.is_dir()]
     assert len(runs) >= 2  # history, then the day (and any later run of the shared workspace)
     results = json.loads((max(runs, key=lambda p: p.stat().st_mtime) / "run_results.json").read_text())
-    assert {r["unique_id"].split(".")[-1] for r in results["results"]} >= {"stg_ops__service_events", "kpi_complaint_rate"}
+    assert {r["unique_id"].split(".")[-1] for r in results["results"]} >= {
+        "stg_ops__service_events",
+        "kpi_complaint_rate",
+    }
 
 
 def test_only_the_newest_dbt_runs_are_kept(tmp_path):
@@ -164,7 +179,8 @@ def test_cli_runs_are_recorded_in_the_workspaces_dagster_instance(history_copy, 
         assert rows == con.execute("select count(*) from marts.kpi_complaint_rate").fetchone()[0]
         con.close()
         check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-            [AssetCheckKey(mart, "gx_kpi_suite")])[AssetCheckKey(mart, "gx_kpi_suite")]
+            [AssetCheckKey(mart, "gx_kpi_suite")]
+        )[AssetCheckKey(mart, "gx_kpi_suite")]
         assert check is not None and check.run_id == runs[0].run_id
 
 
@@ -179,17 +195,31 @@ def test_the_daemon_starts_a_run_when_extracts_land(history_copy, tmp_path):
     from dagster import DagsterInstance, DagsterRunStatus
 
     ws, bin_dir = history_copy, Path(sys.executable).parent
-    env = {**os.environ, "DAGSTER_HOME": str(ws.dagster_home), "KEFU_HOME": str(ws.home),
-           "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(ws.dagster_home),
+        "KEFU_HOME": str(ws.home),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }
     with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
         before = {r.run_id for r in instance.get_runs()}
     loads = len(list(ws.loads.rglob("*.parquet")))
-    started = subprocess.run([str(bin_dir / "dagster"), "sensor", "start", "kefu_landing", "-m",
-                              "dagster_defs.definitions"], env=env, capture_output=True, text=True, timeout=300)
+    started = subprocess.run(
+        [str(bin_dir / "dagster"), "sensor", "start", "kefu_landing", "-m", "dagster_defs.definitions"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert started.returncode == 0, started.stderr[-2000:]
     log = (tmp_path / "daemon.log").open("w")
-    daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-m", "dagster_defs.definitions"],
-                              env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+    daemon = subprocess.Popen(
+        [str(bin_dir / "dagster-daemon"), "run", "-m", "dagster_defs.definitions"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
     try:
         deadline, runs = time.monotonic() + 600, []
         while time.monotonic() < deadline:
@@ -202,8 +232,9 @@ def test_the_daemon_starts_a_run_when_extracts_land(history_copy, tmp_path):
         daemon.terminate()
         daemon.wait(60)
     assert len(runs) == 1, (tmp_path / "daemon.log").read_text()[-3000:]
-    assert runs[0].tags.get("kefu/trigger") == "landing" and runs[0].status == DagsterRunStatus.SUCCESS, \
-        (tmp_path / "daemon.log").read_text()[-3000:]
+    assert runs[0].tags.get("kefu/trigger") == "landing" and runs[0].status == DagsterRunStatus.SUCCESS, (
+        tmp_path / "daemon.log"
+    ).read_text()[-3000:]
     assert len(list(ws.loads.rglob("*.parquet"))) > loads  # the day's files were loaded
 
 
@@ -221,10 +252,14 @@ def test_kefu_ui_stops_on_sigterm_with_every_process_it_started(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    ui = subprocess.Popen([str(Path(sys.executable).parent / "kefu"), "ui", "--port", str(port)],
-                          env={**os.environ, "KEFU_HOME": str(tmp_path)}, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, start_new_session=True,
-                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    ui = subprocess.Popen(
+        [str(Path(sys.executable).parent / "kefu"), "ui", "--port", str(port)],
+        env={**os.environ, "KEFU_HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -274,10 +309,23 @@ def test_a_reparse_is_not_a_change_of_the_project():
 
     before, stamp = project_digest(), dbt_project.manifest_path.stat().st_mtime_ns
     dbt = Path(sys.executable).parent / "dbt"
-    parsed = subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
-                             "--profiles-dir", str(dbt_project.profiles_dir), "--target-path",
-                             str(dbt_project.target_path)], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "KEFU_HOME": os.environ.get("KEFU_HOME", "/tmp")})
+    parsed = subprocess.run(
+        [
+            str(dbt),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(dbt_project.project_dir),
+            "--profiles-dir",
+            str(dbt_project.profiles_dir),
+            "--target-path",
+            str(dbt_project.target_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "KEFU_HOME": os.environ.get("KEFU_HOME", "/tmp")},
+    )
     assert parsed.returncode == 0, parsed.stdout[-2000:]
     assert dbt_project.manifest_path.stat().st_mtime_ns != stamp  # rewritten
     assert project_digest() == before

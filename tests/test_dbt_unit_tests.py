@@ -1,5 +1,6 @@
 """dbt unit tests (hand-computed cases beside the models they test, in dbt_project/models/**/*.yml), run on
 both engines' builds. The scheduled pipeline skips them: they test SQL, not data."""
+
 import re
 import subprocess
 import sys
@@ -11,16 +12,33 @@ import yaml
 from kefu.workspace import DBT_PROJECT_DIR
 
 # every unit test the project defines must run and pass, not just some
-DEFINED = sorted(f"{t['model']}::{t['name']}" for p in DBT_PROJECT_DIR.glob("models/**/*.yml")
-                 for t in yaml.safe_load(p.read_text(encoding="utf-8")).get("unit_tests", []))
+DEFINED = sorted(
+    f"{t['model']}::{t['name']}"
+    for p in DBT_PROJECT_DIR.glob("models/**/*.yml")
+    for t in yaml.safe_load(p.read_text(encoding="utf-8")).get("unit_tests", [])
+)
 
 
 def _dbt_unit_tests(ws, target: str) -> subprocess.CompletedProcess:
     dbt = Path(sys.executable).parent / "dbt"
-    return subprocess.run([str(dbt), "test", "--select", "test_type:unit", "--project-dir", str(DBT_PROJECT_DIR),
-                           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(ws.home / "dbt_target")],
-                          env={**ws.dbt_env(), "KEFU_DBT_TARGET": target}, capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(
+        [
+            str(dbt),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(ws.home / "dbt_target"),
+        ],
+        env={**ws.dbt_env(), "KEFU_DBT_TARGET": target},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def _passed(out: subprocess.CompletedProcess) -> list[str]:

@@ -1,6 +1,7 @@
 """A frozen quarter stays as it was: a later run that would change it fails loudly and
 leaves the published snapshot alone; `kefu diff` says what would change; only a
 restatement, with who, when and why recorded, moves it."""
+
 import csv
 import io
 import json
@@ -18,8 +19,9 @@ from tests.conftest import copy_workspace, env
 
 def frozen_value(ws: Workspace, mart: str, column: str, org_code: str, month: str):
     with duckdb.connect(str(frozen_dir(ws) / "2026-Q2.duckdb"), read_only=True) as con:
-        return con.execute(f"select {column} from {mart} where org_code = ? and period_month = ?",
-                           [org_code, month]).fetchone()[0]
+        return con.execute(
+            f"select {column} from {mart} where org_code = ? and period_month = ?", [org_code, month]
+        ).fetchone()[0]
 
 
 def late_complaint(ws: Workspace) -> None:
@@ -46,13 +48,16 @@ def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_p
             run_pipeline(ws)
         assert published_hashes(ws) == before  # readers still see the figures that were frozen
         differences = diff_period(ws, "2026-Q2")
-        assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= \
-            {d.mart for d in differences}
+        assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= {
+            d.mart for d in differences
+        }
         # each changed cell as frozen → rebuilt: head office received one complaint more in May
         frozen = frozen_value(ws, "kpi_complaint_rate", "numerator", "HQ", "2026-05")
         [rate] = [d for d in differences if d.mart == "kpi_complaint_rate" and d.problem == "values differ"]
-        assert any(line.startswith("org_code=HQ, month_start=2026-05-01: ") and
-                   f"numerator {frozen} → {frozen + 1}" in line for line in rate.lines()), rate.lines()
+        assert any(
+            line.startswith("org_code=HQ, month_start=2026-05-01: ") and f"numerator {frozen} → {frozen + 1}" in line
+            for line in rate.lines()
+        ), rate.lines()
         # an auditor tracing the figure learns that BI readers see the published one
         traced = trace(ws, "kpi_complaint_rate", "HQ", "2026-05")
         assert traced.numerator == frozen + 1 and traced.published[0] == frozen
@@ -69,4 +74,6 @@ def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_p
     assert (frozen_dir(ws) / f"2026-Q2.{first['hash']}.duckdb").exists()  # the old version is kept
     log = [json.loads(line) for line in (frozen_dir(ws) / "log.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [(e["frozen_by"], e["reason"]) for e in log] == [
-        ("auditor-zhang", "Q2 bonuses paid"), ("auditor-li", "late complaint LATE0001 from 营业部")]
+        ("auditor-zhang", "Q2 bonuses paid"),
+        ("auditor-li", "late complaint LATE0001 from 营业部"),
+    ]

@@ -1,4 +1,5 @@
 """The synthetic extracts: deterministic per seed, GBK and UTF-8, plausible identifiers."""
+
 import hashlib
 
 import pandas as pd
@@ -7,8 +8,10 @@ from kefu.generate import daily_files, generate
 
 
 def _digest(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*.csv"))}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*.csv"))
+    }
 
 
 def test_same_seed_same_bytes_other_seed_other_data(tmp_path):

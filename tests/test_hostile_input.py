@@ -1,6 +1,7 @@
 """Hostile landing files, one case each: a clear reason per quarantined row naming file,
 row and column, and rows read = rows loaded + rows quarantined, always. The KPI side (the
 good rows' figures do not move) is tested once for all cases in test_hostile_kpis.py."""
+
 import datetime as dt
 
 import duckdb
@@ -11,10 +12,14 @@ from kefu.ingest import Ingestor
 from kefu.workspace import Workspace
 
 HEADER = "complaint_id,received_at,channel,complaint_class,org_code,summary"
-POLICY_HEADER = "policy_no,org_code,product_code,product_line,sales_channel,underwritten_on,premium,insured_persons," \
-                "is_long_term"
-GOOD = ["T1,2025-03-01 09:30:00,hotline,product,A1,ok", "T2,2025-03-02 10:00:00,online,service,A2,ok",
-        "T3,2025-03-03 11:00:00,visit,staff_violation,A3,ok"]
+POLICY_HEADER = (
+    "policy_no,org_code,product_code,product_line,sales_channel,underwritten_on,premium,insured_persons,is_long_term"
+)
+GOOD = [
+    "T1,2025-03-01 09:30:00,hotline,product,A1,ok",
+    "T2,2025-03-02 10:00:00,online,service,A2,ok",
+    "T3,2025-03-03 11:00:00,visit,staff_violation,A3,ok",
+]
 
 
 def load(ws: Workspace, content: bytes | str, name="c.csv", entity="complaints"):
@@ -27,8 +32,9 @@ def load(ws: Workspace, content: bytes | str, name="c.csv", entity="complaints")
 
 
 def loaded(ws: Workspace, result, columns="complaint_id"):
-    return duckdb.sql(f"select {columns} from read_parquet('{ws.raw}/{result.entity}/{result.load_id}.parquet') "
-                      "order by _source_row").fetchall()
+    return duckdb.sql(
+        f"select {columns} from read_parquet('{ws.raw}/{result.entity}/{result.load_id}.parquet') order by _source_row"
+    ).fetchall()
 
 
 def reasons(ws: Workspace, result) -> dict[int, str]:
@@ -65,18 +71,28 @@ def test_a_bare_carriage_return_in_the_header_quarantines_every_row(workspace):
 
 
 def test_reordered_and_missing_optional_columns_load_by_name(workspace):
-    r = load(workspace, "org_code,complaint_class,channel,received_at,complaint_id\n"
-                        "A1,product,hotline,2025-03-01 09:30:00,T1\n")
+    r = load(
+        workspace,
+        "org_code,complaint_class,channel,received_at,complaint_id\nA1,product,hotline,2025-03-01 09:30:00,T1\n",
+    )
     assert loaded(workspace, r, "complaint_id, org_code, channel, summary") == [("T1", "A1", "hotline", None)]
 
 
 def test_dates_in_three_formats_read_the_same(workspace):
-    r = load(workspace, HEADER + "\n" + "\n".join(
-        f"T{i},{d} 09:30:00,hotline,product,A1," for i, d in enumerate(["2025-03-01", "2025/03/01"], 1))
-        + "\nT3,2025-03-01T09:30:00,hotline,product,A1,\n")
+    r = load(
+        workspace,
+        HEADER
+        + "\n"
+        + "\n".join(f"T{i},{d} 09:30:00,hotline,product,A1," for i, d in enumerate(["2025-03-01", "2025/03/01"], 1))
+        + "\nT3,2025-03-01T09:30:00,hotline,product,A1,\n",
+    )
     assert {str(t) for (t,) in loaded(workspace, r, "received_at")} == {"2025-03-01 09:30:00"}
-    p = load(workspace, f"{POLICY_HEADER}\nP1,A1,L1,寿险,个险,2025-03-01,1,1,Y\nP2,A1,L1,寿险,个险,2025/03/01,1,1,Y\n"
-                        "P3,A1,L1,寿险,个险,20250301,1,1,Y\n", entity="policies")
+    p = load(
+        workspace,
+        f"{POLICY_HEADER}\nP1,A1,L1,寿险,个险,2025-03-01,1,1,Y\nP2,A1,L1,寿险,个险,2025/03/01,1,1,Y\n"
+        "P3,A1,L1,寿险,个险,20250301,1,1,Y\n",
+        entity="policies",
+    )
     assert {str(d) for (d,) in loaded(workspace, p, "underwritten_on")} == {"2025-03-01"}
 
 
@@ -88,8 +104,11 @@ def test_timestamps_in_the_future_are_quarantined(workspace):
 
 
 def test_negative_amounts_are_quarantined(workspace):
-    r = load(workspace, f"{POLICY_HEADER}\nP1,A1,L1,寿险,个险,2025-03-01,100,1,Y\n"
-                        "P2,A1,L1,寿险,个险,2025-03-01,-100,1,Y\n", entity="policies")
+    r = load(
+        workspace,
+        f"{POLICY_HEADER}\nP1,A1,L1,寿险,个险,2025-03-01,100,1,Y\nP2,A1,L1,寿险,个险,2025-03-01,-100,1,Y\n",
+        entity="policies",
+    )
     assert r.rows_loaded == 1 and len(reasons(workspace, r)) == 1
     assert "column premium: value -100 is below the minimum 0" in reasons(workspace, r)[3]
 
@@ -108,15 +127,16 @@ def test_a_repeated_id_whose_later_row_is_broken_keeps_the_earlier_good_row(work
 
 def test_a_ten_megabyte_field_loads_whole(workspace):
     big = "投" * (10 * 1024 * 1024 // 3)  # 10 MB of UTF-8
-    r = load(workspace, f"{HEADER}\n{GOOD[0]}\nT2,2025-03-02 10:00:00,online,service,A2,\"{big}\"\n")
-    [(length,)] = duckdb.sql(f"select max(length(summary)) from read_parquet('{workspace.raw}/complaints/"
-                             f"{r.load_id}.parquet')").fetchall()
+    r = load(workspace, f'{HEADER}\n{GOOD[0]}\nT2,2025-03-02 10:00:00,online,service,A2,"{big}"\n')
+    [(length,)] = duckdb.sql(
+        f"select max(length(summary)) from read_parquet('{workspace.raw}/complaints/{r.load_id}.parquet')"
+    ).fetchall()
     assert r.rows_loaded == 2 and length == len(big)
 
 
 def test_formula_injection_is_kept_as_inert_text(workspace):
     evil = "=cmd|' /C calc'!A0"
-    r = load(workspace, f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1,\"{evil}\"\n")
+    r = load(workspace, f'{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1,"{evil}"\n')
     assert loaded(workspace, r, "summary") == [(evil,)]  # data, not a formula: never evaluated, never altered
 
 
@@ -133,7 +153,7 @@ def corrupted(draw) -> bytes:
         if kind == "insert":
             data[at:at] = draw(st.sampled_from([b",", b"\n", b'"', b"\r\n", b"\xef\xbb\xbf", b"\x00", b"=1+1"]))
         elif kind == "delete" and data:
-            del data[at: at + draw(st.integers(1, 20))]
+            del data[at : at + draw(st.integers(1, 20))]
         elif kind == "replace" and data:
             data[at] = draw(st.integers(0, 255))
         elif kind == "truncate":
@@ -152,5 +172,5 @@ def test_random_corruption_never_loses_a_row(tmp_path_factory, content):
     r = load(ws, content)  # never raises; the balance is asserted inside
     q = reasons(ws, r)
     assert len(q) == r.rows_quarantined and all(q.values())
-    for (cid, received, channel) in loaded(ws, r, "complaint_id, received_at, channel"):
+    for cid, received, channel in loaded(ws, r, "complaint_id, received_at, channel"):
         assert cid and received and channel in {"hotline", "online", "letter", "visit", "email", "regulator"}

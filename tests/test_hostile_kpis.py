@@ -3,6 +3,7 @@ row is loaded or quarantined with a reason, and every KPI mart equals the clean 
 
 Hostile files carry bad rows, or good rows that repeat a complaint exactly as it already
 stands (so a file that is loaded and wins changes nothing a KPI can see)."""
+
 import csv
 import io
 import shutil
@@ -47,8 +48,10 @@ def hostile_files(landing) -> dict[str, tuple[bytes, int]]:
         "zz02_duplicated_header.csv": (as_csv(header + ["channel"], [rows[0] + ["online"]]), 1),
         "zz03_bom.csv": ("\ufeff" + good, 0),
         "zz04_gbk.csv": (as_csv(header, rows[:2]).encode("gbk"), 0),
-        "zz05_reordered_extra_missing.csv": (as_csv(header[::-1][1:] + ["legacy_flag"],
-                                                    [r[::-1][1:] + ["X"] for r in rows[:2]]), 0),
+        "zz05_reordered_extra_missing.csv": (
+            as_csv(header[::-1][1:] + ["legacy_flag"], [r[::-1][1:] + ["X"] for r in rows[:2]]),
+            0,
+        ),
         "zz06_wrong_types.csv": (as_csv(header, [changed(rows[3], received_at="yesterday")]), 1),
         "zz07_future.csv": (as_csv(header, [changed(rows[3], received_at="2099-01-01 09:00:00")]), 1),
         "zz08_repeated_id.csv": (as_csv(header, [rows[0], rows[0]]), 1),
@@ -56,11 +59,22 @@ def hostile_files(landing) -> dict[str, tuple[bytes, int]]:
         "zz10_big_field.csv": (as_csv(header, [changed(rows[1], summary="投" * 3_500_000)]), 0),
         "zz11_empty.csv": ("", 0),
         "zz12_header_only.csv": (as_csv(header, []), 0),
-        "zz13_three_date_formats.csv": (as_csv(header, [
-            changed(rows[2], received_at=rows[2][col["received_at"]].replace("-", "/")),
-            changed(rows[3], received_at=rows[3][col["received_at"]].replace(" ", "T"))]), 0),
-        "zz14_mixed_encodings.csv": (good.encode("utf-8") + b"\xff\xfe broken line\n"
-                                     + as_csv(header, [rows[3]]).split("\n", 1)[1].encode("gbk"), 1),
+        "zz13_three_date_formats.csv": (
+            as_csv(
+                header,
+                [
+                    changed(rows[2], received_at=rows[2][col["received_at"]].replace("-", "/")),
+                    changed(rows[3], received_at=rows[3][col["received_at"]].replace(" ", "T")),
+                ],
+            ),
+            0,
+        ),
+        "zz14_mixed_encodings.csv": (
+            good.encode("utf-8")
+            + b"\xff\xfe broken line\n"
+            + as_csv(header, [rows[3]]).split("\n", 1)[1].encode("gbk"),
+            1,
+        ),
     }
     assert summary_at and all(len(r) == len(header) for r in rows)
     return {k: (v.encode("utf-8") if isinstance(v, str) else v, n) for k, (v, n) in files.items()}
@@ -107,8 +121,9 @@ def test_the_same_file_again_is_skipped_and_bad_events_are_listed_with_a_warning
     assert any("complaint_events_before_receipt" in w for w in run.warnings)
     con = duckdb.connect(str(ws.warehouse_file), read_only=True)
     try:
-        [(n, source)] = con.sql("select count(*), any_value(source_file) "
-                                "from core.int_complaint_events_before_receipt").fetchall()
+        [(n, source)] = con.sql(
+            "select count(*), any_value(source_file) from core.int_complaint_events_before_receipt"
+        ).fetchall()
     finally:
         con.close()
     assert n == 1 and source.endswith("zz_closed_before_received.csv")

@@ -1,4 +1,5 @@
 """The daily run is incremental: it rebuilds the months new loads touch, and leaves the rest."""
+
 import json
 
 import duckdb
@@ -18,26 +19,33 @@ def test_daily_run_rebuilds_only_the_months_it_touches(history_copy):
     daily = daily_files(workspace.landing)
     [daily_events] = [p for p in daily if p.parent.name == "service_events"]
     with duckdb.connect(str(workspace.warehouse_file)) as con:
-        touched = {m for (m,) in con.execute(f"""
+        touched = {
+            m
+            for (m,) in con.execute(f"""
             select distinct date_trunc('month', cast(occurred_at as timestamp))::date
             from read_csv('{daily_events}', all_varchar = true)
             union
             select occurred_month from staging.stg_ops__service_events
             where service_event_id in (select event_id from read_csv('{daily_events}', all_varchar = true))
-        """).fetchall()}
-        untouched, marked = con.execute("""
+        """).fetchall()
+        }
+        untouched, marked = con.execute(
+            """
             select occurred_month, min(service_event_id) from staging.stg_ops__service_events
             where occurred_month not in (select unnest(?::date[])) group by 1 order by 1 limit 1""",
-            [sorted(touched)]).fetchone()
+            [sorted(touched)],
+        ).fetchone()
         # a mark a full rebuild would wipe out and an incremental run leaves alone
-        con.execute("update staging.stg_ops__service_events set handle_seconds = -1 where service_event_id = ?",
-                    [marked])
+        con.execute(
+            "update staging.stg_ops__service_events set handle_seconds = -1 where service_event_id = ?", [marked]
+        )
     assert daily_files(workspace.landing)
     run_pipeline(workspace)
 
     with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
-        assert con.execute("select handle_seconds from staging.stg_ops__service_events where service_event_id = ?",
-                           [marked]).fetchone() == (-1,), f"{untouched} was rebuilt"
+        assert con.execute(
+            "select handle_seconds from staging.stg_ops__service_events where service_event_id = ?", [marked]
+        ).fetchone() == (-1,), f"{untouched} was rebuilt"
         # the corrections landed: every re-delivered event now has its corrected outcome, once
         corrected = con.execute(f"""
             select count(*), count(*) filter (where s.outcome = d.outcome and s.occurred_at = d.occurred_at::timestamp)
@@ -53,22 +61,36 @@ def test_rollups_rebuild_only_the_months_whose_fingerprint_changed(history_copy)
     is rebuilt."""
     workspace = history_copy
     with duckdb.connect(str(workspace.warehouse_file)) as con:
-        first, second = [m for (m,) in con.execute(
-            "select distinct occurred_month from core.int_counter_days order by 1 limit 2").fetchall()]
+        first, second = [
+            m
+            for (m,) in con.execute(
+                "select distinct occurred_month from core.int_counter_days order by 1 limit 2"
+            ).fetchall()
+        ]
         # marks in a column no check reads: a rebuilt month loses them
         con.execute("update core.int_counter_days set standard_version = 'UNTOUCHED' where occurred_month = ?", [first])
-        con.execute("update core.int_counter_days set standard_version = 'STALE', input_fingerprint = 'stale' "
-                    "where occurred_month = ?", [second])
+        con.execute(
+            "update core.int_counter_days set standard_version = 'STALE', input_fingerprint = 'stale' "
+            "where occurred_month = ?",
+            [second],
+        )
         # as if the satisfied rule had been another when these rows were built
-        con.execute("update core.int_survey_days set satisfaction_rule_version = 'OLD RULE', "
-                    "input_fingerprint = input_fingerprint || 'x'")
+        con.execute(
+            "update core.int_survey_days set satisfaction_rule_version = 'OLD RULE', "
+            "input_fingerprint = input_fingerprint || 'x'"
+        )
     run_pipeline(workspace)
     with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
-        marks = dict(con.execute("select standard_version, count(*) from core.int_counter_days "
-                                 "where standard_version in ('UNTOUCHED', 'STALE') group by 1").fetchall())
+        marks = dict(
+            con.execute(
+                "select standard_version, count(*) from core.int_counter_days "
+                "where standard_version in ('UNTOUCHED', 'STALE') group by 1"
+            ).fetchall()
+        )
         assert marks.get("UNTOUCHED", 0) > 0 and "STALE" not in marks
-        assert con.execute("select count(*) from core.int_survey_days "
-                           "where satisfaction_rule_version = 'OLD RULE'").fetchone() == (0,)
+        assert con.execute(
+            "select count(*) from core.int_survey_days where satisfaction_rule_version = 'OLD RULE'"
+        ).fetchone() == (0,)
 
 
 def _newest_dbt_run(ws):
@@ -147,20 +169,28 @@ def test_complaint_months_are_rebuilt_when_a_previous_complaint_changes(history_
     own complaints and events did not change: that month is rebuilt too; others are left."""
     workspace = history_copy
     with duckdb.connect(str(workspace.warehouse_file)) as con:
-        untouched, changed = [m for (m,) in con.execute(
-            "select distinct received_month from core.fct_complaints order by 1 limit 2").fetchall()]
+        untouched, changed = [
+            m
+            for (m,) in con.execute(
+                "select distinct received_month from core.fct_complaints order by 1 limit 2"
+            ).fetchall()
+        ]
         # as if the previous complaint the month was built with had since been superseded
-        con.execute("""update core.fct_complaints set previous_complaint_id = 'SUPERSEDED'
+        con.execute(
+            """update core.fct_complaints set previous_complaint_id = 'SUPERSEDED'
                        where complaint_id = (select min(complaint_id) from core.fct_complaints
                                              where received_month = ? and previous_complaint_id is not null)""",
-                    [changed])
+            [changed],
+        )
         # a mark in a column no check reads: a rebuilt month loses it
         con.execute("update core.fct_complaints set source_file = 'UNTOUCHED' where received_month = ?", [untouched])
     run_pipeline(workspace)
     with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
-        marks = dict(con.execute("""select source_file = 'UNTOUCHED', count(*) from core.fct_complaints
+        marks = dict(
+            con.execute("""select source_file = 'UNTOUCHED', count(*) from core.fct_complaints
                                     where previous_complaint_id = 'SUPERSEDED' or source_file = 'UNTOUCHED'
-                                    group by 1""").fetchall())
+                                    group by 1""").fetchall()
+        )
         assert marks.get(True, 0) > 0, f"{untouched} was rebuilt"
         assert False not in marks, f"{changed} kept a previous complaint that is no longer its previous one"
 
@@ -209,30 +239,44 @@ def test_a_corrected_policy_rebuilds_the_segment_month_of_its_complaints(history
             from core.fct_complaints c join staging.stg_ops__policies p on p.policy_no = c.policy_no
             where c.received_month = (select min(received_month) from core.fct_complaints)
             order by p.policy_no limit 1""").fetchone()
-        other = con.execute("select min(sales_channel) from staging.stg_ops__policies where sales_channel <> ?",
-                            [channel]).fetchone()[0]
+        other = con.execute(
+            "select min(sales_channel) from staging.stg_ops__policies where sales_channel <> ?", [channel]
+        ).fetchone()[0]
         complaints_fingerprint = _complaint_fingerprint(con, month)
         # as a later load re-delivering the policy would leave it: another channel, a newer load
-        con.execute("""update staging.stg_ops__policies set sales_channel = ?,
+        con.execute(
+            """update staging.stg_ops__policies set sales_channel = ?,
                        load_id = (select max(load_id) from staging.stg_ops__policies) || '-corrected'
-                       where policy_no = ?""", [other, policy_no])
+                       where policy_no = ?""",
+            [other, policy_no],
+        )
     run_pipeline(workspace)
     with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
         assert _complaint_fingerprint(con, month) == complaints_fingerprint, "the complaints of the month changed"
-        expected = dict(con.execute("""
+        expected = dict(
+            con.execute(
+                """
             select coalesce(p.sales_channel, 'unknown'), count(*) from core.fct_complaints c
             left join staging.stg_ops__policies p on p.policy_no = c.policy_no
-            where c.received_month = ? group by 1""", [month]).fetchall())
-        actual = dict(con.execute("""
+            where c.received_month = ? group by 1""",
+                [month],
+            ).fetchall()
+        )
+        actual = dict(
+            con.execute(
+                """
             select segment_value, numerator from marts.kpi_complaint_rate_by_segment
             where org_level = 1 and month_start = ? and segment_type = 'sales_channel' and numerator > 0""",
-            [month]).fetchall())
+                [month],
+            ).fetchall()
+        )
         assert actual == expected
 
 
 def _complaint_fingerprint(con, month):
-    return con.execute("select distinct input_fingerprint from core.fct_complaints where received_month = ?",
-                       [month]).fetchall()
+    return con.execute(
+        "select distinct input_fingerprint from core.fct_complaints where received_month = ?", [month]
+    ).fetchall()
 
 
 def test_hotspots_rebuild_the_months_that_compare_with_a_changed_month(history_copy):
@@ -247,28 +291,36 @@ def test_hotspots_rebuild_the_months_that_compare_with_a_changed_month(history_c
                    cast(m + interval 2 month as date)
             from (select min(received_month) as m from core.fct_complaints)""").fetchone()
         # as a later load correcting a complaint's channel would leave it
-        con.execute("""update staging.stg_ops__complaints set channel_code = (
+        con.execute(
+            """update staging.stg_ops__complaints set channel_code = (
                            select min(channel_code) from staging.stg_ops__complaints c
                            where c.channel_code <> stg_ops__complaints.channel_code),
                        load_id = (select max(load_id) from staging.stg_ops__complaints) || '-corrected'
                        where complaint_id = (select min(complaint_id) from staging.stg_ops__complaints
-                                             where received_month = ?)""", [changed])
+                                             where received_month = ?)""",
+            [changed],
+        )
         # a mark in a column no check reads: a rebuilt month loses it
         con.execute("update marts.kpi_complaint_hotspots set dimension_name_zh = 'UNTOUCHED'")
     run_pipeline(workspace)
     with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
-        untouched = {m for (m,) in con.execute("""select distinct month_start from marts.kpi_complaint_hotspots
-                                                  where dimension_name_zh = 'UNTOUCHED'""").fetchall()}
+        untouched = {
+            m
+            for (m,) in con.execute("""select distinct month_start from marts.kpi_complaint_hotspots
+                                                  where dimension_name_zh = 'UNTOUCHED'""").fetchall()
+        }
         rebuilt = [changed, after, a_year_after]
         assert not untouched & set(rebuilt)
         assert unrelated in untouched
-        stale = con.execute("""
+        stale = con.execute(
+            """
             select count(*) from marts.kpi_complaint_hotspots later
             join marts.kpi_complaint_hotspots earlier using (org_code, dimension_type, dimension_value)
             where earlier.month_start = ?
               and ((later.month_start = ? and later.previous_month is distinct from earlier.complaints_received)
                 or (later.month_start = ? and later.same_month_last_year is distinct from earlier.complaints_received))""",
-            rebuilt).fetchone()[0]
+            rebuilt,
+        ).fetchone()[0]
         assert stale == 0
 
 
@@ -281,50 +333,71 @@ def test_a_late_callback_rebuilds_the_month_of_its_policy_when_the_policy_is_in_
         # the oldest months: the day's corrections concern the last two
         first, in_scope = con.execute("""select underwritten_month, min(policy_no) from core.fct_new_policy_callbacks
                                          where not is_reached group by 1 order by 1 limit 1""").fetchone()
-        second, out_of_scope = con.execute("""
+        second, out_of_scope = con.execute(
+            """
             select underwritten_month, min(policy_no) from staging.stg_ops__policies
             where underwritten_month <> ? and product_line not in (select product_line from rules.new_policy_callback_scope)
-            group by 1 order by 1 limit 1""", [first]).fetchone()
+            group by 1 order by 1 limit 1""",
+            [first],
+        ).fetchone()
         # as a later load would leave them: a reached callback for each policy, on its day of underwriting
-        con.execute("""insert into staging.stg_ops__policy_callbacks
+        con.execute(
+            """insert into staging.stg_ops__policy_callbacks
                        select 'LATE-' || p.policy_no, p.policy_no, p.org_code, null, 'reached',
                               cast(p.underwritten_on as timestamp), p.underwritten_month,
                               (select max(load_id) from staging.stg_ops__policy_callbacks) || '-late', 'late.csv', 1
-                       from staging.stg_ops__policies p where p.policy_no in (?, ?)""", [in_scope, out_of_scope])
+                       from staging.stg_ops__policies p where p.policy_no in (?, ?)""",
+            [in_scope, out_of_scope],
+        )
         # a mark in a column no check reads: a rebuilt month loses it
-        con.execute("update core.fct_new_policy_callbacks set source_file = 'UNTOUCHED' where underwritten_month = ?",
-                    [second])
+        con.execute(
+            "update core.fct_new_policy_callbacks set source_file = 'UNTOUCHED' where underwritten_month = ?", [second]
+        )
     run_pipeline(workspace)
     with duckdb.connect(str(workspace.warehouse_file), read_only=True) as con:
-        assert con.execute("select is_reached, is_called_back_in_time from core.fct_new_policy_callbacks "
-                           "where policy_no = ?", [in_scope]).fetchone() == (True, True)
-        assert con.execute("select bool_and(source_file = 'UNTOUCHED') from core.fct_new_policy_callbacks "
-                           "where underwritten_month = ?", [second]).fetchone() == (True,), f"{second} was rebuilt"
+        assert con.execute(
+            "select is_reached, is_called_back_in_time from core.fct_new_policy_callbacks where policy_no = ?",
+            [in_scope],
+        ).fetchone() == (True, True)
+        assert con.execute(
+            "select bool_and(source_file = 'UNTOUCHED') from core.fct_new_policy_callbacks "
+            "where underwritten_month = ?",
+            [second],
+        ).fetchone() == (True,), f"{second} was rebuilt"
 
 
 # Each large extract as staged: its table, its timestamp or date, its month.
-DATED_EXTRACTS = [("stg_ops__service_events", "occurred_at", "occurred_month"),
-                  ("stg_ops__complaints", "received_at", "received_month"),
-                  ("stg_ops__policies", "underwritten_on", "underwritten_month"),
-                  ("stg_ops__survey_responses", "surveyed_at", "surveyed_month"),
-                  ("stg_ops__claims", "reported_at", "reported_month"),
-                  ("stg_ops__quality_inspections", "inspected_at", "inspected_month")]
+DATED_EXTRACTS = [
+    ("stg_ops__service_events", "occurred_at", "occurred_month"),
+    ("stg_ops__complaints", "received_at", "received_month"),
+    ("stg_ops__policies", "underwritten_on", "underwritten_month"),
+    ("stg_ops__survey_responses", "surveyed_at", "surveyed_month"),
+    ("stg_ops__claims", "reported_at", "reported_month"),
+    ("stg_ops__quality_inspections", "inspected_at", "inspected_month"),
+]
 # Every model kept by month, with its month column (the marts: those kept by month on DuckDB).
-MONTH_KEPT = [("core", "int_counter_days", "occurred_month"), ("core", "int_rating_days", "rated_month"),
-              ("core", "int_staff_rating_months", "rated_month"), ("core", "int_survey_days", "surveyed_month"),
-              ("core", "int_policy_days", "underwritten_month"),
-              ("core", "fct_new_policy_callbacks", "underwritten_month"),
-              ("core", "int_complaint_milestones", "received_month"),
-              ("core", "fct_complaint_stages", "received_month"),
-              ("core", "int_complaint_regulator_deadlines", "received_month"),
-              ("core", "fct_complaints", "received_month"), ("core", "bridge_complaint_product", "received_month"),
-              ("core", "bridge_complaint_reason", "received_month"), ("core", "fct_claims", "reported_month"),
-              ("core", "fct_quality_inspections", "inspected_month"),
-              ("marts", "kpi_complaint_rate_by_segment", "month_start"),
-              ("marts", "kpi_complaint_hotspots", "month_start"), ("marts", "kpi_repeat_complaints", "month_start"),
-              ("marts", "kpi_complaint_stage_timeliness", "month_start"),
-              ("marts", "kpi_service_quality_dimensions", "month_start"),
-              ("marts", "kpi_service_quality_score_by_line", "month_start")]
+MONTH_KEPT = [
+    ("core", "int_counter_days", "occurred_month"),
+    ("core", "int_rating_days", "rated_month"),
+    ("core", "int_staff_rating_months", "rated_month"),
+    ("core", "int_survey_days", "surveyed_month"),
+    ("core", "int_policy_days", "underwritten_month"),
+    ("core", "fct_new_policy_callbacks", "underwritten_month"),
+    ("core", "int_complaint_milestones", "received_month"),
+    ("core", "fct_complaint_stages", "received_month"),
+    ("core", "int_complaint_regulator_deadlines", "received_month"),
+    ("core", "fct_complaints", "received_month"),
+    ("core", "bridge_complaint_product", "received_month"),
+    ("core", "bridge_complaint_reason", "received_month"),
+    ("core", "fct_claims", "reported_month"),
+    ("core", "fct_quality_inspections", "inspected_month"),
+    ("marts", "kpi_complaint_rate_by_segment", "month_start"),
+    ("marts", "kpi_complaint_hotspots", "month_start"),
+    ("marts", "kpi_repeat_complaints", "month_start"),
+    ("marts", "kpi_complaint_stage_timeliness", "month_start"),
+    ("marts", "kpi_service_quality_dimensions", "month_start"),
+    ("marts", "kpi_service_quality_score_by_line", "month_start"),
+]
 
 
 def _move_first_days(con, months: int) -> None:
@@ -340,8 +413,10 @@ def _move_first_days(con, months: int) -> None:
 
 
 def _months_by_model(con) -> dict:
-    return {table: {m for (m,) in con.execute(f"select distinct {column} from {schema}.{table}").fetchall()}
-            for schema, table, column in MONTH_KEPT}
+    return {
+        table: {m for (m,) in con.execute(f"select distinct {column} from {schema}.{table}").fetchall()}
+        for schema, table, column in MONTH_KEPT
+    }
 
 
 def test_a_month_left_without_rows_is_dropped(history_copy):

@@ -1,5 +1,6 @@
 """Ingestion of landing files: typing, quarantine with reasons naming file, row and column,
 nothing lost, duplicate deliveries skipped."""
+
 import os
 
 import duckdb
@@ -18,32 +19,47 @@ def land(ws, entity: str, name: str, content: bytes | str, encoding="utf-8"):
 
 
 def lake_rows(ws, entity, columns="*"):
-    return duckdb.sql(f"select {columns} from read_parquet('{ws.raw / entity}/*.parquet') "
-                      "order by _source_row").fetchall()
+    return duckdb.sql(
+        f"select {columns} from read_parquet('{ws.raw / entity}/*.parquet') order by _source_row"
+    ).fetchall()
 
 
 def quarantine(ws, entity):
-    return duckdb.sql(f"select _source_row, reason from read_parquet('{ws.quarantine / entity}/*.parquet') "
-                      "order by _source_row").fetchall()
+    return duckdb.sql(
+        f"select _source_row, reason from read_parquet('{ws.quarantine / entity}/*.parquet') order by _source_row"
+    ).fetchall()
 
 
 def test_good_rows_are_typed_and_carry_load_metadata(workspace):
-    path = land(workspace, "complaints", "c.csv", f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n"
-                                               "T2,2025/03/02 10:00:00,visit,service,A2\n")
+    path = land(
+        workspace,
+        "complaints",
+        "c.csv",
+        f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\nT2,2025/03/02 10:00:00,visit,service,A2\n",
+    )
     [result] = Ingestor(workspace).ingest_extract("complaints")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
-    rows = duckdb.sql(f"select complaint_id, received_at, _source_file, _source_row, _file_sha256, _load_id "
-                      f"from read_parquet('{workspace.raw}/complaints/*.parquet') order by 1").fetchall()
+    rows = duckdb.sql(
+        f"select complaint_id, received_at, _source_file, _source_row, _file_sha256, _load_id "
+        f"from read_parquet('{workspace.raw}/complaints/*.parquet') order by 1"
+    ).fetchall()
     assert [r[0] for r in rows] == ["T1", "T2"]
     assert str(rows[1][1]) == "2025-03-02 10:00:00"  # second date format understood
     assert rows[0][2] == str(path) and [r[3] for r in rows] == [2, 3]
     assert rows[0][4] == result.file_sha256 and rows[0][5] == result.load_id
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2025/03/02 10:00", "2025-03-02 10:00:00"), ("20250302 10:00:00", "2025-03-02 10:00:00"),
-    ("20250302100000", "2025-03-02 10:00:00"), ("2025-03-02T10:00:00", "2025-03-02 10:00:00"),
-    ("2025/03/02", "2025-03-02 00:00:00"), ("20250302", "2025-03-02 00:00:00")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2025/03/02 10:00", "2025-03-02 10:00:00"),
+        ("20250302 10:00:00", "2025-03-02 10:00:00"),
+        ("20250302100000", "2025-03-02 10:00:00"),
+        ("2025-03-02T10:00:00", "2025-03-02 10:00:00"),
+        ("2025/03/02", "2025-03-02 00:00:00"),
+        ("20250302", "2025-03-02 00:00:00"),
+    ],
+)
 def test_the_readmes_date_formats_are_read_in_timestamp_columns_too(workspace, text, expected):
     land(workspace, "complaints", "c.csv", f"{HEADER}\nT1,{text},hotline,product,A1\n")
     [result] = Ingestor(workspace).ingest_extract("complaints")
@@ -52,14 +68,18 @@ def test_the_readmes_date_formats_are_read_in_timestamp_columns_too(workspace, t
 
 
 def test_bad_rows_are_quarantined_with_file_row_and_column(workspace):
-    path = land(workspace, "complaints", "bad.csv",
-                f"{HEADER}\n"
-                "T1,2025-03-01 09:30:00,hotline,product,A1\n"
-                "T2,yesterday,hotline,product,A1\n"        # unparseable timestamp
-                "T3,2025-03-01 09:30:00,fax,product,A1\n"  # value outside the contract
-                "T4,2025-03-01 09:30:00,hotline\n"         # missing fields
-                "T5,2025-03-01 09:30:00,hotline,product,\n"  # required value missing
-                "T6,2025-03-02 08:00:00,email,service,A2\n")
+    path = land(
+        workspace,
+        "complaints",
+        "bad.csv",
+        f"{HEADER}\n"
+        "T1,2025-03-01 09:30:00,hotline,product,A1\n"
+        "T2,yesterday,hotline,product,A1\n"  # unparseable timestamp
+        "T3,2025-03-01 09:30:00,fax,product,A1\n"  # value outside the contract
+        "T4,2025-03-01 09:30:00,hotline\n"  # missing fields
+        "T5,2025-03-01 09:30:00,hotline,product,\n"  # required value missing
+        "T6,2025-03-02 08:00:00,email,service,A2\n",
+    )
     [result] = Ingestor(workspace).ingest_extract("complaints")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 2, 4)
     assert lake_rows(workspace, "complaints", "complaint_id") == [("T1",), ("T6",)]
@@ -72,9 +92,14 @@ def test_bad_rows_are_quarantined_with_file_row_and_column(workspace):
 
 def test_unparseable_numbers_and_dates_name_their_column(workspace):
     header = "policy_no,org_code,product_code,product_line,sales_channel,underwritten_on,premium,insured_persons,is_long_term"
-    land(workspace, "policies", "p.csv", f"{header}\nP1,A1,L100,寿险,个险,2025/01/31,100.5,1,Y\n"
-                                         "P2,A1,L100,寿险,个险,2025-02-30,100,1,N\n"
-                                         "P3,A1,L100,寿险,个险,2025-02-03,lots,one,maybe\n")
+    land(
+        workspace,
+        "policies",
+        "p.csv",
+        f"{header}\nP1,A1,L100,寿险,个险,2025/01/31,100.5,1,Y\n"
+        "P2,A1,L100,寿险,个险,2025-02-30,100,1,N\n"
+        "P3,A1,L100,寿险,个险,2025-02-03,lots,one,maybe\n",
+    )
     [result] = Ingestor(workspace).ingest_extract("policies")
     assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
     reasons = dict(quarantine(workspace, "policies"))
@@ -83,12 +108,19 @@ def test_unparseable_numbers_and_dates_name_their_column(workspace):
 
 
 def test_missing_required_column_quarantines_every_row_and_says_which(workspace):
-    land(workspace, "complaints", "c.csv", "complaint_id,received_at,channel,org_code\n"
-                                           "T1,2025-03-01 09:30:00,hotline,A1\nT2,2025-03-01 09:30:00,hotline,A1\n")
+    land(
+        workspace,
+        "complaints",
+        "c.csv",
+        "complaint_id,received_at,channel,org_code\n"
+        "T1,2025-03-01 09:30:00,hotline,A1\nT2,2025-03-01 09:30:00,hotline,A1\n",
+    )
     [result] = Ingestor(workspace).ingest_extract("complaints")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 0, 2)
-    assert all("row 1: required column complaint_class is missing from the header" in r
-               for _, r in quarantine(workspace, "complaints"))
+    assert all(
+        "row 1: required column complaint_class is missing from the header" in r
+        for _, r in quarantine(workspace, "complaints")
+    )
 
 
 def test_unknown_columns_are_kept_and_reported(workspace):
@@ -101,12 +133,21 @@ def test_unknown_columns_are_kept_and_reported(workspace):
 
 
 def test_gbk_and_utf8_with_bom_are_both_read(workspace):
-    land(workspace, "org_units", "gbk.csv",
-         "org_code,org_name,parent_code,org_level,org_type,province,effective_from,effective_to\n"
-         "HQ,康福人寿总公司,,1,总公司,,2015-01-01,\n", encoding="gbk")
-    land(workspace, "org_units", "utf8.csv",
-         "\ufefforg_code,org_name,parent_code,org_level,org_type,province,effective_from,effective_to\n"
-         "P01,康福人寿广东省分公司,HQ,2,省级分公司,广东省,2015-01-01,\n")
+    land(
+        workspace,
+        "org_units",
+        "gbk.csv",
+        "org_code,org_name,parent_code,org_level,org_type,province,effective_from,effective_to\n"
+        "HQ,康福人寿总公司,,1,总公司,,2015-01-01,\n",
+        encoding="gbk",
+    )
+    land(
+        workspace,
+        "org_units",
+        "utf8.csv",
+        "\ufefforg_code,org_name,parent_code,org_level,org_type,province,effective_from,effective_to\n"
+        "P01,康福人寿广东省分公司,HQ,2,省级分公司,广东省,2015-01-01,\n",
+    )
     results = Ingestor(workspace).ingest_extract("org_units")
     assert [r.encoding for r in results] == ["gbk", "utf-8"]
     names = [r[0] for r in lake_rows(workspace, "org_units", "org_name")]
@@ -114,9 +155,11 @@ def test_gbk_and_utf8_with_bom_are_both_read(workspace):
 
 
 def test_lines_in_neither_utf8_nor_gbk_are_quarantined_the_rest_loaded(workspace):
-    content = (f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n").encode() \
-        + b"T2,2025-03-01 09:30:00,hotline,product,\xff\xfe\xfa\n" \
+    content = (
+        (f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n").encode()
+        + b"T2,2025-03-01 09:30:00,hotline,product,\xff\xfe\xfa\n"
         + "T3,2025-03-01 09:30:00,hotline,product,甲\n".encode("gbk")
+    )
     path = land(workspace, "complaints", "mixed.csv", content)
     [result] = Ingestor(workspace).ingest_extract("complaints")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
@@ -156,11 +199,17 @@ def test_empty_file_and_header_only_file_load_nothing_and_say_so(workspace):
 
 def test_later_files_get_later_load_ids_so_their_corrections_win(workspace):
     for day in range(1, 9):  # more files than loader threads
-        land(workspace, "complaints", f"c_{day:02d}.csv",
-             f"{HEADER}\nT1,2025-03-{day:02d} 09:30:00,hotline,product,A{day}\n")
+        land(
+            workspace,
+            "complaints",
+            f"c_{day:02d}.csv",
+            f"{HEADER}\nT1,2025-03-{day:02d} 09:30:00,hotline,product,A{day}\n",
+        )
     results = Ingestor(workspace).ingest_extract("complaints")
     assert [r.load_id for r in results] == sorted(r.load_id for r in results)
-    [(org,)] = duckdb.sql(f"select arg_max(org_code, _load_id) from read_parquet('{workspace.raw}/complaints/2*.parquet')").fetchall()
+    [(org,)] = duckdb.sql(
+        f"select arg_max(org_code, _load_id) from read_parquet('{workspace.raw}/complaints/2*.parquet')"
+    ).fetchall()
     assert org == "A8"
 
 

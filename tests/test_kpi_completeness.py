@@ -4,6 +4,7 @@ definition, every column described, its grain tested, a hand-computed unit test,
 Each of these lives beside the mart (models/marts/<area>/kpi_<name>.sql and .yml) or in
 tests/independent.py; docs/adding-a-kpi.md walks through them. This test names what a new
 KPI forgot, in one list."""
+
 import re
 from pathlib import Path
 
@@ -23,8 +24,11 @@ def _columns(ws, mart: str) -> list[str]:
 
 def _used_by_a_test(function) -> bool:
     pattern = re.compile(rf"\b{function.__name__}\b")
-    return any(pattern.search(p.read_text(encoding="utf-8")) for p in TESTS_DIR.glob("test_*.py")
-               if p.name != Path(__file__).name)
+    return any(
+        pattern.search(p.read_text(encoding="utf-8"))
+        for p in TESTS_DIR.glob("test_*.py")
+        if p.name != Path(__file__).name
+    )
 
 
 def test_every_kpi_mart_is_complete(built):
@@ -46,15 +50,21 @@ def test_every_kpi_mart_is_complete(built):
         if not mart.unit_tests:
             problems.append(f"{name}: no dbt unit test (a hand-computed case under unit_tests: in {yml})")
         if not ({"records", "assessed"} & set(mart.trace) or str(mart.trace.get("not_traced", "")).strip()):
-            problems.append(f"{name}: config.meta.trace in {yml} says neither how kefu trace finds its records "
-                            "(records:) nor why it is not traced (not_traced: reason)")
+            problems.append(
+                f"{name}: config.meta.trace in {yml} says neither how kefu trace finds its records "
+                "(records:) nor why it is not traced (not_traced: reason)"
+            )
         if name in independent.CHECKS:  # a rate is compared by test_every_rate_matches_raw_extracts
             if name not in independent.RATES and not _used_by_a_test(independent.CHECKS[name]):
-                problems.append(f"{name}: tests/independent.py's {independent.CHECKS[name].__name__} is compared "
-                                "with the mart by no test")
+                problems.append(
+                    f"{name}: tests/independent.py's {independent.CHECKS[name].__name__} is compared "
+                    "with the mart by no test"
+                )
         elif not independent.NOT_CHECKED.get(name, "").strip():
-            problems.append(f"{name}: no independent check (a function in tests/independent.py listed in RATES, "
-                            "or in CHECKS and compared with the mart by a test; or NOT_CHECKED with the reason)")
+            problems.append(
+                f"{name}: no independent check (a function in tests/independent.py listed in RATES, "
+                "or in CHECKS and compared with the mart by a test; or NOT_CHECKED with the reason)"
+            )
     stale = (set(independent.CHECKS) | set(independent.NOT_CHECKED)) - set(found)
     problems += [f"tests/independent.py names {m}, which is not a mart" for m in sorted(stale)]
     assert not problems, "\n".join(problems)

@@ -1,5 +1,6 @@
 """Foreign extracts through a mapping file: every input format gives the same typed rows,
 and every mistake (in the input or in the mapping) is named, nothing dropped."""
+
 import json
 from pathlib import Path
 
@@ -31,8 +32,8 @@ targets:
 ROWS = [  # 单号, 受理时间, 渠道, 类别, 机构, 电话号码
     ["T1", "01/03/2026 00:30", "电话", "产品", "001", "13800000001"],
     ["T2", "15/03/2026 23:10", "网络", "", "002", "13800000002"],
-    ["T3", "31/02/2026 10:00", "电话", "服务", "001", ""],   # no 31 February
-    ["T4", "02/03/2026 09:00", "信函", "服务", "003", ""],   # a channel the mapping does not know
+    ["T3", "31/02/2026 10:00", "电话", "服务", "001", ""],  # no 31 February
+    ["T4", "02/03/2026 09:00", "信函", "服务", "003", ""],  # a channel the mapping does not know
 ]
 HEADER = ["单号", "受理时间", "渠道", "类别", "机构", "电话号码"]
 
@@ -40,15 +41,19 @@ HEADER = ["单号", "受理时间", "渠道", "类别", "机构", "电话号码"
 def write_inputs(folder: Path) -> dict[str, Path]:
     frame = pd.DataFrame(ROWS, columns=HEADER)
     text = frame.to_csv(index=False, lineterminator="\n")
-    paths = {"utf8.csv": text.encode("utf-8"), "bom.csv": b"\xef\xbb\xbf" + text.encode("utf-8"),
-             "gbk.csv": text.encode("gbk")}
+    paths = {
+        "utf8.csv": text.encode("utf-8"),
+        "bom.csv": b"\xef\xbb\xbf" + text.encode("utf-8"),
+        "gbk.csv": text.encode("gbk"),
+    }
     out = {}
     for name, data in paths.items():
         (folder / name).write_bytes(data)
         out[name] = folder / name
     frame.to_excel(folder / "sheet.xlsx", index=False)
     (folder / "lines.jsonl").write_text(
-        "\n".join(json.dumps(dict(zip(HEADER, r)), ensure_ascii=False) for r in ROWS) + "\n", encoding="utf-8")
+        "\n".join(json.dumps(dict(zip(HEADER, r)), ensure_ascii=False) for r in ROWS) + "\n", encoding="utf-8"
+    )
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / "table.parquet")
     out |= {n: folder / n for n in ("sheet.xlsx", "lines.jsonl", "table.parquet")}
     return out
@@ -95,7 +100,7 @@ def test_a_source_column_the_mapping_needs_but_the_input_lacks_quarantines_every
 
 def test_a_line_that_is_not_json_is_quarantined_with_its_line_number(workspace, tmp_path):
     good = [json.dumps(dict(zip(HEADER, r)), ensure_ascii=False) for r in ROWS[:2]]
-    (tmp_path / "broken.jsonl").write_text(good[0] + "\n{\"单号\": \"T9\", \n" + good[1] + "\n", encoding="utf-8")
+    (tmp_path / "broken.jsonl").write_text(good[0] + '\n{"单号": "T9", \n' + good[1] + "\n", encoding="utf-8")
     (result,) = Ingestor(workspace).ingest_mapped(load_mapping(mapping_file(tmp_path)), tmp_path / "broken.jsonl")
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
     assert "line 2: not a JSON object" in lake(workspace, "quarantine", result.load_id).reason[0]
@@ -125,13 +130,16 @@ def test_the_same_input_twice_is_skipped_but_a_corrected_mapping_reloads_it(work
     assert again.duplicate_of is None and again.rows_quarantined == 1  # only 31 February is left
 
 
-@pytest.mark.parametrize("change, message", [
-    (("complaint_id: 单号", "complaint_no: 单号"), "complaint_no is not a column of the complaints contract"),
-    (("      org_code: {sql: \"'B' || 机构\"}\n", ""), "required contract column org_code is not mapped"),
-    (("calendar: calendar_days", "calendar: lunar"), "calendar 'lunar' is not one of"),
-    (("channel: {from: 渠道,", "channel: {value: x, from: 渠道,"), "give exactly one of from / value / sql"),
-    (("targets:", "tragets:\n  x: 1\ntargets:"), "unknown keys ['tragets']"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("complaint_id: 单号", "complaint_no: 单号"), "complaint_no is not a column of the complaints contract"),
+        (("      org_code: {sql: \"'B' || 机构\"}\n", ""), "required contract column org_code is not mapped"),
+        (("calendar: calendar_days", "calendar: lunar"), "calendar 'lunar' is not one of"),
+        (("channel: {from: 渠道,", "channel: {value: x, from: 渠道,"), "give exactly one of from / value / sql"),
+        (("targets:", "tragets:\n  x: 1\ntargets:"), "unknown keys ['tragets']"),
+    ],
+)
 def test_mistakes_in_a_mapping_are_named_before_anything_loads(tmp_path, change, message):
     with pytest.raises(MappingError) as e:
         load_mapping(mapping_file(tmp_path, MAPPING.replace(*change)))

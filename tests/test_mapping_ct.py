@@ -1,5 +1,6 @@
 """A real extract nobody here wrote, through the shipped mapping and the unchanged models:
 the Connecticut Insurance Department's complaint-level file (../shared/external)."""
+
 import csv
 import os
 import subprocess
@@ -14,20 +15,28 @@ from kefu.workspace import REPO_ROOT, SEEDS_DIR, Workspace
 
 # the project's shared folder sits beside the repository; a checkout elsewhere (CI) names it
 # in KEFU_SHARED or finds it at /work/shared
-SHARED = next((p for p in (Path(os.environ.get("KEFU_SHARED", REPO_ROOT.parent / "shared")), Path("/work/shared"))
-               if p.is_dir()), REPO_ROOT.parent / "shared")
+SHARED = next(
+    (p for p in (Path(os.environ.get("KEFU_SHARED", REPO_ROOT.parent / "shared")), Path("/work/shared")) if p.is_dir()),
+    REPO_ROOT.parent / "shared",
+)
 CT_FILE = SHARED / "external" / "ct_insurance_complaints" / "ct_complaints_complaint_level.parquet"
 MAPPING = REPO_ROOT / "mappings" / "ct_insurance_complaints.yml"
 KEFU = str(Path(sys.executable).parent / "kefu")
 
-pytestmark = [pytest.mark.skipif(not CT_FILE.exists(), reason=f"{CT_FILE} is not on this machine"),
-              pytest.mark.xdist_group("ct")]  # one worker builds the module's workspace once
+pytestmark = [
+    pytest.mark.skipif(not CT_FILE.exists(), reason=f"{CT_FILE} is not on this machine"),
+    pytest.mark.xdist_group("ct"),
+]  # one worker builds the module's workspace once
 
 
 def kefu(ws: Workspace, *args: str) -> str:
-    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "KEFU_HOME": str(ws.home),
-           "KEFU_PII_KEY": "test-key-not-a-secret", "GX_ANALYTICS_ENABLED": "false",
-           **{k: os.environ[k] for k in ("KEFU_COLUMN_LINEAGE", "KEFU_DBT_DOCS", "KEFU_PROJECT_DIR") if k in os.environ}}
+    env = {
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+        "KEFU_HOME": str(ws.home),
+        "KEFU_PII_KEY": "test-key-not-a-secret",
+        "GX_ANALYTICS_ENABLED": "false",
+        **{k: os.environ[k] for k in ("KEFU_COLUMN_LINEAGE", "KEFU_DBT_DOCS", "KEFU_PROJECT_DIR") if k in os.environ},
+    }
     done = subprocess.run([KEFU, *args], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout
@@ -61,10 +70,14 @@ def timeliness(ws: Workspace) -> pd.DataFrame:
 
 
 def test_complaint_counts_and_closing_times_per_company_and_year(ct):
-    mart = timeliness(ct).assign(year=lambda d: pd.to_datetime(d.month_start).dt.year,
-                                 closed=lambda d: d.numerator + d.closed_late)
-    got = (mart.groupby(["org_name", "year"], as_index=False)[["denominator", "closed", "days_to_close_total"]].sum()
-           .query("denominator > 0"))
+    mart = timeliness(ct).assign(
+        year=lambda d: pd.to_datetime(d.month_start).dt.year, closed=lambda d: d.numerator + d.closed_late
+    )
+    got = (
+        mart.groupby(["org_name", "year"], as_index=False)[["denominator", "closed", "days_to_close_total"]]
+        .sum()
+        .query("denominator > 0")
+    )
     got = got.assign(avg_days=got.days_to_close_total / got.closed)
     want = independent("""select company, year(opened) as year, count(*) as complaints,
                                  avg(closed - opened) as avg_days
@@ -78,8 +91,11 @@ def test_complaint_counts_and_closing_times_per_company_and_year(ct):
 
 def test_monthly_rows_carry_the_mean_closing_time_and_calendar_day_deadlines(ct):
     mart = timeliness(ct).query("denominator > 0")
-    days = next(int(r["days"]) for r in csv.DictReader(open(SEEDS_DIR / "complaint_deadlines.csv", encoding="utf-8"))
-                if r["calendar"] == "calendar_days" and r["stage"] == "close")
+    days = next(
+        int(r["days"])
+        for r in csv.DictReader((SEEDS_DIR / "complaint_deadlines.csv").read_text(encoding="utf-8").splitlines())
+        if r["calendar"] == "calendar_days" and r["stage"] == "close"
+    )
     want = independent(f"""select company, strftime(opened, '%Y-%m') as period_month, count(*) as complaints,
                                   avg(closed - opened) as avg_days,
                                   count(*) filter (where closed - opened <= {days}) as on_time
@@ -101,7 +117,7 @@ def test_the_summary_of_a_complaints_only_workspace_says_what_it_lacks(ct):
 def test_every_row_is_accounted_for_and_a_second_delivery_changes_nothing(ct):
     out = kefu(ct, "reconcile")
     for extract in ("complaints", "complaint_events", "org_units"):
-        line = next(l for l in out.splitlines() if l.startswith(extract + " "))
+        line = next(text for text in out.splitlines() if text.startswith(extract + " "))
         assert line.split()[2:5] == ["75,045", "75,045", "0"], line
     before = timeliness(ct)
     again = kefu(ct, "ingest", "--mapping", str(MAPPING), str(CT_FILE))

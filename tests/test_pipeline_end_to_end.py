@@ -1,5 +1,6 @@
 """The whole pipeline on a small generated set (built once by the Dagster job), every KPI
 value compared with a figure computed independently from the raw landing files."""
+
 import json
 import re
 
@@ -54,7 +55,7 @@ def test_every_rate_matches_raw_extracts(built, table):
     assert len(actual) == len(expected) > 0
     assert_rates_match(actual, expected, keys)
     head = actual[actual.org_level == 1]
-    assert 0 < head.numerator.sum() and head.denominator.sum() > 0  # the sample exercises the KPI
+    assert head.numerator.sum() > 0 and head.denominator.sum() > 0  # the sample exercises the KPI
 
 
 def test_hotspots_match_raw_extracts(built):
@@ -76,8 +77,11 @@ def test_complaints_by_class_match_raw_extracts(built):
     expected = independent.complaints_by_class(built.landing)
     actual = mart(built, "kpi_complaints_by_class")
     counted = lambda d: d[d.complaints_received > 0].set_index(keys).sort_index()  # noqa: E731
-    pd.testing.assert_frame_equal(counted(actual)[["complaints_received", "closed_on_time"]],
-                                  counted(expected)[["complaints_received", "closed_on_time"]], check_dtype=False)
+    pd.testing.assert_frame_equal(
+        counted(actual)[["complaints_received", "closed_on_time"]],
+        counted(expected)[["complaints_received", "closed_on_time"]],
+        check_dtype=False,
+    )
     head = actual[actual.org_level == 1]
     assert head.complaint_class.nunique() > 1 and 0 < head.closed_on_time.sum() < head.complaints_received.sum()
 
@@ -92,16 +96,18 @@ def test_service_quality_dimensions_match_raw_extracts(built):
     assert len(rated(actual)) > 100 and set(actual.dimension_code) == set(independent.DIMENSIONS)
 
 
-@pytest.mark.parametrize("kpi, table, keys", [
-    ("service_quality_score", "kpi_service_quality_score", ["org_code"]),
-    ("service_quality_score_by_line", "kpi_service_quality_score_by_line", ["org_code", "line_of_business"]),
-    ("staff_service_quality", "kpi_staff_service_quality", ["subject_type", "subject_code"]),
-])
+@pytest.mark.parametrize(
+    "kpi, table, keys",
+    [
+        ("service_quality_score", "kpi_service_quality_score", ["org_code"]),
+        ("service_quality_score_by_line", "kpi_service_quality_score_by_line", ["org_code", "line_of_business"]),
+        ("staff_service_quality", "kpi_staff_service_quality", ["subject_type", "subject_code"]),
+    ],
+)
 def test_service_quality_scores_match_raw_extracts(built, kpi, table, keys):
     expected = getattr(independent, kpi)(built.landing)
     actual = mart(built, table)
-    merged = actual.merge(expected, on=keys + ["period_month"], how="outer", indicator=True,
-                          suffixes=("", "_expected"))
+    merged = actual.merge(expected, on=keys + ["period_month"], how="outer", indicator=True, suffixes=("", "_expected"))
     assert (merged._merge == "both").all() and len(merged) > 100
     assert ((merged.score - merged.score_expected).abs() < 1e-6).sum() == merged.score_expected.notna().sum()
     assert (merged.score.isna() == merged.score_expected.isna()).all()
@@ -135,8 +141,9 @@ def _assert_no_pii(con):
         assert not re.search(r"customer|phone|id_no|身份证", column), f"{table}.{column}"
         if data_type.upper().startswith("VARCHAR"):
             for label, pattern in PII_PATTERNS.items():
-                hits = con.execute(f'select count(*) from {table} where regexp_matches("{column}", ?)',
-                                   [pattern]).fetchone()[0]
+                hits = con.execute(
+                    f'select count(*) from {table} where regexp_matches("{column}", ?)', [pattern]
+                ).fetchone()[0]
                 assert hits == 0, f"{label} pattern in {table}.{column}"
 
 
@@ -146,8 +153,10 @@ def test_counts_and_sums_are_bigint_not_hugeint(built):
     (count(case when ...), sum_int) in every table and published mart."""
     for database in (built.warehouse_file, built.published_file):
         with duckdb.connect(str(database), read_only=True) as con:
-            wide = con.execute("select table_schema || '.' || table_name || '.' || column_name "
-                               "from information_schema.columns where data_type in ('HUGEINT', 'UHUGEINT')").fetchall()
+            wide = con.execute(
+                "select table_schema || '.' || table_name || '.' || column_name "
+                "from information_schema.columns where data_type in ('HUGEINT', 'UHUGEINT')"
+            ).fetchall()
         assert not wide, f"{database.name}: {wide}"
 
 
@@ -159,9 +168,19 @@ def test_staged_customer_keys_are_keyed_hashes(built):
     assert not ids & {k for (k,) in keys}
 
 
-@pytest.mark.parametrize("table", ["kpi_complaint_timeliness", "kpi_satisfaction", "kpi_complaint_stage_timeliness",
-                                   "kpi_claim_timeliness", "kpi_new_policy_callbacks", "kpi_counter_timeliness",
-                                   "kpi_quality_inspections", "kpi_repeat_complaints"])
+@pytest.mark.parametrize(
+    "table",
+    [
+        "kpi_complaint_timeliness",
+        "kpi_satisfaction",
+        "kpi_complaint_stage_timeliness",
+        "kpi_claim_timeliness",
+        "kpi_new_policy_callbacks",
+        "kpi_counter_timeliness",
+        "kpi_quality_inspections",
+        "kpi_repeat_complaints",
+    ],
+)
 def test_shares_are_fractions_with_their_parts(built, table):
     df = mart(built, table)
     assert {"numerator", "denominator", "rate"} <= set(df.columns)
@@ -172,8 +191,9 @@ def test_shares_are_fractions_with_their_parts(built, table):
 def test_quarterly_assessment_matches_raw_extracts_and_the_rules(built):
     expected = independent.assessment(built.landing)
     actual = mart(built, "kpi_assessment_quarterly")
-    merged = actual.merge(expected, on=["org_code", "period_quarter"], how="outer", indicator=True,
-                          suffixes=("", "_expected"))
+    merged = actual.merge(
+        expected, on=["org_code", "period_quarter"], how="outer", indicator=True, suffixes=("", "_expected")
+    )
     assert (merged._merge == "both").all() and len(merged) > 50
     for column in ("assessment", "top_complaint_class", "training_needed"):
         assert (merged[column].fillna("-") == merged[f"{column}_expected"].fillna("-")).all(), column
@@ -202,8 +222,14 @@ def test_the_run_builds_the_auditors_documents(built):
 
 def test_summary_prints_head_office_totals_of_the_independent_figures(built):
     text = kpi_summary(built)
-    for kpi in ("complaint_rate", "complaint_timeliness", "satisfaction", "claim_timeliness", "new_policy_callbacks",
-                "counter_timeliness"):
+    for kpi in (
+        "complaint_rate",
+        "complaint_timeliness",
+        "satisfaction",
+        "claim_timeliness",
+        "new_policy_callbacks",
+        "counter_timeliness",
+    ):
         head = getattr(independent, kpi)(built.landing).query("org_code == 'HQ'")
         if kpi == "satisfaction":  # the summary's first satisfaction line: complainants
             head = head.query("survey_type == 'complaint_callback'")

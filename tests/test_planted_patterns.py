@@ -2,6 +2,7 @@
 and the marts must find exactly them: a unit with a stated number of late complaints in a
 month, new life policies never called back, claims decided late, and a unit whose ratings
 make the 2026 weight change visible (its score computed by hand from the weights seed)."""
+
 import duckdb
 import pandas as pd
 import pytest
@@ -23,21 +24,31 @@ def test_exactly_the_planted_late_complaints(built):
     found = row(built, "kpi_complaint_timeliness", plant["org_code"], plant["period_month"])
     assert plant["late"] >= 1 and plant["on_time"] >= 1
     assert (found["denominator"], found["numerator"], found["closed_late"], found["still_open"]) == (
-        plant["received"], plant["on_time"], plant["late"], 0)
+        plant["received"],
+        plant["on_time"],
+        plant["late"],
+        0,
+    )
 
 
 def test_exactly_the_planted_missing_callbacks(built):
     plant = planted(built.landing)["missing_callbacks"]
     found = row(built, "kpi_new_policy_callbacks", plant["org_code"], plant["period_month"])
     assert (found["denominator"], found["not_reached"], found["numerator"]) == (
-        plant["policies_in_scope"], plant["never_called_back"], plant["policies_in_scope"] - plant["never_called_back"])
+        plant["policies_in_scope"],
+        plant["never_called_back"],
+        plant["policies_in_scope"] - plant["never_called_back"],
+    )
 
 
 def test_exactly_the_planted_late_claims(built):
     plant = planted(built.landing)["late_claims"]
     found = row(built, "kpi_claim_timeliness", plant["org_code"], plant["period_month"])
     assert (found["denominator"], found["decided_late"], found["numerator"]) == (
-        plant["in_commitment"], plant["decided_late"], plant["in_commitment"] - plant["decided_late"])
+        plant["in_commitment"],
+        plant["decided_late"],
+        plant["in_commitment"] - plant["decided_late"],
+    )
 
 
 @pytest.mark.parametrize("month", ["2025-12", "2026-01"])
@@ -46,18 +57,27 @@ def test_the_weight_change_shows_in_the_planted_unit(built, month):
     attitude weight in force), graded by the bands seed."""
     plant = planted(built.landing)["weight_change"]
     weights = seed("sq_weights")
-    company = weights[(weights.line_of_business == "all") & (weights.effective_from <= f"{month}-01")
-                      & (weights.effective_to.replace("", "9999-12-31") >= f"{month}-01")]
+    company = weights[
+        (weights.line_of_business == "all")
+        & (weights.effective_from <= f"{month}-01")
+        & (weights.effective_to.replace("", "9999-12-31") >= f"{month}-01")
+    ]
     attitude = float(company.set_index("dimension_code").weight["attitude"])
     expected = round(100 * (1 - 0.8 * attitude), 6)
     bands = seed("grade_bands")
-    bands = bands[(bands.effective_from <= f"{month}-01") & (bands.effective_to.replace("", "9999-12-31") >= f"{month}-01")]
+    bands = bands[
+        (bands.effective_from <= f"{month}-01") & (bands.effective_to.replace("", "9999-12-31") >= f"{month}-01")
+    ]
     bands = bands.assign(min_score=bands.min_score.astype(float))
-    grade = bands[(bands.min_score <= expected)
-                  & ((bands.below_score == "") | (expected < pd.to_numeric(bands.below_score)))].grade.iloc[0]
+    grade = bands[
+        (bands.min_score <= expected) & ((bands.below_score == "") | (expected < pd.to_numeric(bands.below_score)))
+    ].grade.iloc[0]
     found = row(built, "kpi_service_quality_score", plant["org_code"], month)
     assert (round(found["score"], 6), found["grade"], found["weight_version"]) == (
-        expected, grade, company.weight_version.iloc[0])
+        expected,
+        grade,
+        company.weight_version.iloc[0],
+    )
 
 
 def test_the_two_planted_months_straddle_a_weight_change(built):

@@ -1,6 +1,7 @@
 """The rules dbt-project-evaluator holds a dbt project to, checked on the parsed manifest (no
 warehouse): names by layer, a primary-key test and a description on every model, source
 freshness, and layers that read only the layer before them."""
+
 from kefu.project import manifest
 
 LAYER_READS = {  # what each layer may read (dbt_project/models/<layer>/), besides seeds
@@ -18,16 +19,22 @@ def _models() -> dict[str, dict]:
 def test_models_are_named_for_their_layer():
     variables = _project_vars()
     prefixes, exceptions = variables["model_prefixes"], variables["model_prefix_exceptions"]
-    wrong = [f"{n['original_file_path']}: a {n['fqn'][1]} model's name starts with {' or '.join(prefixes[n['fqn'][1]])}"
-             for n in _models().values()
-             if not n["name"].startswith(tuple(prefixes[n["fqn"][1]])) and n["name"] not in exceptions]
+    wrong = [
+        f"{n['original_file_path']}: a {n['fqn'][1]} model's name starts with {' or '.join(prefixes[n['fqn'][1]])}"
+        for n in _models().values()
+        if not n["name"].startswith(tuple(prefixes[n["fqn"][1]])) and n["name"] not in exceptions
+    ]
     assert not wrong, "\n".join(wrong)
     assert set(exceptions) <= {n["name"] for n in _models().values()}, "an exception names no model"
 
 
 def test_every_model_has_a_primary_key_test_and_a_description():
-    keyed = {n["attached_node"] for n in manifest()["nodes"].values()
-             if n["resource_type"] == "test" and (n.get("test_metadata") or {}).get("name") in ("unique", "unique_combination")}
+    keyed = {
+        n["attached_node"]
+        for n in manifest()["nodes"].values()
+        if n["resource_type"] == "test"
+        and (n.get("test_metadata") or {}).get("name") in ("unique", "unique_combination")
+    }
     unkeyed = [n["original_file_path"] for uid, n in _models().items() if uid not in keyed]
     assert not unkeyed, "no unique or unique_combination test (the model's primary key): " + ", ".join(unkeyed)
     undescribed = [n["original_file_path"] for n in _models().values() if not n["description"].strip()]
@@ -48,7 +55,9 @@ def test_each_layer_reads_only_the_layers_before_it():
         layer = n["fqn"][1]
         for parent in n["depends_on"]["nodes"]:
             p = nodes[parent]
-            kind = "source" if p["resource_type"] == "source" else p["fqn"][1] if p["resource_type"] == "model" else "seed"
+            kind = (
+                "source" if p["resource_type"] == "source" else p["fqn"][1] if p["resource_type"] == "model" else "seed"
+            )
             if kind != "seed" and kind not in LAYER_READS[layer]:
                 wrong.append(f"{n['original_file_path']} ({layer}) reads {p['name']} ({kind})")
     assert not wrong, "\n".join(wrong)

@@ -1,6 +1,7 @@
 """BI readers and the pipeline side by side: a reader process queries the published snapshot
 in a loop while the pipeline rebuilds and republishes. The reader never errs, never blocks
 the pipeline, and every read is one complete snapshot: the one before or the one after."""
+
 import json
 import subprocess
 import sys
@@ -51,11 +52,20 @@ def rebuilt_under_reader(history, tmp_path):
     with env(KEFU_HOME=str(ws.home)):
         before = published_hashes(ws)
         stop, out = tmp_path / "stop", tmp_path / "reads.jsonl"
-        reader = subprocess.Popen([sys.executable, "-c", READER.format(marts=list(mart_grain())),
-                                   str(ws.published_file), str(stop), str(out)], cwd=REPO_ROOT)
+        reader = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                READER.format(marts=list(mart_grain())),
+                str(ws.published_file),
+                str(stop),
+                str(out),
+            ],
+            cwd=REPO_ROOT,
+        )
         try:
             time.sleep(1)  # the reader is reading before the rebuild starts
-            run_pipeline(ws)   # the day's files: new figures, republished under the reader
+            run_pipeline(ws)  # the day's files: new figures, republished under the reader
             after = published_hashes(ws)
             time.sleep(0.5)
         finally:
@@ -72,5 +82,7 @@ def test_every_read_is_one_whole_snapshot_before_or_after(rebuilt_under_reader):
     assert [r for r in reads if "error" in r] == []
     assert all(r["whole"] for r in reads)
     assert {json.dumps(r["hashes"], sort_keys=True) for r in reads} <= {
-        json.dumps(before, sort_keys=True), json.dumps(after, sort_keys=True)}
+        json.dumps(before, sort_keys=True),
+        json.dumps(after, sort_keys=True),
+    }
     assert reads[0]["hashes"] == before and reads[-1]["hashes"] == after

@@ -1,4 +1,5 @@
 """Great Expectations through duckdb-engine: the result-buffering fix and the checkpoints."""
+
 import subprocess
 import sys
 import textwrap
@@ -27,9 +28,13 @@ VALIDATE_TEN_NULLS = textwrap.dedent("""
 
 
 def _unexpected_count(tmp_path, mode: str) -> str:
-    out = subprocess.run([sys.executable, "-c", VALIDATE_TEN_NULLS, str(tmp_path / f"{mode}.duckdb"), mode],
-                         capture_output=True, text=True, env={"GX_ANALYTICS_ENABLED": "false", "PATH": ""},
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", VALIDATE_TEN_NULLS, str(tmp_path / f"{mode}.duckdb"), mode],
+        capture_output=True,
+        text=True,
+        env={"GX_ANALYTICS_ENABLED": "false", "PATH": ""},
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout.strip().splitlines()[-1]
 
@@ -63,10 +68,16 @@ def test_kpi_checkpoint_passes_on_the_built_marts(built):
     outcome = run_checkpoint(built, "kpi_marts")
     assert outcome.success, outcome.describe()
     # every mart the dbt project declares, each with the grain its .yml tests (generated, not copied)
-    assert {o.data for o in outcome.outcomes} == set(checkpoint_tables("kpi_marts")) == {
-        f"marts.{mart}" for mart in marts()}
-    grains = {(o.data, tuple(o.kwargs["column_list"])) for o in outcome.outcomes
-              if o.expectation == "expect_compound_columns_to_be_unique"}
+    assert (
+        {o.data for o in outcome.outcomes}
+        == set(checkpoint_tables("kpi_marts"))
+        == {f"marts.{mart}" for mart in marts()}
+    )
+    grains = {
+        (o.data, tuple(o.kwargs["column_list"]))
+        for o in outcome.outcomes
+        if o.expectation == "expect_compound_columns_to_be_unique"
+    }
     assert grains == {(f"marts.{name}", mart.grain) for name, mart in marts().items()}
 
 

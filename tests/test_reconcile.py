@@ -1,4 +1,5 @@
 """`kefu reconcile`: the load log against the files it describes."""
+
 import duckdb
 
 from kefu.contracts import contracts
@@ -14,9 +15,14 @@ def test_a_clean_build_reconciles(built):
 
 
 def test_quarantine_reasons_are_grouped_by_kind(workspace):
-    land(workspace, "complaints", "c.csv", f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n"
-                                           "T2,2025-03-01 09:30:00,fax,product,A1\nT3,2025-03-01 09:30:00,mail,product,A1\n"
-                                           "T4,soon,hotline,product,A1\n")
+    land(
+        workspace,
+        "complaints",
+        "c.csv",
+        f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n"
+        "T2,2025-03-01 09:30:00,fax,product,A1\nT3,2025-03-01 09:30:00,mail,product,A1\n"
+        "T4,soon,hotline,product,A1\n",
+    )
     Ingestor(workspace).ingest_extract("complaints")
     result = reconcile(workspace)
     assert not result.failures
@@ -25,8 +31,12 @@ def test_quarantine_reasons_are_grouped_by_kind(workspace):
 
 
 def test_a_lake_that_disagrees_with_its_log_fails(workspace):
-    land(workspace, "complaints", "c.csv", f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n"
-                                           "T2,2025-03-01 09:30:00,hotline,product,A1\n")
+    land(
+        workspace,
+        "complaints",
+        "c.csv",
+        f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\nT2,2025-03-01 09:30:00,hotline,product,A1\n",
+    )
     [load] = Ingestor(workspace).ingest_extract("complaints")
     raw_file = workspace.raw / "complaints" / f"{load.load_id}.parquet"
     duckdb.sql(f"copy (select * from read_parquet('{raw_file}') limit 1) to '{raw_file}.new' (format parquet)")

@@ -1,4 +1,5 @@
 """The rule seeds themselves: loadable on every engine, and versioned by effective date."""
+
 import csv
 
 import pytest
@@ -6,9 +7,19 @@ import pytest
 from kefu.workspace import SEEDS_DIR
 
 # rules a business person may change: each version says from when (and until when) it holds
-VERSIONED = ["complaint_deadlines", "regulator_complaint_deadlines", "service_commitments", "new_policy_callback_scope",
-             "counter_standards", "satisfaction_answers", "sq_weights", "grade_bands", "assessment_rules",
-             "repeat_complaint_rules", "reference_thresholds"]
+VERSIONED = [
+    "complaint_deadlines",
+    "regulator_complaint_deadlines",
+    "service_commitments",
+    "new_policy_callback_scope",
+    "counter_standards",
+    "satisfaction_answers",
+    "sq_weights",
+    "grade_bands",
+    "assessment_rules",
+    "repeat_complaint_rules",
+    "reference_thresholds",
+]
 
 
 def rows(name: str) -> list[dict]:

@@ -2,11 +2,12 @@
 Dagster job from the same extracts — history first, then a daily incremental run with
 corrections — every KPI mart must equal the DuckDB build row for row, and the Great
 Expectations suites must pass on Spark's output."""
+
 import shutil
 
 import pytest
 
-from kefu.marts import mart_grain, compare_marts
+from kefu.marts import compare_marts, mart_grain
 from kefu.quality import run_checkpoint
 from kefu.workspace import Workspace
 from tests.conftest import env
@@ -39,8 +40,10 @@ def test_comparison_catches_a_difference(built, built_on_spark, tmp_path):
     source = f"read_parquet('{built_on_spark.spark_warehouse}/marts.db/kpi_complaint_rate/*.parquet')"
     for f in folder.glob("*.parquet"):
         f.unlink()
-    duckdb.sql(f"copy (select * replace (case when org_code = 'HQ' and period_month = '2025-01' "
-               f"then numerator + 1 else numerator end as numerator) from {source}) "
-               f"to '{folder}/part-0.parquet' (format parquet)")
+    duckdb.sql(
+        f"copy (select * replace (case when org_code = 'HQ' and period_month = '2025-01' "
+        f"then numerator + 1 else numerator end as numerator) from {source}) "
+        f"to '{folder}/part-0.parquet' (format parquet)"
+    )
     [difference] = compare_marts(built, "duckdb", altered, "spark")
     assert difference.mart == "kpi_complaint_rate" and difference.problem == "values differ"

@@ -2,6 +2,7 @@
 moves every row of a month to another month (a mistyped date put right) writes no row for the
 month it leaves, so its partition must be dropped, or the table keeps a second, stale copy of
 every row it held. (On DuckDB staging merges by key; test_incremental covers the models above.)"""
+
 import csv
 import subprocess
 import sys
@@ -16,10 +17,24 @@ from kefu.workspace import DBT_PROJECT_DIR, Workspace
 
 def _stage_claims_on_spark(ws: Workspace) -> None:
     dbt = Path(sys.executable).parent / "dbt"
-    out = subprocess.run([str(dbt), "run", "--select", "stg_ops__claims", "--project-dir", str(DBT_PROJECT_DIR),
-                          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(ws.home / "dbt_target")],
-                         env={**ws.dbt_env(), "KEFU_DBT_TARGET": "spark"}, capture_output=True, text=True,
-                         timeout=900)
+    out = subprocess.run(
+        [
+            str(dbt),
+            "run",
+            "--select",
+            "stg_ops__claims",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(ws.home / "dbt_target"),
+        ],
+        env={**ws.dbt_env(), "KEFU_DBT_TARGET": "spark"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert out.returncode == 0, out.stdout[-3000:]
 
 
@@ -47,9 +62,11 @@ def test_a_month_whose_every_row_moved_leaves_no_partition(tmp_path):
     claims = _latest_claims(ws.landing)
     first = min(claim["reported_at"][:7] for claim in claims.values())
     earlier = _month_before(first)
-    moved = [{**claim, "reported_at": f"{earlier}-{min(int(claim['reported_at'][8:10]), 28):02d}"
-                                      f"{claim['reported_at'][10:]}"}
-             for claim in claims.values() if claim["reported_at"].startswith(first)]
+    moved = [
+        {**claim, "reported_at": f"{earlier}-{min(int(claim['reported_at'][8:10]), 28):02d}{claim['reported_at'][10:]}"}
+        for claim in claims.values()
+        if claim["reported_at"].startswith(first)
+    ]
     with (ws.landing / "claims" / "claims_dates_corrected.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(moved[0]))
         writer.writeheader()
@@ -62,6 +79,8 @@ def test_a_month_whose_every_row_moved_leaves_no_partition(tmp_path):
     assert f"reported_month={earlier}-01" in partitions
     assert f"reported_month={first}-01" not in partitions, "the month every claim left kept its partition"
     claims.update({claim["claim_id"]: claim for claim in moved})
-    staged = duckdb.sql(f"select claim_id, left(cast(reported_month as varchar), 7) from "
-                        f"read_parquet('{table}/*/*.parquet', hive_partitioning = true)").fetchall()
+    staged = duckdb.sql(
+        f"select claim_id, left(cast(reported_month as varchar), 7) from "
+        f"read_parquet('{table}/*/*.parquet', hive_partitioning = true)"
+    ).fetchall()
     assert sorted(staged) == sorted((key, claim["reported_at"][:7]) for key, claim in claims.items())

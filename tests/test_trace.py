@@ -1,6 +1,7 @@
 """An auditor's trace: the records behind a KPI value add up to exactly its numerator and
 denominator (for every row of every traced mart), and each record's source file and row
 point at the landing row it came from."""
+
 import csv
 import io
 import subprocess
@@ -37,7 +38,9 @@ def test_each_record_points_at_its_landing_row(built):
 def test_a_stage_and_a_score_trace_to_their_records(built):
     stage = trace(built, "投诉处理各环节及时率", "HQ", "2026-03", {"stage": "contact"})
     assert (stage.records.numerator_value.sum(), stage.records.denominator_value.sum()) == (
-        stage.numerator, stage.denominator) and stage.denominator > 0
+        stage.numerator,
+        stage.denominator,
+    ) and stage.denominator > 0
     score = trace(built, "service_quality_score", "P02C01X1W1", "2026-01")
     assert set(score.records.record_type) == {"rating"} and score.records.denominator_value.sum() == score.denominator
     assert "they add up" in score.describe()
@@ -46,8 +49,10 @@ def test_a_stage_and_a_score_trace_to_their_records(built):
 def test_a_quarter_sums_its_months_and_an_assessment_traces_to_its_rule_and_records(built, tmp_path):
     months = [trace(built, "投诉率", "HQ", f"2026-0{m}") for m in (1, 2, 3)]
     quarter = trace(built, "投诉率", "HQ", "2026-Q1")
-    assert (quarter.numerator, quarter.denominator) == (sum(m.numerator for m in months),
-                                                        sum(m.denominator for m in months))
+    assert (quarter.numerator, quarter.denominator) == (
+        sum(m.numerator for m in months),
+        sum(m.denominator for m in months),
+    )
     assert len(quarter.records) == sum(len(m.records) for m in months)
     with pytest.raises(ValueError, match="weighted score per month"):
         trace(built, "service_quality_score", "HQ", "2026-Q1")
@@ -57,8 +62,12 @@ def test_a_quarter_sums_its_months_and_an_assessment_traces_to_its_rule_and_reco
     assert [p.mart for p in found.parts] == ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction"]
     assert found.parts[2].keys == {"survey_type": "complaint_callback"}
     out = tmp_path / "assessment.xlsx"
-    done = subprocess.run([KEFU, "trace", "投诉考核结果", "--org", "P01", "--period", "2026-Q1", "--out", str(out)],
-                          env={"KEFU_HOME": str(built.home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    done = subprocess.run(
+        [KEFU, "trace", "投诉考核结果", "--org", "P01", "--period", "2026-Q1", "--out", str(out)],
+        env={"KEFU_HOME": str(built.home), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "003 §6" in done.stdout and "they add up" in done.stdout and found.assessment["rule_version"] in done.stdout
     records = pd.read_excel(out, sheet_name="records")
@@ -68,8 +77,12 @@ def test_a_quarter_sums_its_months_and_an_assessment_traces_to_its_rule_and_reco
 
 def test_kefu_trace_writes_a_working_paper(built, tmp_path):
     out = tmp_path / "paper.xlsx"
-    done = subprocess.run([KEFU, "trace", "投诉处理及时率", "--org", "HQ", "--period", "2026-03", "--out", str(out)],
-                          env={"KEFU_HOME": str(built.home), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    done = subprocess.run(
+        [KEFU, "trace", "投诉处理及时率", "--org", "HQ", "--period", "2026-03", "--out", str(out)],
+        env={"KEFU_HOME": str(built.home), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "投诉处理及时率" in done.stdout and "003 §5.2" in done.stdout and "they add up" in done.stdout
     assert "wrote the working paper" in done.stdout

@@ -3,6 +3,7 @@
 unresolved_references and warned of by file and row; when the unit's row arrives the record
 re-attaches where it belongs. Past the share of a load the threshold seed allows, the run
 fails naming the rows, and nothing is published."""
+
 import csv
 from pathlib import Path
 
@@ -30,8 +31,9 @@ def complaints_like_the_last(ws: Workspace, org_code: str, n: int, prefix: str) 
 
 def received(ws: Workspace, org_code: str, month: str) -> int | None:
     with duckdb.connect(str(ws.warehouse_file), read_only=True) as con:
-        row = con.execute("select numerator from marts.kpi_complaint_rate where org_code = ? and period_month = ?",
-                          [org_code, month]).fetchone()
+        row = con.execute(
+            "select numerator from marts.kpi_complaint_rate where org_code = ? and period_month = ?", [org_code, month]
+        ).fetchone()
     return row and row[0]
 
 
@@ -64,13 +66,29 @@ def test_an_unknown_unit_counts_at_head_office_until_its_row_arrives(history_cop
     assert received(ws, "HQ", month) == independent_count(ws, None, month)  # the planted one included
     assert received(ws, "ZZ999", month) == 1  # the inferred member's own row
     with duckdb.connect(str(ws.warehouse_file), read_only=True) as con:
-        assert con.execute("select org_name, is_inferred from core.dim_org where org_code = 'ZZ999'").fetchone() == \
-            ("未知机构 ZZ999", True)
+        assert con.execute("select org_name, is_inferred from core.dim_org where org_code = 'ZZ999'").fetchone() == (
+            "未知机构 ZZ999",
+            True,
+        )
 
     # the unit's row arrives: the complaint re-attaches under its province
-    land(ws, "org_units", "org_units_zz999.csv", [{
-        "org_code": "ZZ999", "org_name": "新设支公司", "parent_code": "P01", "org_level": "3", "org_type": "支公司",
-        "province": "广东省", "effective_from": "2015-01-01", "effective_to": ""}])
+    land(
+        ws,
+        "org_units",
+        "org_units_zz999.csv",
+        [
+            {
+                "org_code": "ZZ999",
+                "org_name": "新设支公司",
+                "parent_code": "P01",
+                "org_level": "3",
+                "org_type": "支公司",
+                "province": "广东省",
+                "effective_from": "2015-01-01",
+                "effective_to": "",
+            }
+        ],
+    )
     before = independent_count(ws, "P01", month) - 1
     run = run_pipeline(ws)
 
@@ -92,8 +110,7 @@ def test_past_the_threshold_the_run_fails_naming_the_rows_and_publishes_nothing(
         run_pipeline(ws)
 
     message = str(failed.value)
-    assert "check assert_unresolved_references_within_threshold on core/unresolved_references failed: 3 rows" \
-        in message
+    assert "check assert_unresolved_references_within_threshold on core/unresolved_references failed: 3 rows" in message
     assert "reference_value=ZZ998" in message and "complaints_wrong_units.csv" in message and "source_row=2" in message
     assert "Traceback" not in message
     with duckdb.connect(str(ws.published_file), read_only=True) as con:

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SCALE ?= 0.1
 SEED ?= 42
 
-.PHONY: run test ui bench docs clean install
+.PHONY: run test lint ui bench docs clean install
 
 install: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH (or make PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,spark]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -25,6 +25,15 @@ run: $(STAMP)
 # two workers (the machine's two cores); tests that share a module or Spark build stay on one
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# ruff (format and check; pyproject.toml) and sqlfluff over the dbt project (.sqlfluff): the dbt
+# templater compiles each model against an empty workspace of its own
+lint: $(STAMP)
+	$(BIN)/ruff format --check kefu dagster_defs tests
+	$(BIN)/ruff check kefu dagster_defs tests
+	@home=$$(mktemp -d) && mkdir -p $$home/warehouse && \
+	KEFU_HOME=$$home KEFU_PII_KEY=lint-only $(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/tests; \
+	status=$$?; rm -rf $$home; exit $$status
 
 ui: $(STAMP)
 	$(BIN)/kefu ui

@@ -6,18 +6,33 @@
   Council notice (`kefu calendar --notice FILE`) so the provisional horizon moves on.
 #}
 {{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_complaints'}}}) }}
-select 'complaint stage ' || stages.stage as deadline, stages.complaint_id as record_id, stages.start_date,
-       complaints.source_file, complaints.source_row, 'beyond the calendar (official and provisional years)' as problem
-from {{ ref('fct_complaint_stages') }} stages
-inner join {{ ref('fct_complaints') }} complaints on complaints.complaint_id = stages.complaint_id
+select
+    'complaint stage ' || stages.stage as deadline,
+    stages.complaint_id as record_id,
+    stages.start_date,
+    complaints.source_file,
+    complaints.source_row,
+    'beyond the calendar (official and provisional years)' as problem
+from {{ ref('fct_complaint_stages') }} as stages
+inner join {{ ref('fct_complaints') }} as complaints on stages.complaint_id = complaints.complaint_id
 where stages.started_at is not null and stages.deadline_date is null
 union all
-select 'regulator', complaint_id, received_date, source_file, source_row,
-       'beyond the calendar (official and provisional years)'
+select
+    'regulator',
+    complaint_id,
+    received_date,
+    source_file,
+    source_row,
+    'beyond the calendar (official and provisional years)'
 from {{ ref('fct_complaints') }}
 where regulator_rule_version is not null and regulator_deadline_date is null
 union all
-select 'claim decision', claim_id, documents_complete_date, source_file, source_row,
-       'beyond the calendar (official and provisional years)'
+select
+    'claim decision',
+    claim_id,
+    documents_complete_date,
+    source_file,
+    source_row,
+    'beyond the calendar (official and provisional years)'
 from {{ ref('fct_claims') }}
 where is_in_commitment and decision_deadline_date is null

@@ -5,13 +5,23 @@
 #}
 {{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_complaints'}}}) }}
 with provisional as (
-    select 'complaint stages' as deadlines, deadline_date
-    from {{ ref('fct_complaint_stages') }} where deadline_provisional
+    select
+        'complaint stages' as deadlines,
+        deadline_date
+    from {{ ref('fct_complaint_stages') }}
+    where deadline_provisional
     union all
-    select 'regulator', regulator_deadline_date from {{ ref('fct_complaints') }} where regulator_deadline_provisional
+    select
+        'regulator',
+        regulator_deadline_date
+    from {{ ref('fct_complaints') }}
+    where regulator_deadline_provisional
     union all
-    select 'claim decisions', decision_deadline_date
-    from {{ ref('fct_claims') }} where is_in_commitment and decision_deadline_provisional
+    select
+        'claim decisions',
+        decision_deadline_date
+    from {{ ref('fct_claims') }}
+    where is_in_commitment and decision_deadline_provisional
 )
 
 select

@@ -5,7 +5,13 @@
 #}
 {{ config(severity='warn', meta={'dagster': {'ref': {'name': 'unresolved_references'}}}) }}
 select
-    extract, reference_column, reference_value, record_key, source_file, source_row, first_seen_load_id,
+    extract,
+    reference_column,
+    reference_value,
+    record_key,
+    source_file,
+    source_row,
+    first_seen_load_id,
     'counted at head office until the member arrives: load it (org_units, employees) or correct the extract' as to_do
 from {{ ref('unresolved_references') }}
 order by source_file, source_row

@@ -9,25 +9,43 @@
 with {{ complaint_item_months([]) }},
 
 complaints as (
-    select complaints.complaint_id, complaints.product_line, complaints.received_month, fingerprints.input_fingerprint
-    from {{ ref('fct_complaints') }} complaints
-    inner join fingerprints on fingerprints.month = complaints.received_month
+    select
+        complaints.complaint_id,
+        complaints.product_line,
+        complaints.received_month,
+        fingerprints.input_fingerprint
+    from {{ ref('fct_complaints') }} as complaints
+    inner join fingerprints on complaints.received_month = fingerprints.month
     where complaints.received_month in (select month from months)
 ),
 
 items as (
-    select complaint_id, product_line, product_code
+    select
+        complaint_id,
+        product_line,
+        product_code
     from {{ ref('stg_ops__complaint_items') }}
     where product_line is not null and complaint_id in (select complaint_id from complaints)
 )
 
-select distinct items.complaint_id, items.product_line, items.product_code, complaints.received_month,
-       complaints.input_fingerprint
+select distinct
+    items.complaint_id,
+    items.product_line,
+    items.product_code,
+    complaints.received_month,
+    complaints.input_fingerprint
 from items
-inner join complaints on complaints.complaint_id = items.complaint_id
+inner join complaints on items.complaint_id = complaints.complaint_id
 union all
-select complaints.complaint_id, complaints.product_line, cast(null as {{ dbt.type_string() }}),
-       complaints.received_month, complaints.input_fingerprint
+select
+    complaints.complaint_id,
+    complaints.product_line,
+    cast(null as {{ dbt.type_string() }}),
+    complaints.received_month,
+    complaints.input_fingerprint
 from complaints
 where complaints.product_line is not null
-  and not exists (select 1 from items where items.complaint_id = complaints.complaint_id)
+    and not exists (
+        select 1 from items
+        where items.complaint_id = complaints.complaint_id
+    )

@@ -11,39 +11,55 @@
 with {{ complaint_item_months([ref('complaint_reasons'), ref('complaint_class_map')]) }},
 
 complaints as (
-    select complaints.complaint_id, complaints.reason_code, complaints.complaint_class, complaints.received_month,
-           fingerprints.input_fingerprint
-    from {{ ref('fct_complaints') }} complaints
-    inner join fingerprints on fingerprints.month = complaints.received_month
+    select
+        complaints.complaint_id,
+        complaints.reason_code,
+        complaints.complaint_class,
+        complaints.received_month,
+        fingerprints.input_fingerprint
+    from {{ ref('fct_complaints') }} as complaints
+    inner join fingerprints on complaints.received_month = fingerprints.month
     where complaints.received_month in (select month from months)
 ),
 
 items as (
-    select complaint_id, reason_code, min(item_seq) as first_item
+    select
+        complaint_id,
+        reason_code,
+        min(item_seq) as first_item
     from {{ ref('stg_ops__complaint_items') }}
     where complaint_id in (select complaint_id from complaints)
     group by complaint_id, reason_code
 ),
 
 reasons as (
-    select items.complaint_id, items.reason_code, items.first_item = 1 as is_primary
+    select
+        items.complaint_id,
+        items.reason_code,
+        items.first_item = 1 as is_primary
     from items
     union all
-    select complaints.complaint_id, complaints.reason_code, true
+    select
+        complaints.complaint_id,
+        complaints.reason_code,
+        true
     from complaints
     where complaints.reason_code is not null
-      and not exists (select 1 from items where items.complaint_id = complaints.complaint_id)
+        and not exists (
+            select 1 from items
+            where items.complaint_id = complaints.complaint_id
+        )
 )
 
 select
     reasons.complaint_id,
     reasons.reason_code,
     reasons.is_primary,
-    coalesce(known.class_001, class_map.class_001) as complaint_class_001,
     known.reason_zh,
     complaints.received_month,
-    complaints.input_fingerprint
+    complaints.input_fingerprint,
+    coalesce(known.class_001, class_map.class_001) as complaint_class_001
 from reasons
-inner join complaints on complaints.complaint_id = reasons.complaint_id
-left join {{ ref('complaint_reasons') }} known on known.reason_code = reasons.reason_code
-left join {{ ref('complaint_class_map') }} class_map on class_map.class_003 = complaints.complaint_class
+inner join complaints on reasons.complaint_id = complaints.complaint_id
+left join {{ ref('complaint_reasons') }} as known on reasons.reason_code = known.reason_code
+left join {{ ref('complaint_class_map') }} as class_map on complaints.complaint_class = class_map.class_003

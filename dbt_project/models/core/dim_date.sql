@@ -14,11 +14,13 @@ with spine as (
 ),
 
 coverage as (
-    select * from {{ ref('calendar_coverage') }} where calendar = 'CN'
+    select * from {{ ref('calendar_coverage') }}
+    where calendar = 'CN'
 ),
 
 exceptions as (
-    select * from {{ ref('cn_calendar_days') }} where calendar = 'CN'
+    select * from {{ ref('cn_calendar_days') }}
+    where calendar = 'CN'
 ),
 
 days as (
@@ -52,11 +54,12 @@ flagged as (
         days.calendar_version,
         days.is_provisional
     from days
-    left join exceptions on exceptions.date_day = days.date_day
+    left join exceptions on days.date_day = exceptions.date_day
 )
 
 select
     *,
     count(case when is_workday then 1 end) over (
-        order by date_day rows between unbounded preceding and current row) as workday_seq
+        order by date_day rows between unbounded preceding and current row
+    ) as workday_seq
 from flagged

@@ -13,8 +13,8 @@ select
     employee_name,
     hire_date,
     leave_date,
-    valid_to = max(valid_to) over (partition by employee_id) as is_latest_assignment,
     load_id,
     source_file,
-    source_row
+    source_row,
+    valid_to = max(valid_to) over (partition by employee_id) as is_latest_assignment
 from {{ ref('stg_ops__employees') }}

@@ -33,13 +33,16 @@ inferred as (
         {{ dbt.concat(["'未知机构 '", 'unresolved.reference_value']) }} as org_name,
         'inferred' as org_type,
         (select max(org_level) from versions) as org_level,
-        (select min(org_code) from versions where parent_org_code is null) as parent_org_code,
+        (
+            select min(org_code) from versions
+            where parent_org_code is null
+        ) as parent_org_code,
         cast(null as {{ dbt.type_string() }}) as province,
         true as is_inferred,
         cast(null as {{ dbt.type_string() }}) as load_id,
         cast(null as {{ dbt.type_string() }}) as source_file,
         cast(null as bigint) as source_row
-    from {{ ref('unresolved_references') }} unresolved
+    from {{ ref('unresolved_references') }} as unresolved
     where unresolved.dimension = 'org_unit'
 )
 
@@ -50,4 +53,4 @@ from (
     select * from versions
     union all
     select * from inferred
-) units
+) as units

@@ -18,14 +18,17 @@ months as (
 ),
 
 claims as (
-    select claims.*, fingerprints.input_fingerprint
-    from {{ ref('stg_ops__claims') }} claims
-    inner join fingerprints on fingerprints.month = claims.reported_month
+    select
+        claims.*,
+        fingerprints.input_fingerprint
+    from {{ ref('stg_ops__claims') }} as claims
+    inner join fingerprints on claims.reported_month = fingerprints.month
     where claims.reported_month in (select month from months)
 ),
 
 commitment as (
-    select * from {{ ref('service_commitments') }} where commitment_code = 'claim_decision'
+    select * from {{ ref('service_commitments') }}
+    where commitment_code = 'claim_decision'
 ),
 
 dated as (
@@ -42,8 +45,8 @@ dated as (
         {{ deadline_provisional('commitment.calendar', 'offsets') }} as decision_deadline_provisional
     from claims
     left join commitment
-        on cast(claims.documents_complete_at as date) between commitment.effective_from
-                                                          and {{ open_end('commitment.effective_to') }}
+        on cast(claims.documents_complete_at as date)
+            between commitment.effective_from and {{ open_end('commitment.effective_to') }}
     {{ workday_offsets('offsets', 'commitment.calendar', 'cast(claims.documents_complete_at as date)',
                        'commitment.days') }}
 )
@@ -72,9 +75,10 @@ select
     commitment_calendar,
     decision_deadline_date,
     decision_deadline_provisional,
-    coalesce(is_in_commitment and decided_at is not null
-             and cast(decided_at as date) <= decision_deadline_date, false) as is_decided_on_time,
-    {{ dbt.datediff('cast(reported_at as date)', 'cast(decided_at as date)', 'day') }} as days_report_to_decision,
+    coalesce(
+        is_in_commitment and decided_at is not null and cast(decided_at as date) <= decision_deadline_date, false
+    ) as is_decided_on_time,
+    {{ dbt.datediff('cast(reported_at as date)', 'cast(decided_at as date)', 'day') }} as days_report_to_decision,  -- noqa: LT05
     load_id,
     source_file,
     source_row,

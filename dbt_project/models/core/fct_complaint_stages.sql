@@ -13,11 +13,19 @@
 #}
 {{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
-with {{ complaints_of_rebuilt_months([ref('complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]) }},
+with {{ complaints_of_rebuilt_months(
+    [ref('complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]
+) }},
 
 complaints as (
-    select complaint_id, org_code, complaint_class, deadline_calendar, cast(received_at as date) as received_date,
-           received_month, input_fingerprint
+    select
+        complaint_id,
+        org_code,
+        complaint_class,
+        deadline_calendar,
+        cast(received_at as date) as received_date,
+        received_month,
+        input_fingerprint
     from rebuilt_complaints
 ),
 
@@ -42,10 +50,10 @@ staged as (
         {{ milestone_at('rules.reached_at') }} as reached_at
     from complaints
     inner join rules
-        on rules.complaint_class = complaints.complaint_class
-        and rules.calendar = complaints.deadline_calendar
-        and complaints.received_date between rules.effective_from and {{ open_end('rules.effective_to') }}
-    inner join {{ ref('int_complaint_milestones') }} m on m.complaint_id = complaints.complaint_id
+        on complaints.complaint_class = rules.complaint_class
+            and complaints.deadline_calendar = rules.calendar
+            and complaints.received_date between rules.effective_from and {{ open_end('rules.effective_to') }}
+    inner join {{ ref('int_complaint_milestones') }} as m on complaints.complaint_id = m.complaint_id
 ),
 
 dated as (

@@ -48,14 +48,17 @@ months as (
 ),
 
 complaints as (
-    select complaints.*, fingerprints.input_fingerprint
-    from {{ ref('stg_ops__complaints') }} complaints
-    inner join fingerprints on fingerprints.month = complaints.received_month
+    select
+        complaints.*,
+        fingerprints.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} as complaints
+    inner join fingerprints on complaints.received_month = fingerprints.month
     where complaints.received_month in (select month from months)
 ),
 
 milestones as (
-    select * from {{ ref('int_complaint_milestones') }} where received_month in (select month from months)
+    select * from {{ ref('int_complaint_milestones') }}
+    where received_month in (select month from months)
 ),
 
 stages as (
@@ -70,9 +73,10 @@ org_path as (
         max(case when hierarchy.ancestor_level = 2 then hierarchy.ancestor_org_code end) as province_org_code,
         max(case when hierarchy.ancestor_level = 3 then hierarchy.ancestor_org_code end) as city_org_code
     from complaints
-    inner join {{ ref('bridge_org_hierarchy') }} hierarchy
-        on hierarchy.org_code = complaints.org_code
-        and cast(complaints.received_at as date) between hierarchy.valid_from and hierarchy.valid_to
+    inner join {{ ref('bridge_org_hierarchy') }} as hierarchy
+        on
+            complaints.org_code = hierarchy.org_code
+            and cast(complaints.received_at as date) between hierarchy.valid_from and hierarchy.valid_to
     group by complaints.complaint_id
 ),
 
@@ -118,46 +122,55 @@ joined as (
         regulator.regulator_tier,
         regulator.regulator_deadline_date,
         coalesce(regulator.regulator_deadline_provisional, false) as regulator_deadline_provisional,
-        coalesce(regulator.regulator_reached_at is not null
-                 and cast(regulator.regulator_reached_at as date) <= regulator.regulator_deadline_date, false)
-            as is_regulator_on_time,
+        coalesce(
+            regulator.regulator_reached_at is not null
+            and cast(regulator.regulator_reached_at as date) <= regulator.regulator_deadline_date,
+            false
+        ) as is_regulator_on_time,
         coalesce(regulator.is_extended, false) as is_extended,
         coalesce(regulator.is_extension_approved, false) as is_extension_approved,
         previous.previous_complaint_id,
         previous.previous_received_at,
         repeat_rule.rule_version as repeat_rule_version,
-        coalesce(previous.previous_received_at is not null
-                 and {{ dbt.datediff('cast(previous.previous_received_at as date)', 'cast(complaints.received_at as date)',
-                                     'day') }} <= repeat_rule.window_days, false) as is_repeat_complaint,
+        coalesce(
+            previous.previous_received_at is not null
+            and {{ dbt.datediff('cast(previous.previous_received_at as date)', 'cast(complaints.received_at as date)', 'day') }}  -- noqa: LT05
+            <= repeat_rule.window_days,
+            false
+        ) as is_repeat_complaint,
         complaints.load_id,
         complaints.source_file,
         complaints.source_row,
         complaints.input_fingerprint
     from complaints
-    inner join milestones on milestones.complaint_id = complaints.complaint_id
-    left join stages close_stage on close_stage.complaint_id = complaints.complaint_id and close_stage.stage = 'close'
-    left join stages contact_stage
-        on contact_stage.complaint_id = complaints.complaint_id and contact_stage.stage = 'contact'
-    left join {{ ref('int_complaint_regulator_deadlines') }} regulator
-        on regulator.complaint_id = complaints.complaint_id
-    left join org_path on org_path.complaint_id = complaints.complaint_id
-    left join {{ ref('dim_org_history') }} org_version
-        on org_version.org_code = complaints.org_code
-        and cast(complaints.received_at as date) between org_version.valid_from and org_version.valid_to
-    left join {{ ref('dim_employee_history') }} staff
-        on staff.employee_id = complaints.employee_id
-        and cast(complaints.received_at as date) between staff.valid_from and staff.valid_to
-    left join {{ ref('complaint_reasons') }} reasons on reasons.reason_code = complaints.reason_code
-    left join {{ ref('complaint_class_map') }} class_map on class_map.class_003 = complaints.complaint_class
-    left join previous on previous.complaint_id = complaints.complaint_id
-    left join {{ ref('repeat_complaint_rules') }} repeat_rule
-        on cast(complaints.received_at as date) between repeat_rule.effective_from
-                                                    and {{ open_end('repeat_rule.effective_to') }}
+    inner join milestones on complaints.complaint_id = milestones.complaint_id
+    left join stages as close_stage
+        on complaints.complaint_id = close_stage.complaint_id and close_stage.stage = 'close'
+    left join stages as contact_stage
+        on complaints.complaint_id = contact_stage.complaint_id and contact_stage.stage = 'contact'
+    left join {{ ref('int_complaint_regulator_deadlines') }} as regulator
+        on complaints.complaint_id = regulator.complaint_id
+    left join org_path on complaints.complaint_id = org_path.complaint_id
+    left join {{ ref('dim_org_history') }} as org_version
+        on
+            complaints.org_code = org_version.org_code
+            and cast(complaints.received_at as date) between org_version.valid_from and org_version.valid_to
+    left join {{ ref('dim_employee_history') }} as staff
+        on
+            complaints.employee_id = staff.employee_id
+            and cast(complaints.received_at as date) between staff.valid_from and staff.valid_to
+    left join {{ ref('complaint_reasons') }} as reasons on complaints.reason_code = reasons.reason_code
+    left join {{ ref('complaint_class_map') }} as class_map on complaints.complaint_class = class_map.class_003
+    left join previous on complaints.complaint_id = previous.complaint_id
+    left join {{ ref('repeat_complaint_rules') }} as repeat_rule
+        on
+            cast(complaints.received_at as date)
+            between repeat_rule.effective_from and {{ open_end('repeat_rule.effective_to') }}
 )
 
 select
     *,
     closed_at is not null as is_closed,
     -- plain days from the day of receipt to the day of the final closure (null while open)
-    {{ dbt.datediff('received_date', 'cast(closed_at as date)', 'day') }} as days_to_close
+    {{ dbt.datediff('received_date', 'cast(closed_at as date)', 'day') }} as days_to_close  -- noqa: LT05
 from joined

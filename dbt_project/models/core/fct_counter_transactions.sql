@@ -7,7 +7,8 @@
 {{ config(materialized='view') }}
 
 with counter as (
-    select * from {{ ref('fct_service_events') }} where channel_code = 'counter'
+    select * from {{ ref('fct_service_events') }}
+    where channel_code = 'counter'
 )
 
 select
@@ -16,7 +17,6 @@ select
     counter.employee_id,
     counter.business_type,
     counter.outcome,
-    counter.outcome = 'completed' as is_completed,
     counter.occurred_at,
     counter.occurred_date,
     counter.occurred_month,
@@ -25,13 +25,16 @@ select
     standard.standard_version,
     standard.max_wait_minutes,
     standard.max_handle_minutes,
-    coalesce(counter.outcome = 'completed'
-             and counter.wait_seconds <= standard.max_wait_minutes * 60
-             and counter.handle_seconds <= standard.max_handle_minutes * 60, false) as is_within_standard,
     counter.load_id,
     counter.source_file,
-    counter.source_row
+    counter.source_row,
+    counter.outcome = 'completed' as is_completed,
+    coalesce(
+        counter.outcome = 'completed'
+        and counter.wait_seconds <= standard.max_wait_minutes * 60
+        and counter.handle_seconds <= standard.max_handle_minutes * 60, false
+    ) as is_within_standard
 from counter
-left join {{ ref('counter_standards') }} standard
-    on standard.business_type = counter.business_type
-    and counter.occurred_date between standard.effective_from and {{ open_end('standard.effective_to') }}
+left join {{ ref('counter_standards') }} as standard
+    on counter.business_type = standard.business_type
+        and counter.occurred_date between standard.effective_from and {{ open_end('standard.effective_to') }}

@@ -26,16 +26,17 @@ months as (
 ),
 
 policies as (
-    select * from {{ ref('fct_policies') }} where underwritten_month in (select month from months)
+    select * from {{ ref('fct_policies') }}
+    where underwritten_month in (select month from months)
 ),
 
 in_scope as (
     select policies.*
     from policies
-    inner join {{ ref('new_policy_callback_scope') }} scope
-        on scope.product_line = policies.product_line
-        and (policies.is_long_term or not scope.long_term_only)
-        and policies.underwritten_on between scope.effective_from and {{ open_end('scope.effective_to') }}
+    inner join {{ ref('new_policy_callback_scope') }} as scope
+        on policies.product_line = scope.product_line
+            and (policies.is_long_term or not scope.long_term_only)
+            and policies.underwritten_on between scope.effective_from and {{ open_end('scope.effective_to') }}
 ),
 
 attempts as (
@@ -49,7 +50,8 @@ attempts as (
 ),
 
 commitment as (
-    select * from {{ ref('service_commitments') }} where commitment_code = 'new_policy_callback'
+    select * from {{ ref('service_commitments') }}
+    where commitment_code = 'new_policy_callback'
 ),
 
 dated as (
@@ -70,8 +72,8 @@ dated as (
         in_scope.source_row,
         fingerprints.input_fingerprint
     from in_scope
-    inner join fingerprints on fingerprints.month = in_scope.underwritten_month
-    left join attempts on attempts.policy_no = in_scope.policy_no
+    inner join fingerprints on in_scope.underwritten_month = fingerprints.month
+    left join attempts on in_scope.policy_no = attempts.policy_no
     left join commitment
         on in_scope.underwritten_on between commitment.effective_from and {{ open_end('commitment.effective_to') }}
     {{ workday_offsets('offsets', 'commitment.calendar', 'in_scope.underwritten_on', 'commitment.days') }}

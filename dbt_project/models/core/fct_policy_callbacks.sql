@@ -7,10 +7,10 @@ select
     org_code,
     employee_id,
     result,
-    result = 'reached' as is_reached,
     called_at,
     called_month,
     load_id,
     source_file,
-    source_row
+    source_row,
+    result = 'reached' as is_reached
 from {{ ref('stg_ops__policy_callbacks') }}

@@ -19,9 +19,11 @@ months as (
 ),
 
 inspections as (
-    select inspections.*, fingerprints.input_fingerprint
-    from {{ ref('stg_ops__quality_inspections') }} inspections
-    inner join fingerprints on fingerprints.month = inspections.inspected_month
+    select
+        inspections.*,
+        fingerprints.input_fingerprint
+    from {{ ref('stg_ops__quality_inspections') }} as inspections
+    inner join fingerprints on inspections.inspected_month = fingerprints.month
     where inspections.inspected_month in (select month from months)
 ),
 
@@ -31,8 +33,8 @@ points as (
         count(*) as items_rated,
         {{ sum_int("scale.points") }} as points,
         {{ sum_int("scale.max_points") }} as max_points
-    from {{ ref('stg_ops__inspection_items') }} items
-    inner join {{ ref('sq_rating_scale') }} scale on scale.rating = items.rating
+    from {{ ref('stg_ops__inspection_items') }} as items
+    inner join {{ ref('sq_rating_scale') }} as scale on items.rating = scale.rating
     where items.inspection_id in (select inspection_id from inspections)
     group by items.inspection_id
 )
@@ -50,16 +52,16 @@ select
     cast(inspections.inspected_at as date) as inspected_date,
     inspections.inspected_month,
     inspections.forbidden_phrase_hits,
-    inspections.forbidden_phrase_hits = 0 as is_free_of_forbidden_phrases,
-    coalesce(points.items_rated, 0) as items_rated,
-    coalesce(points.points, 0) as points,
-    coalesce(points.max_points, 0) as max_points,
     inspections.load_id,
     inspections.source_file,
     inspections.source_row,
-    inspections.input_fingerprint
+    inspections.input_fingerprint,
+    inspections.forbidden_phrase_hits = 0 as is_free_of_forbidden_phrases,
+    coalesce(points.items_rated, 0) as items_rated,
+    coalesce(points.points, 0) as points,
+    coalesce(points.max_points, 0) as max_points
 from inspections
-left join points on points.inspection_id = inspections.inspection_id
-left join {{ ref('dim_employee_history') }} staff
-    on staff.employee_id = inspections.employee_id
-    and cast(inspections.inspected_at as date) between staff.valid_from and staff.valid_to
+left join points on inspections.inspection_id = points.inspection_id
+left join {{ ref('dim_employee_history') }} as staff
+    on inspections.employee_id = staff.employee_id
+        and cast(inspections.inspected_at as date) between staff.valid_from and staff.valid_to

@@ -12,22 +12,43 @@ with survey as (
     {#- each branch reads the view itself: through one CTE read five times, DuckDB
         materialised every response before a rollup's month filter could apply (1.4 s a run) #}
     {% for dimension in ['attitude', 'timeliness', 'professionalism', 'convenience', 'satisfaction'] %}
-    select response_id as rated_id, 'survey' as rating_source, 'survey_{{ dimension }}' as item_code,
-           {{ dimension }}_rating as rating, org_code, employee_id, product_line as line_of_business,
-           surveyed_at as rated_at, surveyed_month as rated_month, load_id, source_file, source_row
-    from {{ ref('fct_survey_responses') }}
-    where {{ dimension }}_rating is not null
-    {% if not loop.last %}union all{% endif %}
+        select
+            response_id as rated_id,
+            'survey' as rating_source,
+            'survey_{{ dimension }}' as item_code,
+            {{ dimension }}_rating as rating,
+            org_code,
+            employee_id,
+            product_line as line_of_business,
+            surveyed_at as rated_at,
+            surveyed_month as rated_month,
+            load_id,
+            source_file,
+            source_row
+        from {{ ref('fct_survey_responses') }}
+        where {{ dimension }}_rating is not null
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 inspection as (
-    select items.inspection_id as rated_id, inspections.inspection_type as rating_source, items.item_code,
-           items.rating, inspections.org_code, inspections.employee_id, inspections.product_line as line_of_business,
-           inspections.inspected_at as rated_at, inspections.inspected_month as rated_month,
-           items.load_id, items.source_file, items.source_row
-    from {{ ref('stg_ops__inspection_items') }} items
-    inner join {{ ref('stg_ops__quality_inspections') }} inspections on inspections.inspection_id = items.inspection_id
+    select
+        items.inspection_id as rated_id,
+        inspections.inspection_type as rating_source,
+        items.item_code,
+        items.rating,
+        inspections.org_code,
+        inspections.employee_id,
+        inspections.product_line as line_of_business,
+        inspections.inspected_at as rated_at,
+        inspections.inspected_month as rated_month,
+        items.load_id,
+        items.source_file,
+        items.source_row
+    from {{ ref('stg_ops__inspection_items') }} as items
+    inner join
+        {{ ref('stg_ops__quality_inspections') }} as inspections
+        on items.inspection_id = inspections.inspection_id
 ),
 
 ratings as (
@@ -55,8 +76,8 @@ select
     ratings.source_file,
     ratings.source_row
 from ratings
-inner join {{ ref('sq_items') }} items on items.item_code = ratings.item_code
-inner join {{ ref('sq_rating_scale') }} scale on scale.rating = ratings.rating
-left join {{ ref('dim_employee_history') }} staff
-    on staff.employee_id = ratings.employee_id
-    and cast(ratings.rated_at as date) between staff.valid_from and staff.valid_to
+inner join {{ ref('sq_items') }} as items on ratings.item_code = items.item_code
+inner join {{ ref('sq_rating_scale') }} as scale on ratings.rating = scale.rating
+left join {{ ref('dim_employee_history') }} as staff
+    on ratings.employee_id = staff.employee_id
+        and cast(ratings.rated_at as date) between staff.valid_from and staff.valid_to

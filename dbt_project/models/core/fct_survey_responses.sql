@@ -26,9 +26,7 @@ select
     cast(responses.surveyed_at as date) as surveyed_date,
     responses.surveyed_month,
     responses.contact_result,
-    responses.contact_result = 'reached' as is_reached,
     responses.overall_answer,
-    coalesce(responses.contact_result = 'reached' and rule.is_satisfied, false) as is_satisfied,
     rule.rule_version as satisfaction_rule_version,
     responses.attitude_rating,
     responses.timeliness_rating,
@@ -37,8 +35,10 @@ select
     responses.satisfaction_rating,
     responses.load_id,
     responses.source_file,
-    responses.source_row
+    responses.source_row,
+    responses.contact_result = 'reached' as is_reached,
+    coalesce(responses.contact_result = 'reached' and rule.is_satisfied, false) as is_satisfied
 from responses
 left join rule
-    on rule.answer = responses.overall_answer
-    and cast(responses.surveyed_at as date) between rule.effective_from and {{ open_end('rule.effective_to') }}
+    on responses.overall_answer = rule.answer
+        and cast(responses.surveyed_at as date) between rule.effective_from and {{ open_end('rule.effective_to') }}

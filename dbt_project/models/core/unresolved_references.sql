@@ -10,23 +10,24 @@
 #}
 with unresolved as (
     {%- for r in dimension_references() %}
-    select
-        '{{ r.extract }}' as extract,
-        '{{ r.dimension }}' as dimension,
-        '{{ r.column }}' as reference_column,
-        cast(records.{{ r.column }} as {{ dbt.type_string() }}) as reference_value,
-        cast(records.{{ r.key }} as {{ dbt.type_string() }}) as record_key,
-        records.source_file,
-        records.source_row,
-        records.load_id
-    from {{ ref('stg_ops__' ~ r.extract) }} records
-    left join ({{ dimension_members(r.dimension) }}) members on members.member = records.{{ r.column }}
-    where records.{{ r.column }} is not null and members.member is null
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ r.extract }}' as extract,
+            '{{ r.dimension }}' as dimension,
+            '{{ r.column }}' as reference_column,
+            cast(records.{{ r.column }} as {{ dbt.type_string() }}) as reference_value,
+            cast(records.{{ r.key }} as {{ dbt.type_string() }}) as record_key,
+            records.source_file,
+            records.source_row,
+            records.load_id
+        from {{ ref('stg_ops__' ~ r.extract) }} as records
+        left join ({{ dimension_members(r.dimension) }}) as members  -- noqa: ST05
+            on records.{{ r.column }} = members.member
+        where records.{{ r.column }} is not null and members.member is null
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 
 select
     unresolved.*,
-    min(load_id) over (partition by dimension, reference_value) as first_seen_load_id
+    min(unresolved.load_id) over (partition by unresolved.dimension, unresolved.reference_value) as first_seen_load_id
 from unresolved

@@ -14,7 +14,7 @@ select
     events.load_id,
     events.source_file,
     events.source_row
-from {{ ref('stg_ops__complaint_events') }} events
-inner join {{ ref('stg_ops__complaints') }} complaints
-    on complaints.complaint_id = events.complaint_id
+from {{ ref('stg_ops__complaint_events') }} as events
+inner join {{ ref('stg_ops__complaints') }} as complaints
+    on events.complaint_id = complaints.complaint_id
 where events.event_at < complaints.received_at

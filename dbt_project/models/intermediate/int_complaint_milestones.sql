@@ -23,19 +23,22 @@ months as (
 ),
 
 complaints as (
-    select complaints.complaint_id, complaints.received_at, {{ received_month }} as received_month,
-           fingerprints.input_fingerprint
-    from {{ ref('stg_ops__complaints') }} complaints
+    select
+        complaints.complaint_id,
+        complaints.received_at,
+        {{ received_month }} as received_month,
+        fingerprints.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} as complaints
     inner join fingerprints on fingerprints.month = {{ received_month }}
     where {{ received_month }} in (select month from months)
 ),
 
 events as (
     select events.*
-    from {{ ref('stg_ops__complaint_events') }} events
+    from {{ ref('stg_ops__complaint_events') }} as events
     inner join complaints
-        on complaints.complaint_id = events.complaint_id
-        and events.event_at >= complaints.received_at
+        on events.complaint_id = complaints.complaint_id
+            and events.event_at >= complaints.received_at
 ),
 
 firsts as (
@@ -43,7 +46,7 @@ firsts as (
         complaint_id,
         {% for milestone in ['contacted', 'assigned', 'investigating', 'reported', 'plan_approved', 'feedback',
                              'extended', 'extension_approved'] -%}
-        min(case when event_type = '{{ milestone }}' then event_at end) as {{ milestone }}_at,
+            min(case when event_type = '{{ milestone }}' then event_at end) as {{ milestone }}_at,
         {% endfor -%}
         min(case when event_type = 'closed' then event_at end) as first_closed_at,
         max(case when event_type = 'closed' then event_seq end) as last_closed_seq,
@@ -54,11 +57,13 @@ firsts as (
 ),
 
 last_closure as (
-    select events.complaint_id, events.event_at as closed_at
+    select
+        events.complaint_id,
+        events.event_at as closed_at
     from events
     inner join firsts
-        on firsts.complaint_id = events.complaint_id
-        and firsts.last_closed_seq = events.event_seq
+        on events.complaint_id = firsts.complaint_id
+            and events.event_seq = firsts.last_closed_seq
     where firsts.last_reopened_seq is null or firsts.last_reopened_seq < firsts.last_closed_seq
 )
 
@@ -75,9 +80,9 @@ select
     last_closure.closed_at,
     firsts.extended_at,
     firsts.extension_approved_at,
-    coalesce(firsts.reopen_count, 0) as reopen_count,
     complaints.received_month,
-    complaints.input_fingerprint
+    complaints.input_fingerprint,
+    coalesce(firsts.reopen_count, 0) as reopen_count
 from complaints
-left join firsts on firsts.complaint_id = complaints.complaint_id
-left join last_closure on last_closure.complaint_id = complaints.complaint_id
+left join firsts on complaints.complaint_id = firsts.complaint_id
+left join last_closure on complaints.complaint_id = last_closure.complaint_id

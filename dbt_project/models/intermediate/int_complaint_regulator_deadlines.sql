@@ -11,10 +11,16 @@
 #}
 {{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
 
-with {{ complaints_of_rebuilt_months([ref('regulator_complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]) }},
+with {{ complaints_of_rebuilt_months(
+    [ref('regulator_complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]
+) }},
 
 complaints as (
-    select complaint_id, cast(received_at as date) as received_date, received_month, input_fingerprint
+    select
+        complaint_id,
+        cast(received_at as date) as received_date,
+        received_month,
+        input_fingerprint
     from rebuilt_complaints
 ),
 
@@ -45,15 +51,16 @@ dated as (
         {{ milestone_at('tiers.reached_by') }} as reached_at,
         {{ milestone_at('tiers.extended_by') }} as extended_at,
         {{ milestone_at('tiers.approved_by') }} as approved_at,
-        {% for tier in ['base', 'extended', 'approved'] -%}
+    {% for tier in ['base', 'extended', 'approved'] -%}
         {{ deadline_date('tiers.calendar', 'cast(' ~ milestone_at('tiers.starts_at') ~ ' as date)',
                          'tiers.' ~ tier ~ '_days', tier ~ '_offsets') }} as {{ tier }}_deadline_date,
-        {{ deadline_provisional('tiers.calendar', tier ~ '_offsets') }} as {{ tier }}_provisional{{ ',' if not loop.last }}
-        {% endfor %}
+        {{ deadline_provisional('tiers.calendar', tier ~ '_offsets') }}
+            as {{ tier }}_provisional{{ ',' if not loop.last }}  -- noqa: LT02
+    {% endfor %}
     from complaints
     inner join tiers
         on complaints.received_date between tiers.effective_from and {{ open_end('tiers.effective_to') }}
-    inner join {{ ref('int_complaint_milestones') }} m on m.complaint_id = complaints.complaint_id
+    inner join {{ ref('int_complaint_milestones') }} as m on complaints.complaint_id = m.complaint_id
     {% for tier in ['base', 'extended', 'approved'] -%}
     {{ workday_offsets(tier ~ '_offsets', 'tiers.calendar', 'cast(' ~ milestone_at('tiers.starts_at') ~ ' as date)',
                        'tiers.' ~ tier ~ '_days') }}
@@ -63,9 +70,9 @@ dated as (
 tiered as (
     select
         dated.*,
-        extended_at is not null and cast(extended_at as date) <= base_deadline_date as is_extended,
-        extended_at is not null and cast(extended_at as date) <= base_deadline_date
-            and approved_at is not null and cast(approved_at as date) <= extended_deadline_date
+        dated.extended_at is not null and cast(dated.extended_at as date) <= dated.base_deadline_date as is_extended,
+        dated.extended_at is not null and cast(dated.extended_at as date) <= dated.base_deadline_date
+        and dated.approved_at is not null and cast(dated.approved_at as date) <= dated.extended_deadline_date
             as is_extension_approved
     from dated
 )
@@ -73,17 +80,18 @@ tiered as (
 select
     complaint_id,
     rule_version as regulator_rule_version,
+    reached_at as regulator_reached_at,
+    is_extended,
+    -- the tier itself was chosen against the base deadline
+    is_extension_approved,
+    received_month,
+    input_fingerprint,
     case when is_extension_approved then 'approved' when is_extended then 'extended' else 'base' end
         as regulator_tier,
     case when is_extension_approved then approved_deadline_date
-         when is_extended then extended_deadline_date
-         else base_deadline_date end as regulator_deadline_date,
-    -- the tier itself was chosen against the base deadline
+        when is_extended then extended_deadline_date
+        else base_deadline_date
+    end as regulator_deadline_date,
     base_provisional or (is_extended and extended_provisional) or (is_extension_approved and approved_provisional)
-        as regulator_deadline_provisional,
-    reached_at as regulator_reached_at,
-    is_extended,
-    is_extension_approved,
-    received_month,
-    input_fingerprint
+        as regulator_deadline_provisional
 from tiered

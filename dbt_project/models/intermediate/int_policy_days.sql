@@ -20,7 +20,7 @@ rolled as (
         product_line,
         sales_channel,
         count(*) as policies,
-        cast(sum(premium) as decimal(18,2)) as premium,
+        cast(sum(premium) as decimal(18, 2)) as premium,
         {{ sum_int("insured_persons") }} as insured_persons
     from {{ ref('fct_policies') }}
     where underwritten_month in (select month from months)

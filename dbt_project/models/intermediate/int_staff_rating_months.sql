@@ -16,18 +16,37 @@ months as (
 ),
 
 ratings as (
-    select employee_id, team_code, rated_month, dimension_code, points, max_points
+    select
+        employee_id,
+        team_code,
+        rated_month,
+        dimension_code,
+        points,
+        max_points
     from {{ ref('fct_service_ratings') }}
     where rated_month in (select month from months) and employee_id is not null
 ),
 
 rolled as (
-    select 'employee' as subject_type, employee_id as subject_code, rated_month, dimension_code,
-           {{ sum_int("points") }} as points, {{ sum_int("max_points") }} as max_points, count(*) as ratings
+    select
+        'employee' as subject_type,
+        employee_id as subject_code,
+        rated_month,
+        dimension_code,
+        {{ sum_int("points") }} as points,
+        {{ sum_int("max_points") }} as max_points,
+        count(*) as ratings
     from ratings
     group by employee_id, rated_month, dimension_code
     union all
-    select 'team', team_code, rated_month, dimension_code, {{ sum_int("points") }}, {{ sum_int("max_points") }}, count(*)
+    select
+        'team',
+        team_code,
+        rated_month,
+        dimension_code,
+        {{ sum_int("points") }},
+        {{ sum_int("max_points") }},
+        count(*)
     from ratings
     where team_code is not null
     group by team_code, rated_month, dimension_code

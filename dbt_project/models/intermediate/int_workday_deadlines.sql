@@ -7,15 +7,23 @@
   day of a provisional year (the deadline may move when that year's notice is loaded).
 #}
 with calendar as (
-    select date_day, is_workday, workday_seq, is_provisional from {{ ref('dim_date') }}
+    select
+        date_day,
+        is_workday,
+        workday_seq,
+        is_provisional
+    from {{ ref('dim_date') }}
 ),
 
 days_used as (
-    select days from {{ ref('complaint_deadlines') }} where calendar = 'cn_workdays'
+    select days from {{ ref('complaint_deadlines') }}
+    where calendar = 'cn_workdays'
     union
-    select days from {{ ref('regulator_complaint_deadlines') }} where calendar = 'cn_workdays'
+    select days from {{ ref('regulator_complaint_deadlines') }}
+    where calendar = 'cn_workdays'
     union
-    select days from {{ ref('service_commitments') }} where calendar = 'cn_workdays'
+    select days from {{ ref('service_commitments') }}
+    where calendar = 'cn_workdays'
 )
 
 select
@@ -24,8 +32,8 @@ select
     deadline.date_day as deadline_date,
     -- provisional years follow the official ones: the count crosses one iff its end lies in one
     start.is_provisional or coalesce(deadline.is_provisional, false) as is_provisional
-from calendar start
-cross join days_used n
-left join calendar deadline
+from calendar as start
+cross join days_used as n
+left join calendar as deadline
     on deadline.is_workday
-    and deadline.workday_seq = start.workday_seq + n.days
+        and deadline.workday_seq = start.workday_seq + n.days

@@ -16,7 +16,12 @@
   training_min_complaints complaints.
 #}
 with months as (
-    select month_start, year_number, quarter_number, month_end from {{ ref('dim_month') }}
+    select
+        month_start,
+        year_number,
+        quarter_number,
+        month_end
+    from {{ ref('dim_month') }}
 ),
 
 quarters as (
@@ -38,34 +43,46 @@ rate as (
         count(*) as months_covered,
         {{ sum_int("r.numerator") }} as complaints,
         {{ sum_int("r.denominator") }} as policies
-    from {{ ref('kpi_complaint_rate') }} r
-    inner join months on months.month_start = r.month_start
+    from {{ ref('kpi_complaint_rate') }} as r
+    inner join months on r.month_start = months.month_start
     group by r.org_code, months.year_number, months.quarter_number
 ),
 
 timeliness as (
-    select t.org_code, months.year_number, months.quarter_number,
-           {{ sum_int("t.numerator") }} as closed_on_time, {{ sum_int("t.denominator") }} as complaints_received
-    from {{ ref('kpi_complaint_timeliness') }} t
-    inner join months on months.month_start = t.month_start
+    select
+        t.org_code,
+        months.year_number,
+        months.quarter_number,
+        {{ sum_int("t.numerator") }} as closed_on_time,
+        {{ sum_int("t.denominator") }} as complaints_received
+    from {{ ref('kpi_complaint_timeliness') }} as t
+    inner join months on t.month_start = months.month_start
     group by t.org_code, months.year_number, months.quarter_number
 ),
 
 satisfaction as (
     -- 003 §5.3: complainants called back after their complaint was handled
-    select s.org_code, months.year_number, months.quarter_number,
-           {{ sum_int("s.numerator") }} as respondents_satisfied, {{ sum_int("s.denominator") }} as respondents_reached
-    from {{ ref('kpi_satisfaction') }} s
-    inner join months on months.month_start = s.month_start
+    select
+        s.org_code,
+        months.year_number,
+        months.quarter_number,
+        {{ sum_int("s.numerator") }} as respondents_satisfied,
+        {{ sum_int("s.denominator") }} as respondents_reached
+    from {{ ref('kpi_satisfaction') }} as s
+    inner join months on s.month_start = months.month_start
     where s.survey_type = 'complaint_callback'
     group by s.org_code, months.year_number, months.quarter_number
 ),
 
 classes as (
-    select c.org_code, months.year_number, months.quarter_number, c.complaint_class,
-           {{ sum_int("c.complaints_received") }} as class_complaints
-    from {{ ref('kpi_complaints_by_class') }} c
-    inner join months on months.month_start = c.month_start
+    select
+        c.org_code,
+        months.year_number,
+        months.quarter_number,
+        c.complaint_class,
+        {{ sum_int("c.complaints_received") }} as class_complaints
+    from {{ ref('kpi_complaints_by_class') }} as c
+    inner join months on c.month_start = months.month_start
     group by c.org_code, months.year_number, months.quarter_number, c.complaint_class
     having sum(c.complaints_received) > 0  -- no complaints: no top class
 ),
@@ -74,11 +91,18 @@ top_class as (
     select * from (
         select
             classes.*,
-            cast(sum(class_complaints) over (partition by org_code, year_number, quarter_number) as bigint) as all_complaints,
-            row_number() over (partition by org_code, year_number, quarter_number
-                               order by class_complaints desc, complaint_class) as class_rank
+            cast(
+                sum(classes.class_complaints)
+                    over (partition by classes.org_code, classes.year_number, classes.quarter_number)
+                as bigint
+            )
+                as all_complaints,
+            row_number() over (
+                partition by classes.org_code, classes.year_number, classes.quarter_number
+                order by classes.class_complaints desc, classes.complaint_class asc
+            ) as class_rank
         from classes
-    ) ranked
+    ) as ranked
     where class_rank = 1
 ),
 
@@ -104,13 +128,13 @@ quarterly as (
                       'coalesce(satisfaction.respondents_reached, 0)') }} as satisfaction_rate
     from rate
     inner join quarters
-        on quarters.year_number = rate.year_number and quarters.quarter_number = rate.quarter_number
+        on rate.year_number = quarters.year_number and rate.quarter_number = quarters.quarter_number
     left join timeliness
-        on timeliness.org_code = rate.org_code
-        and timeliness.year_number = rate.year_number and timeliness.quarter_number = rate.quarter_number
+        on rate.org_code = timeliness.org_code
+            and rate.year_number = timeliness.year_number and rate.quarter_number = timeliness.quarter_number
     left join satisfaction
-        on satisfaction.org_code = rate.org_code
-        and satisfaction.year_number = rate.year_number and satisfaction.quarter_number = rate.quarter_number
+        on rate.org_code = satisfaction.org_code
+            and rate.year_number = satisfaction.year_number and rate.quarter_number = satisfaction.quarter_number
 ),
 
 judged as (
@@ -121,28 +145,30 @@ judged as (
         rules.bonus_up_pct,
         rules.bonus_down_pct,
         -- rounded before comparing: a rate exactly on a threshold must not fall off it by float noise
+        rules.training_min_complaints,
+        rules.training_class_share,
         round(quarterly.complaint_rate, 9) <= rules.complaint_rate_target - rules.rate_margin_up
-            and round(quarterly.timeliness_rate, 9) >= rules.timeliness_up_min
-            and round(quarterly.satisfaction_rate, 9) >= rules.satisfaction_up_min as meets_up,
-        case when rules.down_when = 'any' then
-                round(quarterly.complaint_rate, 9) >= rules.complaint_rate_target + rules.rate_margin_down
-                or round(quarterly.timeliness_rate, 9) < rules.timeliness_down_below
-                or round(quarterly.satisfaction_rate, 9) < rules.satisfaction_down_below
+        and round(quarterly.timeliness_rate, 9) >= rules.timeliness_up_min
+        and round(quarterly.satisfaction_rate, 9) >= rules.satisfaction_up_min as meets_up,
+        case when rules.down_when = 'any'
+                then
+                    round(quarterly.complaint_rate, 9) >= rules.complaint_rate_target + rules.rate_margin_down
+                    or round(quarterly.timeliness_rate, 9) < rules.timeliness_down_below
+                    or round(quarterly.satisfaction_rate, 9) < rules.satisfaction_down_below
             else
                 round(quarterly.complaint_rate, 9) >= rules.complaint_rate_target + rules.rate_margin_down
                 and round(quarterly.timeliness_rate, 9) < rules.timeliness_down_below
                 and round(quarterly.satisfaction_rate, 9) < rules.satisfaction_down_below
-        end as meets_down,
-        rules.training_min_complaints,
-        rules.training_class_share
+        end as meets_down
     from quarterly
-    inner join {{ ref('assessment_rules') }} rules
+    inner join {{ ref('assessment_rules') }} as rules
         on quarterly.quarter_end between rules.effective_from and {{ open_end('rules.effective_to') }}
 ),
 
 outcome as (
     select
         judged.*,
+        top_class.complaint_class as top_complaint_class,
         case
             when months_covered < 3 then 'not_assessed: partial quarter'
             when complaint_rate is null or timeliness_rate is null or satisfaction_rate is null
@@ -151,23 +177,26 @@ outcome as (
             when meets_down then 'down'
             else 'steady'
         end as assessment,
-        top_class.complaint_class as top_complaint_class,
         {{ safe_ratio('top_class.class_complaints', 'top_class.all_complaints') }} as top_class_share,
-        coalesce(top_class.all_complaints >= judged.training_min_complaints
-                 and round(cast(top_class.class_complaints as double) / top_class.all_complaints, 9)
-                     >= judged.training_class_share, false) as training_needed
+        coalesce(
+            top_class.all_complaints >= judged.training_min_complaints
+            and round(cast(top_class.class_complaints as double) / top_class.all_complaints, 9)
+            >= judged.training_class_share, false
+        ) as training_needed
     from judged
     left join top_class
-        on top_class.org_code = judged.org_code
-        and top_class.year_number = judged.year_number and top_class.quarter_number = judged.quarter_number
+        on judged.org_code = top_class.org_code
+            and judged.year_number = top_class.year_number and judged.quarter_number = top_class.quarter_number
 )
 
 select
     outcome.org_code,
     outcome.org_name,
     outcome.org_level,
-    concat(cast(outcome.year_number as {{ dbt.type_string() }}), '-Q',
-           cast(outcome.quarter_number as {{ dbt.type_string() }})) as period_quarter,
+    concat(
+        cast(outcome.year_number as {{ dbt.type_string() }}), '-Q',
+        cast(outcome.quarter_number as {{ dbt.type_string() }})
+    ) as period_quarter,
     outcome.year_number,
     outcome.quarter_number,
     outcome.months_covered,
@@ -198,5 +227,5 @@ select
     outcome.training_needed,
     case when outcome.training_needed then topics.topic_zh end as training_topic
 from outcome
-left join {{ ref('training_topics') }} topics
-    on topics.complaint_class = outcome.top_complaint_class
+left join {{ ref('training_topics') }} as topics
+    on outcome.top_complaint_class = topics.complaint_class

@@ -16,23 +16,28 @@ with figures as (
         timeliness.rate as timeliness_rate,
         satisfaction.rate as satisfaction_rate,
         score.score as service_quality_score
-    from {{ ref('kpi_complaint_rate') }} rate
-    left join {{ ref('kpi_complaint_timeliness') }} timeliness
-        on timeliness.org_code = rate.org_code and timeliness.month_start = rate.month_start
-    left join {{ ref('kpi_satisfaction') }} satisfaction
-        on satisfaction.org_code = rate.org_code and satisfaction.month_start = rate.month_start
-        and satisfaction.survey_type = 'complaint_callback'
-    left join {{ ref('kpi_service_quality_score') }} score
-        on score.org_code = rate.org_code and score.month_start = rate.month_start
+    from {{ ref('kpi_complaint_rate') }} as rate
+    left join {{ ref('kpi_complaint_timeliness') }} as timeliness
+        on rate.org_code = timeliness.org_code and rate.month_start = timeliness.month_start
+    left join {{ ref('kpi_satisfaction') }} as satisfaction
+        on rate.org_code = satisfaction.org_code and rate.month_start = satisfaction.month_start
+            and satisfaction.survey_type = 'complaint_callback'
+    left join {{ ref('kpi_service_quality_score') }} as score
+        on rate.org_code = score.org_code and rate.month_start = score.month_start
 )
 
 select
     figures.*,
     {% for kpi, direction in [('complaint_rate', 'asc'), ('timeliness_rate', 'desc'), ('satisfaction_rate', 'desc'),
                               ('service_quality_score', 'desc')] -%}
-    case when {{ kpi }} is not null then rank() over (
-        partition by org_level, month_start, {{ kpi }} is null order by {{ kpi }} {{ direction }}) end
+    case when figures.{{ kpi }} is not null then rank() over (
+                partition by figures.org_level, figures.month_start, figures.{{ kpi }} is null
+                order by figures.{{ kpi }} {{ direction }}
+                )
+    end
         as {{ kpi }}_rank,
-    count({{ kpi }}) over (partition by org_level, month_start) as {{ kpi }}_peers{{ ',' if not loop.last }}
-    {% endfor %}
+    count(figures.{{ kpi }})
+        over (partition by figures.org_level, figures.month_start)
+        as {{ kpi }}_peers{{ ',' if not loop.last }}  -- noqa: LT02
+{% endfor %}
 from figures

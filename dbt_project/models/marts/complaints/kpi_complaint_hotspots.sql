@@ -11,16 +11,30 @@
 #}
 {{ config(**incremental_mart_config([['fct_complaints', 'received_month']])) }}
 with key_values as (
-    select distinct 'complaint_class' as dimension_type, complaint_class as dimension_value
+    select distinct
+        'complaint_class' as dimension_type,
+        complaint_class as dimension_value
     from {{ ref('fct_complaints') }}
     union
-    select distinct 'complaint_class_001', complaint_class_001 from {{ ref('fct_complaints') }}
+    select distinct
+        'complaint_class_001',
+        complaint_class_001
+    from {{ ref('fct_complaints') }}
     union
-    select distinct 'channel', channel_code from {{ ref('fct_complaints') }}
+    select distinct
+        'channel',
+        channel_code
+    from {{ ref('fct_complaints') }}
     union
-    select distinct 'product_line', product_line from {{ ref('bridge_complaint_product') }}
+    select distinct
+        'product_line',
+        product_line
+    from {{ ref('bridge_complaint_product') }}
     union
-    select distinct 'reason', reason_code from {{ ref('bridge_complaint_reason') }}
+    select distinct
+        'reason',
+        reason_code
+    from {{ ref('bridge_complaint_reason') }}
 ),
 
 own_fingerprints as (
@@ -31,12 +45,24 @@ own_fingerprints as (
 ),
 
 fingerprints as (
-    select month,
-           md5(input_fingerprint
-               || '|' || coalesce(max(input_fingerprint) over (order by month_number range between 1 preceding and 1 preceding), '')
-               || '|' || coalesce(max(input_fingerprint) over (order by month_number range between 12 preceding and 12 preceding), ''))
-               as input_fingerprint
-    from (select *, {{ month_number('month') }} as month_number from own_fingerprints) own
+    select
+        month,
+        md5(
+            input_fingerprint
+            || '|'
+            || coalesce(
+                max(input_fingerprint) over (order by month_number range between 1 preceding and 1 preceding), ''
+            )
+            || '|'
+            || coalesce(
+                max(input_fingerprint) over (order by month_number range between 12 preceding and 12 preceding), ''
+            )
+        )
+            as input_fingerprint
+    from (select
+        *,
+        {{ month_number('month') }} as month_number
+    from own_fingerprints) as own
 ),
 
 months as (
@@ -46,50 +72,84 @@ months as (
 -- the months rebuilt and those they compare with
 read_months as (
     select distinct own.month
-    from own_fingerprints own
+    from own_fingerprints as own
     inner join months on {{ month_number('months.month') }} - {{ month_number('own.month') }} in (0, 1, 12)
 ),
 
 complaints as (
-    select * from {{ ref('fct_complaints') }} where received_month in (select month from read_months)
+    select * from {{ ref('fct_complaints') }}
+    where received_month in (select month from read_months)
 ),
 
 leaf as (
-    select org_code, received_date as activity_date, 'complaint_class' as dimension_type,
-           complaint_class as dimension_value, count(*) as complaints_received,
-           count(case when is_closed_on_time then 1 end) as closed_on_time,
-           count(case when is_repeat_complaint then 1 end) as repeat_complaints
+    select
+        org_code,
+        received_date as activity_date,
+        'complaint_class' as dimension_type,
+        complaint_class as dimension_value,
+        count(*) as complaints_received,
+        count(case when is_closed_on_time then 1 end) as closed_on_time,
+        count(case when is_repeat_complaint then 1 end) as repeat_complaints
     from complaints
     group by org_code, received_date, complaint_class
     union all
-    select org_code, received_date, 'complaint_class_001', complaint_class_001, count(*),
-           count(case when is_closed_on_time then 1 end), count(case when is_repeat_complaint then 1 end)
+    select
+        org_code,
+        received_date,
+        'complaint_class_001',
+        complaint_class_001,
+        count(*),
+        count(case when is_closed_on_time then 1 end),
+        count(case when is_repeat_complaint then 1 end)
     from complaints
     group by org_code, received_date, complaint_class_001
     union all
-    select org_code, received_date, 'channel', channel_code, count(*),
-           count(case when is_closed_on_time then 1 end), count(case when is_repeat_complaint then 1 end)
+    select
+        org_code,
+        received_date,
+        'channel',
+        channel_code,
+        count(*),
+        count(case when is_closed_on_time then 1 end),
+        count(case when is_repeat_complaint then 1 end)
     from complaints
     group by org_code, received_date, channel_code
     union all
     -- the bridge has a row per product: one per product line first, then plain counts
-    select complaints.org_code, complaints.received_date, 'product_line', products.product_line, count(*),
-           count(case when complaints.is_closed_on_time then 1 end),
-           count(case when complaints.is_repeat_complaint then 1 end)
+    select
+        complaints.org_code,
+        complaints.received_date,
+        'product_line',
+        products.product_line,
+        count(*),
+        count(case when complaints.is_closed_on_time then 1 end),
+        count(case when complaints.is_repeat_complaint then 1 end)
     from complaints
-    inner join (select distinct complaint_id, product_line from {{ ref('bridge_complaint_product') }}
-                where received_month in (select month from read_months)) products
-        on products.complaint_id = complaints.complaint_id
+    inner join (  -- noqa: ST05
+        select distinct
+            complaint_id,
+            product_line
+        from {{ ref('bridge_complaint_product') }}
+        where received_month in (select month from read_months)
+    ) as products
+        on complaints.complaint_id = products.complaint_id
     group by complaints.org_code, complaints.received_date, products.product_line
     union all
     -- one bridge row per complaint and reason (tested unique), so plain counts count complaints
-    select complaints.org_code, complaints.received_date, 'reason', reasons.reason_code, count(*),
-           count(case when complaints.is_closed_on_time then 1 end),
-           count(case when complaints.is_repeat_complaint then 1 end)
+    select
+        complaints.org_code,
+        complaints.received_date,
+        'reason',
+        reasons.reason_code,
+        count(*),
+        count(case when complaints.is_closed_on_time then 1 end),
+        count(case when complaints.is_repeat_complaint then 1 end)
     from complaints
-    inner join (select * from {{ ref('bridge_complaint_reason') }}
-                where received_month in (select month from read_months)) reasons
-        on reasons.complaint_id = complaints.complaint_id
+    inner join (  -- noqa: ST05
+        select * from {{ ref('bridge_complaint_reason') }}
+        where received_month in (select month from read_months)
+    ) as reasons
+        on complaints.complaint_id = reasons.complaint_id
     group by complaints.org_code, complaints.received_date, reasons.reason_code
 ),
 
@@ -99,14 +159,31 @@ rolled as (
 ),
 
 names as (
-    select 'complaint_class' as dimension_type, class_code as dimension_value, name_zh
-    from {{ ref('complaint_classes') }} where scheme = '003'
+    select
+        'complaint_class' as dimension_type,
+        class_code as dimension_value,
+        name_zh
+    from {{ ref('complaint_classes') }}
+    where scheme = '003'
     union all
-    select 'complaint_class_001', class_code, name_zh from {{ ref('complaint_classes') }} where scheme = '001'
+    select
+        'complaint_class_001',
+        class_code,
+        name_zh
+    from {{ ref('complaint_classes') }}
+    where scheme = '001'
     union all
-    select 'channel', channel_code, channel_name_zh from {{ ref('channels') }}
+    select
+        'channel',
+        channel_code,
+        channel_name_zh
+    from {{ ref('channels') }}
     union all
-    select 'reason', reason_code, reason_zh from {{ ref('complaint_reasons') }}
+    select
+        'reason',
+        reason_code,
+        reason_zh
+    from {{ ref('complaint_reasons') }}
 ),
 
 compared as (
@@ -115,15 +192,22 @@ compared as (
     -- reference, and three copies of rolled ran its unit test out of heap.
     select
         rolled.*,
-        max(complaints_received) over (
-            partition by org_code, dimension_type, dimension_value order by month_number
-            range between 1 preceding and 1 preceding) as previous_month,
-        max(complaints_received) over (
-            partition by org_code, dimension_type, dimension_value order by month_number
-            range between 12 preceding and 12 preceding) as same_month_last_year,
+        max(rolled.complaints_received) over (
+            partition by rolled.org_code, rolled.dimension_type, rolled.dimension_value order by rolled.month_number
+            range between 1 preceding and 1 preceding
+        ) as previous_month,
+        max(rolled.complaints_received) over (
+            partition by rolled.org_code, rolled.dimension_type, rolled.dimension_value order by rolled.month_number
+            range between 12 preceding and 12 preceding
+        ) as same_month_last_year,
         rank() over (
-            partition by org_code, month_start, dimension_type order by complaints_received desc) as rank_in_unit
-    from (select *, {{ month_number('month_start') }} as month_number from rolled) rolled
+            partition by rolled.org_code, rolled.month_start, rolled.dimension_type
+            order by rolled.complaints_received desc
+        ) as rank_in_unit
+    from (select
+        *,
+        {{ month_number('month_start') }} as month_number
+    from rolled) as rolled
 )
 
 select
@@ -150,9 +234,9 @@ select
         as change_on_last_year_pct,
     fingerprints.input_fingerprint
 from compared
-inner join fingerprints on fingerprints.month = compared.month_start
-inner join months on months.month = compared.month_start
-inner join {{ ref('kpi_complaint_rate') }} totals
-    on totals.org_code = compared.org_code and totals.month_start = compared.month_start
+inner join fingerprints on compared.month_start = fingerprints.month
+inner join months on compared.month_start = months.month
+inner join {{ ref('kpi_complaint_rate') }} as totals
+    on compared.org_code = totals.org_code and compared.month_start = totals.month_start
 left join names
-    on names.dimension_type = compared.dimension_type and names.dimension_value = compared.dimension_value
+    on compared.dimension_type = names.dimension_type and compared.dimension_value = names.dimension_value

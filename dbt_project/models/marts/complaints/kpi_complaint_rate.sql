@@ -5,16 +5,25 @@
   policies) and per 万人次 (10,000 insured persons) — see the companion columns.
 #}
 with complaints as (
-    select org_code, received_date as activity_date, count(*) as complaints_received,
-           0 as policies_underwritten, cast(0 as decimal(18,2)) as premium, 0 as insured_persons
+    select
+        org_code,
+        received_date as activity_date,
+        count(*) as complaints_received,
+        0 as policies_underwritten,
+        cast(0 as decimal(18, 2)) as premium,
+        0 as insured_persons
     from {{ ref('fct_complaints') }}
     group by org_code, received_date
 ),
 
 policies as (
-    select org_code, underwritten_on as activity_date, 0 as complaints_received,
-           sum(policies) as policies_underwritten, cast(sum(premium) as decimal(18,2)) as premium,
-           sum(insured_persons) as insured_persons
+    select
+        org_code,
+        underwritten_on as activity_date,
+        0 as complaints_received,
+        sum(policies) as policies_underwritten,
+        cast(sum(premium) as decimal(18, 2)) as premium,
+        sum(insured_persons) as insured_persons
     from {{ ref('int_policy_days') }}
     group by org_code, underwritten_on
 ),

@@ -7,32 +7,56 @@
   its policy, which may be corrected in a later month's load, so a month's fingerprint also
   counts its complaints' policies per load (a corrected policy moves to a newer load).
 #}
-{{ config(**incremental_mart_config([['fct_complaints', 'received_month'], ['int_policy_days', 'underwritten_month']])) }}
+{{ config(**incremental_mart_config(
+    [['fct_complaints', 'received_month'], ['int_policy_days', 'underwritten_month']]
+)) }}
 with complaint_channels as (
-    select complaints.received_month, policies.load_id, coalesce(policies.sales_channel, 'unknown') as sales_channel,
-           count(*) as complaints
-    from {{ ref('fct_complaints') }} complaints
-    left join {{ ref('fct_policies') }} policies on policies.policy_no = complaints.policy_no
+    select
+        complaints.received_month,
+        policies.load_id,
+        coalesce(policies.sales_channel, 'unknown') as sales_channel,
+        count(*) as complaints
+    from {{ ref('fct_complaints') }} as complaints
+    left join {{ ref('fct_policies') }} as policies on complaints.policy_no = policies.policy_no
     group by complaints.received_month, policies.load_id, coalesce(policies.sales_channel, 'unknown')
 ),
 
 policy_loads as (
-    select received_month, {{ ordered_list("coalesce(load_id, 'none') || ':' || cast(complaints as " ~ dbt.type_string() ~ ")") }}
-               as input_fingerprint
-    from (select received_month, load_id, sum(complaints) as complaints from complaint_channels
-          group by received_month, load_id) per_load
+    select
+        received_month,
+        {{ ordered_list("coalesce(load_id, 'none') || ':' || cast(complaints as " ~ dbt.type_string() ~ ")") }}
+            as input_fingerprint
+    from (
+        select
+            received_month,
+            load_id,
+            sum(complaints) as complaints
+        from complaint_channels
+        group by received_month, load_id
+    ) as per_load
     group by received_month
 ),
 
 key_values as (
-    select distinct 'product_line' as segment_type, coalesce(product_line, 'unknown') as segment_value
+    select distinct
+        'product_line' as segment_type,
+        coalesce(product_line, 'unknown') as segment_value
     from {{ ref('fct_complaints') }}
     union
-    select distinct 'sales_channel', sales_channel from complaint_channels
+    select distinct
+        'sales_channel',
+        sales_channel
+    from complaint_channels
     union
-    select distinct 'product_line', product_line from {{ ref('int_policy_days') }}
+    select distinct
+        'product_line',
+        product_line
+    from {{ ref('int_policy_days') }}
     union
-    select distinct 'sales_channel', sales_channel from {{ ref('int_policy_days') }}
+    select distinct
+        'sales_channel',
+        sales_channel
+    from {{ ref('int_policy_days') }}
 ),
 
 fingerprints as (
@@ -45,33 +69,70 @@ months as (
 ),
 
 complaints as (
-    select org_code, received_date, coalesce(product_line, 'unknown') as product_line, policy_no
+    select
+        org_code,
+        received_date,
+        policy_no,
+        coalesce(product_line, 'unknown') as product_line
     from {{ ref('fct_complaints') }}
     where received_month in (select month from months)
 ),
 
 policies as (
-    select org_code, underwritten_on, product_line, sales_channel, policies, premium from {{ ref('int_policy_days') }}
+    select
+        org_code,
+        underwritten_on,
+        product_line,
+        sales_channel,
+        policies,
+        premium
+    from {{ ref('int_policy_days') }}
     where underwritten_month in (select month from months)
 ),
 
 leaf as (
-    select org_code, received_date as activity_date, 'product_line' as segment_type, product_line as segment_value,
-           count(*) as complaints_received, 0 as policies_underwritten, cast(0 as decimal(18,2)) as premium
+    select
+        org_code,
+        received_date as activity_date,
+        'product_line' as segment_type,
+        product_line as segment_value,
+        count(*) as complaints_received,
+        0 as policies_underwritten,
+        cast(0 as decimal(18, 2)) as premium
     from complaints
     group by org_code, received_date, product_line
     union all
-    select complaints.org_code, complaints.received_date, 'sales_channel', coalesce(policy.sales_channel, 'unknown'),
-           count(*), 0, cast(0 as decimal(18,2))
+    select
+        complaints.org_code,
+        complaints.received_date,
+        'sales_channel',
+        coalesce(policy.sales_channel, 'unknown'),
+        count(*),
+        0,
+        cast(0 as decimal(18, 2))
     from complaints
-    left join {{ ref('fct_policies') }} policy on policy.policy_no = complaints.policy_no
+    left join {{ ref('fct_policies') }} as policy on complaints.policy_no = policy.policy_no
     group by complaints.org_code, complaints.received_date, coalesce(policy.sales_channel, 'unknown')
     union all
-    select org_code, underwritten_on, 'product_line', product_line, 0, sum(policies), cast(sum(premium) as decimal(18,2))
+    select
+        org_code,
+        underwritten_on,
+        'product_line',
+        product_line,
+        0,
+        sum(policies),
+        cast(sum(premium) as decimal(18, 2))
     from policies
     group by org_code, underwritten_on, product_line
     union all
-    select org_code, underwritten_on, 'sales_channel', sales_channel, 0, sum(policies), cast(sum(premium) as decimal(18,2))
+    select
+        org_code,
+        underwritten_on,
+        'sales_channel',
+        sales_channel,
+        0,
+        sum(policies),
+        cast(sum(premium) as decimal(18, 2))
     from policies
     group by org_code, underwritten_on, sales_channel
 ),
@@ -97,4 +158,4 @@ select
     {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_premium,
     fingerprints.input_fingerprint
 from rolled
-inner join fingerprints on fingerprints.month = rolled.month_start
+inner join fingerprints on rolled.month_start = fingerprints.month

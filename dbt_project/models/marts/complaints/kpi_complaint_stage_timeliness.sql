@@ -32,7 +32,7 @@ leaf as (
             as reached_late,
         count(case when stages.is_started and not stages.is_reached then 1 end) as not_reached,
         count(case when stages.is_started and stages.deadline_provisional then 1 end) as provisional_deadlines
-    from {{ ref('fct_complaint_stages') }} stages
+    from {{ ref('fct_complaint_stages') }} as stages
     where stages.received_month in (select month from months)
     group by stages.org_code, stages.received_date, stages.stage, stages.deadline_rule_version
 ),
@@ -59,4 +59,4 @@ select
     deadline_rule_versions,
     fingerprints.input_fingerprint
 from rolled
-inner join fingerprints on fingerprints.month = rolled.month_start
+inner join fingerprints on rolled.month_start = fingerprints.month

@@ -16,7 +16,8 @@ months as (
 ),
 
 complaints as (
-    select * from {{ ref('fct_complaints') }} where received_month in (select month from months)
+    select * from {{ ref('fct_complaints') }}
+    where received_month in (select month from months)
 ),
 
 at_unit as (
@@ -31,9 +32,9 @@ at_unit as (
             as repeat_complainants,
         {{ distinct_list('complaints.repeat_rule_version') }} as repeat_rule_versions
     from complaints
-    inner join {{ ref('bridge_org_hierarchy') }} hierarchy
-        on hierarchy.org_code = complaints.org_code
-        and complaints.received_date between hierarchy.valid_from and hierarchy.valid_to
+    inner join {{ ref('bridge_org_hierarchy') }} as hierarchy
+        on complaints.org_code = hierarchy.org_code
+            and complaints.received_date between hierarchy.valid_from and hierarchy.valid_to
     group by hierarchy.ancestor_org_code, complaints.received_month
 )
 
@@ -51,7 +52,7 @@ select
     coalesce(at_unit.reopened, 0) as reopened,
     at_unit.repeat_rule_versions,
     fingerprints.input_fingerprint
-from {{ ref('int_org_months') }} orgs
-inner join fingerprints on fingerprints.month = orgs.month_start
-left join at_unit on at_unit.org_code = orgs.org_code and at_unit.month_start = orgs.month_start
+from {{ ref('int_org_months') }} as orgs
+inner join fingerprints on orgs.month_start = fingerprints.month
+left join at_unit on orgs.org_code = at_unit.org_code and orgs.month_start = at_unit.month_start
 where orgs.month_start in (select month from months)

@@ -32,4 +32,4 @@ select
     rank() over (partition by counted.org_code, counted.month_start order by counted.complaints_received desc)
         as rank_in_unit
 from counted
-inner join {{ ref('dim_month') }} months on months.month_start = counted.month_start
+inner join {{ ref('dim_month') }} as months on counted.month_start = months.month_start

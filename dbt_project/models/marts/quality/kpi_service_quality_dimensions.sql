@@ -20,7 +20,13 @@ months as (
 ),
 
 leaf as (
-    select org_code, rated_date as activity_date, dimension_code, points, max_points, ratings
+    select
+        org_code,
+        rated_date as activity_date,
+        dimension_code,
+        points,
+        max_points,
+        ratings
     from {{ ref('int_rating_days') }}
     where rated_month in (select month from months)
 ),
@@ -49,10 +55,10 @@ select
     100 * cast(weights.weight as double) * {{ safe_ratio('rolled.points', 'rolled.max_points') }} as score_contribution,
     fingerprints.input_fingerprint
 from rolled
-inner join fingerprints on fingerprints.month = rolled.month_start
-left join {{ ref('int_sq_weight_versions') }} versions
-    on versions.line_of_business = 'all' and versions.month_start = rolled.month_start
-left join {{ ref('sq_weights') }} weights
-    on weights.weight_version = versions.weight_version
-    and weights.line_of_business = versions.weights_line
-    and weights.dimension_code = rolled.dimension_code
+inner join fingerprints on rolled.month_start = fingerprints.month
+left join {{ ref('int_sq_weight_versions') }} as versions
+    on versions.line_of_business = 'all' and rolled.month_start = versions.month_start
+left join {{ ref('sq_weights') }} as weights
+    on versions.weight_version = weights.weight_version
+        and versions.weights_line = weights.line_of_business
+        and rolled.dimension_code = weights.dimension_code

@@ -7,7 +7,9 @@
 #}
 {{ config(**incremental_mart_config([['int_rating_days', 'rated_month']])) }}
 with key_values as (
-    select distinct coalesce(line_of_business, 'unknown') as line_of_business, dimension_code
+    select distinct
+        dimension_code,
+        coalesce(line_of_business, 'unknown') as line_of_business
     from {{ ref('int_rating_days') }}
 ),
 
@@ -21,8 +23,14 @@ months as (
 ),
 
 leaf as (
-    select org_code, rated_date as activity_date, coalesce(line_of_business, 'unknown') as line_of_business,
-           dimension_code, points, max_points, ratings
+    select
+        org_code,
+        rated_date as activity_date,
+        dimension_code,
+        points,
+        max_points,
+        ratings,
+        coalesce(line_of_business, 'unknown') as line_of_business
     from {{ ref('int_rating_days') }}
     where rated_month in (select month from months)
 ),
@@ -33,16 +41,21 @@ rolled as (
 ),
 
 dimensions as (
-    select rolled.*, versions.weight_version, versions.weights_line, weights.weight
+    select
+        rolled.*,
+        versions.weight_version,
+        versions.weights_line,
+        weights.weight
     from rolled
-    left join {{ ref('int_sq_weight_versions') }} versions
+    left join {{ ref('int_sq_weight_versions') }} as versions
         on versions.line_of_business = case when rolled.line_of_business = 'unknown' then 'all'
-                                            else rolled.line_of_business end
-        and versions.month_start = rolled.month_start
-    left join {{ ref('sq_weights') }} weights
-        on weights.weight_version = versions.weight_version
-        and weights.line_of_business = versions.weights_line
-        and weights.dimension_code = rolled.dimension_code
+                else rolled.line_of_business
+            end
+            and rolled.month_start = versions.month_start
+    left join {{ ref('sq_weights') }} as weights
+        on versions.weight_version = weights.weight_version
+            and versions.weights_line = weights.line_of_business
+            and rolled.dimension_code = weights.dimension_code
 ),
 
 scored as (
@@ -69,4 +82,4 @@ select
     grade_band_version,
     fingerprints.input_fingerprint
 from scored
-inner join fingerprints on fingerprints.month = scored.month_start
+inner join fingerprints on scored.month_start = fingerprints.month

@@ -6,19 +6,30 @@
   (or team's) assignment at the end of the month.
 #}
 with dimension_rows as (
-    select subject_type, subject_code, rated_month as month_start, dimension_code, points, max_points, ratings
+    select
+        subject_type,
+        subject_code,
+        rated_month as month_start,
+        dimension_code,
+        points,
+        max_points,
+        ratings
     from {{ ref('int_staff_rating_months') }}
 ),
 
 dimensions as (
-    select dimension_rows.*, versions.weight_version, versions.weights_line, weights.weight
+    select
+        dimension_rows.*,
+        versions.weight_version,
+        versions.weights_line,
+        weights.weight
     from dimension_rows
-    left join {{ ref('int_sq_weight_versions') }} versions
-        on versions.line_of_business = 'all' and versions.month_start = dimension_rows.month_start
-    left join {{ ref('sq_weights') }} weights
-        on weights.weight_version = versions.weight_version
-        and weights.line_of_business = versions.weights_line
-        and weights.dimension_code = dimension_rows.dimension_code
+    left join {{ ref('int_sq_weight_versions') }} as versions
+        on versions.line_of_business = 'all' and dimension_rows.month_start = versions.month_start
+    left join {{ ref('sq_weights') }} as weights
+        on versions.weight_version = weights.weight_version
+            and versions.weights_line = weights.line_of_business
+            and dimension_rows.dimension_code = weights.dimension_code
 ),
 
 scored as (
@@ -27,15 +38,22 @@ scored as (
 
 assignments as (
     -- the unit of each employee and team at the end of each month
-    select 'employee' as subject_type, staff.employee_id as subject_code, months.month_start,
-           max(staff.org_code) as org_code
-    from {{ ref('dim_employee_history') }} staff
-    inner join {{ ref('dim_month') }} months on months.month_end between staff.valid_from and staff.valid_to
+    select
+        'employee' as subject_type,
+        staff.employee_id as subject_code,
+        months.month_start,
+        max(staff.org_code) as org_code
+    from {{ ref('dim_employee_history') }} as staff
+    inner join {{ ref('dim_month') }} as months on months.month_end between staff.valid_from and staff.valid_to
     group by staff.employee_id, months.month_start
     union all
-    select 'team', staff.team_code, months.month_start, max(staff.org_code)
-    from {{ ref('dim_employee_history') }} staff
-    inner join {{ ref('dim_month') }} months on months.month_end between staff.valid_from and staff.valid_to
+    select
+        'team',
+        staff.team_code,
+        months.month_start,
+        max(staff.org_code)
+    from {{ ref('dim_employee_history') }} as staff
+    inner join {{ ref('dim_month') }} as months on months.month_end between staff.valid_from and staff.valid_to
     where staff.team_code is not null
     group by staff.team_code, months.month_start
 )
@@ -56,8 +74,8 @@ select
     scored.grade,
     scored.grade_band_version
 from scored
-inner join {{ ref('dim_month') }} months on months.month_start = scored.month_start
+inner join {{ ref('dim_month') }} as months on scored.month_start = months.month_start
 left join assignments
-    on assignments.subject_type = scored.subject_type
-    and assignments.subject_code = scored.subject_code
-    and assignments.month_start = scored.month_start
+    on scored.subject_type = assignments.subject_type
+        and scored.subject_code = assignments.subject_code
+        and scored.month_start = assignments.month_start

@@ -25,11 +25,33 @@ with leaf as (
     where documents_complete_date is not null
     group by org_code, documents_complete_date, commitment_rule_version
     union all
-    select org_code, reported_date, null, 0, 0, 0, 0, 0, count(*), 0, 0
+    select
+        org_code,
+        reported_date,
+        null,
+        0,
+        0,
+        0,
+        0,
+        0,
+        count(*),
+        0,
+        0
     from {{ ref('fct_claims') }}
     group by org_code, reported_date
     union all
-    select org_code, cast(decided_at as date), null, 0, 0, 0, 0, 0, 0, count(*), {{ sum_int("days_report_to_decision") }}
+    select
+        org_code,
+        cast(decided_at as date),
+        null,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        count(*),
+        {{ sum_int("days_report_to_decision") }}
     from {{ ref('fct_claims') }}
     where decided_at is not null
     group by org_code, cast(decided_at as date)

@@ -5,8 +5,17 @@
   and handling times and the transactions abandoned.
 #}
 with leaf as (
-    select org_code, occurred_date as activity_date, business_type, standard_version as standard_versions,
-           transactions, completed, within_standard, abandoned, wait_seconds_total, handle_seconds_total
+    select
+        org_code,
+        occurred_date as activity_date,
+        business_type,
+        standard_version as standard_versions,
+        transactions,
+        completed,
+        within_standard,
+        abandoned,
+        wait_seconds_total,
+        handle_seconds_total
     from {{ ref('int_counter_days') }}
 ),
 

@@ -5,8 +5,14 @@
   satisfaction_rule_versions lists the versions that produced the row.
 #}
 with leaf as (
-    select org_code, surveyed_date as activity_date, survey_type, satisfaction_rule_version as satisfaction_rule_versions,
-           reached as respondents_reached, satisfied as respondents_satisfied, responses as callbacks_attempted
+    select
+        org_code,
+        surveyed_date as activity_date,
+        survey_type,
+        satisfaction_rule_version as satisfaction_rule_versions,
+        reached as respondents_reached,
+        satisfied as respondents_satisfied,
+        responses as callbacks_attempted
     from {{ ref('int_survey_days') }}
 ),
 

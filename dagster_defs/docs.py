@@ -8,7 +8,8 @@ import os
 from dagster import MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_defs.dbt import dbt_resource, kefu_dbt_models, project_changed, remember_project
+from dagster_defs.dbt import dbt_resource, kefu_dbt_models
+from kefu.build_state import project_changed, remember_project
 from kefu.marts import mart_grain
 from kefu.workspace import Workspace
 

@@ -100,6 +100,7 @@ class Mart:
     unit_tests: tuple[str, ...]  # the hand-computed cases
     trace: dict  # config.meta.trace: how `kefu trace` finds its records
     data_tests: tuple[tuple[str, str | None, dict], ...] = ()  # (test, column or None, arguments)
+    summary: tuple[dict, ...] = ()  # config.meta.summary: its lines in `kefu summary` (order, label, keys, format)
 
 
 @cache
@@ -140,6 +141,7 @@ def marts() -> dict[str, Mart]:
             unit_tests=tuple(sorted(tests.get(node["name"], []))),
             trace=meta.get("trace") or {},
             data_tests=tuple(sorted(data_tests.get(uid, []), key=str)),
+            summary=tuple(meta.get("summary") or ()),
         )
     return dict(sorted(found.items()))
 

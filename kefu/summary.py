@@ -6,17 +6,15 @@ import unicodedata
 
 import duckdb
 
+from kefu.project import marts
 from kefu.workspace import Workspace
 
-RATES = [
-    ("kpi_complaint_rate", "投诉率 complaint rate", "", "{:.3%}"),
-    ("kpi_complaint_timeliness", "投诉处理及时率 on-time handling", "", "{:.1%}"),
-    ("kpi_satisfaction", "客户满意度 satisfaction (complainants)", "and survey_type = 'complaint_callback'", "{:.1%}"),
-    ("kpi_satisfaction", "客户满意度 satisfaction (all surveyed)", "", "{:.1%}"),
-    ("kpi_claim_timeliness", "理赔时效达成率 claims decided in 3 days", "", "{:.1%}"),
-    ("kpi_new_policy_callbacks", "新单回访率 new-policy callbacks", "", "{:.1%}"),
-    ("kpi_counter_timeliness", "柜面服务时效 counter within standard", "", "{:.1%}"),
-]
+
+def summary_lines() -> list[tuple[str, dict]]:
+    """Each mart's lines (config.meta.summary in its .yml) in their order: (mart, line)."""
+    return sorted(
+        ((name, line) for name, mart in marts().items() for line in mart.summary), key=lambda item: item[1]["order"]
+    )
 
 
 def kpi_summary(ws: Workspace) -> str:
@@ -26,15 +24,20 @@ def kpi_summary(ws: Workspace) -> str:
         last = con.execute("select max(period_month) from kpi_complaint_rate").fetchone()[0]
         first = con.execute("select min(period_month) from kpi_complaint_rate").fetchone()[0]
         lines = [f"KPI summary — {head[1]} ({head[0]}), {first} … {last}   [workspace {ws.home}]"]
-        for table, label, where, fmt in RATES:
-            label = _pad(label, 44)
+        published = {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+        for table, line in summary_lines():
+            label, fmt, keys = _pad(line["label"], 44), line["format"], line.get("keys") or {}
+            if table not in published:  # a KPI added since this snapshot was published
+                lines.append(f"  {label} {'n/a':>9} (not in this snapshot: kefu build publishes it)")
+                continue
+            where = "".join(f" and {column} = ?" for column in keys)
             total_n, total_d, last_n, last_d = con.execute(
                 f"""
                 select sum(numerator), sum(denominator),
                        sum(case when period_month = ? then numerator end),
                        sum(case when period_month = ? then denominator end)
-                from {table} where org_level = 1 {where}""",
-                [last, last],
+                from {table} where org_level = 1{where}""",
+                [last, last, *keys.values()],
             ).fetchone()
             lines.append(
                 f"  {label} {_rate(total_n, total_d, fmt):>9} ({total_n or 0:,} / {total_d or 0:,})"

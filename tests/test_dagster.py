@@ -7,8 +7,9 @@ import duckdb
 import pytest
 from dagster import AssetKey
 
-from dagster_defs.dbt import KPI_FIELDS, prune_dbt_runs
+from dagster_defs.dbt import KPI_FIELDS
 from dagster_defs.definitions import defs
+from kefu.build_state import prune_dbt_runs
 from kefu.generate import generate
 from kefu.ingest import Ingestor
 from kefu.marts import mart_grain

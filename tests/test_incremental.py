@@ -5,8 +5,8 @@ import json
 import duckdb
 import pytest
 
-from dagster_defs import dbt as kefu_dbt
-from dagster_defs.dbt import full_rebuild_reason, newest_load, remember_built_with, remember_tested
+from kefu import build_state
+from kefu.build_state import full_rebuild_reason, newest_load, remember_built_with, remember_tested
 from kefu.generate import daily_files, daily_files_held_back
 from kefu.pipeline import PipelineFailed, run_pipeline
 from kefu.sample import PII_COLUMNS, reveal_complainants
@@ -204,7 +204,7 @@ def test_a_warehouse_of_an_older_layout_or_pii_key_is_rebuilt_whole(workspace, m
     assert "not recorded" in full_rebuild_reason(workspace)
     remember_built_with(workspace)
     assert full_rebuild_reason(workspace) is None
-    monkeypatch.setattr(kefu_dbt, "WAREHOUSE_LAYOUT", kefu_dbt.WAREHOUSE_LAYOUT + 1)
+    monkeypatch.setattr(build_state, "WAREHOUSE_LAYOUT", build_state.WAREHOUSE_LAYOUT + 1)
     assert "layout" in full_rebuild_reason(workspace)
     remember_built_with(workspace)
     with env(KEFU_PII_KEY="a-rotated-key"):
@@ -223,9 +223,9 @@ def test_a_new_load_of_the_org_tree_or_staff_tests_every_row_again(workspace):
 
     land("org_units", "20251231T000000000000-bbbbbbbb")  # tested already
     land("service_events", "20260102T000000000000-cccccccc")  # a fact's new load keeps the scope
-    assert kefu_dbt.tests_after_load(workspace) == "20260101T000000000000-aaaaaaaa"
+    assert build_state.tests_after_load(workspace) == "20260101T000000000000-aaaaaaaa"
     land("org_units", "20260102T000000000000-dddddddd")
-    assert kefu_dbt.tests_after_load(workspace) is None
+    assert build_state.tests_after_load(workspace) is None
 
 
 def test_a_corrected_policy_rebuilds_the_segment_month_of_its_complaints(history_copy):

@@ -229,6 +229,7 @@ def test_summary_prints_head_office_totals_of_the_independent_figures(built):
         "claim_timeliness",
         "new_policy_callbacks",
         "counter_timeliness",
+        "first_contact_resolution",
     ):
         head = getattr(independent, kpi)(built.landing).query("org_code == 'HQ'")
         if kpi == "satisfaction":  # the summary's first satisfaction line: complainants

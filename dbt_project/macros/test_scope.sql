@@ -1,7 +1,7 @@
 {#
   Data tests of the large incremental tables carry `where: __new_loads__`. A scheduled
   daily run sets KEFU_TESTS_AFTER_LOAD (the newest load its last passing build tested; see
-  dagster_defs/dbt.py), and those tests then read only the rows of newer loads: the unique
+  kefu/build_state.py), and those tests then read only the rows of newer loads: the unique
   and not-null checks of 50 M service events cost a full scan every day otherwise. Across
   old and new rows a key stays unique by construction (the staging merge replaces a key's
   row). A full build, a changed project, a new load of the org tree or the staff (old rows'

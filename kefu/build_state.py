@@ -1,0 +1,144 @@
+"""The warehouse's own record of how it was built, kept beside it in the workspace and read
+before each dbt run: the newest load, which loads the tests have already read (the test
+scope of macros/test_scope.sql), the PII key and the storage layout it was built with (a
+change forces one full rebuild), dbt's parse state reused across runs, and the recent dbt
+run folders. No Dagster here: dagster_defs/dbt.py calls it around dbt."""
+
+import hashlib
+import hmac
+import json
+import os
+import shutil
+from pathlib import Path
+
+from kefu.project import project_digest
+from kefu.workspace import DBT_PROJECT_DIR, Workspace
+
+
+def newest_load(ws: Workspace) -> str | None:
+    """The newest committed load in the lake (load ids sort by load time)."""
+    return max((p.stem for p in ws.loads.glob("*/*.parquet")), default=None)
+
+
+def _tested_marker(ws: Workspace) -> Path:
+    return ws.warehouse_file.with_name(f".tested_through_load.{ws.dbt_target}.json")
+
+
+def _warehouse_exists(ws: Workspace) -> bool:
+    return (ws.warehouse_file if ws.dbt_target == "duckdb" else ws.spark_warehouse).exists()
+
+
+# Bump when a model changes how it is stored (a table becomes incremental, an incremental
+# model gains its month or fingerprint column): an incremental run cannot read state an
+# older warehouse's tables do not hold, so such a warehouse gets one full rebuild.
+WAREHOUSE_LAYOUT = 4  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
+#                     complaint stages carry their unit and day
+#                     3: the six slowest marts kept by month (hotspots, segments, repeat complaints,
+#                     stage timeliness, service-quality dimensions and scores by line)
+#                     4: calendar_coverage gains its status column (a seed table cannot gain a column
+#                     in place); deadlines carry *_provisional flags
+
+
+def _built_with_marker(ws: Workspace) -> Path:
+    return ws.warehouse_file.with_name(f".built_with.{ws.dbt_target}.json")
+
+
+def _built_with(ws: Workspace) -> dict:
+    return {"pii_key_fingerprint": pii_key_fingerprint(ws), "layout": WAREHOUSE_LAYOUT}
+
+
+def pii_key_fingerprint(ws: Workspace) -> str:
+    """Tells PII keys apart without storing one: an HMAC of a fixed text under the key."""
+    return hmac.new(ws.pii_key().encode(), b"kefu pii key fingerprint", "sha256").hexdigest()
+
+
+def full_rebuild_reason(ws: Workspace) -> str | None:
+    """Why an existing warehouse must be rebuilt whole, if it must. Another PII key: the
+    incremental staging tables keep old rows as they were hashed, so after a key rotation a
+    complainant's old and new complaints would no longer match (repeat complaints). Another
+    layout: see WAREHOUSE_LAYOUT. Nothing recorded: built before these checks."""
+    if not _warehouse_exists(ws):
+        return None
+    marker = _built_with_marker(ws)
+    recorded = json.loads(marker.read_text()) if marker.exists() else {}
+    if recorded.get("pii_key_fingerprint") != pii_key_fingerprint(ws):
+        return "The PII key differs from the one this warehouse's customer keys were hashed with (or was not recorded)"
+    if recorded.get("layout") != WAREHOUSE_LAYOUT:
+        return f"Models changed how they are stored (warehouse layout {recorded.get('layout')} → {WAREHOUSE_LAYOUT})"
+    return None
+
+
+def remember_built_with(ws: Workspace) -> None:
+    _built_with_marker(ws).write_text(json.dumps(_built_with(ws)))
+
+
+TESTS_AFTER_LOAD_ENV = "KEFU_TESTS_AFTER_LOAD"
+
+
+# Extracts whose new versions can make rows tested before wrong (a unit closed earlier than
+# an old record's day, a staff move): a load of one of them tests every row again.
+DIMENSION_EXTRACTS = ("org_units", "employees")
+
+
+def tests_after_load(ws: Workspace) -> str | None:
+    """The load after which the tests marked `where: __new_loads__` (macros/test_scope.sql)
+    read rows: the newest one the last passing build tested. None (every row is tested) on
+    the first build of a warehouse, after any change to the project (models, tests, seeds),
+    after a new load of the org tree or the staff, and with KEFU_TEST_SCOPE=all. Passed in
+    an environment variable, not a dbt var: a changed var makes dbt parse the whole project
+    again (~4 s)."""
+    marker = _tested_marker(ws)
+    if os.environ.get("KEFU_TEST_SCOPE") == "all" or not marker.exists() or not _warehouse_exists(ws):
+        return None
+    tested = json.loads(marker.read_text())
+    through = tested.get("through_load")
+    if tested.get("project") != project_digest() or through is None:
+        return None
+    if any(p.stem > through for extract in DIMENSION_EXTRACTS for p in (ws.loads / extract).glob("*.parquet")):
+        return None
+    return through
+
+
+def remember_tested(ws: Workspace, through_load: str | None) -> None:
+    _tested_marker(ws).write_text(json.dumps({"through_load": through_load, "project": project_digest()}))
+
+
+def _parse_state(ws: Workspace) -> Path:
+    # per clone of the project too: the state holds absolute paths (seeds' root_path)
+    clone = hashlib.sha256(str(DBT_PROJECT_DIR).encode()).hexdigest()[:12]
+    return ws.dbt_runs / f"partial_parse.{ws.dbt_target}.{clone}.msgpack"
+
+
+def reuse_parse_state(ws: Workspace, target_path: Path) -> None:
+    """Start a run from the parse state of this workspace's last run, so dbt parses only the
+    files that changed since. dagster-dbt would copy the project's target/ state instead,
+    left by whatever workspace parsed last; the profile names the workspace, so dbt would
+    then parse everything again (~4 s). dbt checks the state itself (files, profile, vars)."""
+    if _parse_state(ws).exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_parse_state(ws), target_path / "partial_parse.msgpack")
+
+
+def keep_parse_state(ws: Workspace, target_path: Path) -> None:
+    if (target_path / "partial_parse.msgpack").exists():
+        shutil.copy(target_path / "partial_parse.msgpack", _parse_state(ws))
+
+
+KEPT_DBT_RUNS = 10
+
+
+def prune_dbt_runs(runs: Path, keep: int = KEPT_DBT_RUNS) -> None:
+    """Keep the newest ``keep`` dbt run folders of a workspace."""
+    folders = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def project_changed(marker: Path) -> bool:
+    """Whether the parsed dbt project differs from the one recorded in ``marker``."""
+    return not marker.exists() or marker.read_text() != project_digest()
+
+
+def remember_project(marker: Path) -> None:
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(project_digest())

@@ -1,0 +1,70 @@
+"""Workarounds of private APIs of the libraries kefu runs on, in one place, each with the
+versions it was checked against: when one of them is upgraded, read this file first.
+
+- dagster-dbt 0.29.27 (dagster 1.13.27): DbtEventIterator's fetchers poll without sleeping
+  (finished_dbt_events)
+- dbt-duckdb 1.11.1: the adapter keeps its database open for the life of the process
+  (release_duckdb_adapter)
+- great_expectations 1.24.1 with duckdb-engine: empty metric results
+  (install_duckdb_result_buffering)
+"""
+
+from functools import cache
+
+from dagster_dbt import DbtCliInvocation
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
+
+
+def finished_dbt_events(invocation: DbtCliInvocation) -> DbtEventIterator:
+    """The run's Dagster events, read to the end of the dbt process before any metadata is
+    fetched. dagster-dbt's fetchers (fetch_row_counts, fetch_column_metadata) wait for the end
+    of a DuckDB run themselves, but in a loop that polls without sleeping
+    (dagster._core.utils.imap while its queue is empty): measured at scale 100, that took
+    half a core from dbt for the whole run on this 2-core machine. Reading the events here
+    blocks on dbt's output instead. A failed run yields the events it produced, then fails
+    as dbt did."""
+    events, failure = [], None
+    try:
+        events.extend(invocation.stream())
+    except Exception as error:  # re-raised after the events, as dagster-dbt does
+        failure = error
+    return DbtEventIterator(_then_raise(events, failure), invocation)
+
+
+def _then_raise(events: list, failure: Exception | None):
+    yield from events
+    if failure is not None:
+        raise failure
+
+
+def release_duckdb_adapter(invocation) -> None:
+    """dagster-dbt reads that metadata through a dbt adapter in this process (after dbt has
+    finished, on DuckDB). dbt-duckdb keeps its database open read-write for the life of the
+    process, which would lock the checks and the publish step after it out of the warehouse
+    ("different configuration than existing connections"); its close_all_connections()
+    forgets the database without closing it, so close it here."""
+    if invocation.adapter is None or invocation.adapter.type() != "duckdb":
+        return
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    invocation.adapter.cleanup_connections()
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+@cache
+def install_duckdb_result_buffering() -> None:
+    """Work around GX 1.x returning empty metrics through duckdb-engine (GX issues
+    #10738/#11579): ``execute_query`` returns a cursor after its connection has closed, and
+    a closed duckdb connection's cursor is empty. Buffering the rows before the connection
+    closes (SQLAlchemy ``Result.freeze``) keeps them; other databases are unaffected."""
+    from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+
+    def execute_query(self, query):
+        with self.get_connection() as connection:
+            result = self._execute_query_with_recovery(connection, query)
+            return result.freeze()() if result.returns_rows else result
+
+    SqlAlchemyExecutionEngine.execute_query = execute_query

@@ -212,6 +212,10 @@ def resolve_kpi(name: str) -> str:
         d = defs.get(mart, {})
         if name in (mart, mart.removeprefix("kpi_"), d.get("name_zh"), d.get("name_en")):
             return mart
+    for mart, spec in marts().items():  # a mart whose .yml says why it is not traced
+        d = defs.get(mart, {})
+        if name in (mart, mart.removeprefix("kpi_"), d.get("name_zh"), d.get("name_en")) and "not_traced" in spec.trace:
+            raise KeyError(f"{mart} is not traced: {spec.trace['not_traced']}")
     names = ", ".join(f"{m.removeprefix('kpi_')} ({defs.get(m, {}).get('name_zh', '')})" for m in traced)
     raise KeyError(f"no traceable KPI {name!r}; traceable: {names}")
 

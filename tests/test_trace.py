@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kefu.trace import _inert, trace, trace_assessment, traceable, traced_totals
+from kefu.trace import _inert, resolve_kpi, trace, trace_assessment, traceable, traced_totals
 
 KEFU = str(Path(sys.executable).parent / "kefu")
 
@@ -99,6 +99,8 @@ def test_kefu_trace_writes_a_working_paper(built, tmp_path):
 def test_unknown_kpi_or_missing_key_is_explained(built):
     with pytest.raises(KeyError, match=r"traceable: .*complaint_rate \(投诉率\)"):
         trace(built, "nps", "HQ", "2026-03")
+    with pytest.raises(KeyError, match="kpi_unit_ranking is not traced: ranks of other marts' figures"):
+        resolve_kpi("unit_ranking")
     with pytest.raises(ValueError, match="--key survey_type="):
         trace(built, "客户满意度", "HQ", "2026-03")
     with pytest.raises(ValueError, match="channel is not one of its keys"):

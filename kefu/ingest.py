@@ -158,11 +158,43 @@ class Ingestor:
         and rsync use): the landing folder keeps every month's files, and hashing them all
         again cost a scale-100 daily run ~20 s. Rewriting a file in place with the same size
         and the same nanosecond timestamp would go unnoticed."""
-        return {
+        registry = {
             (entity, source, stat): sha
             for entity, sha, mapping, source, stat in log or self._load_log()
             if not mapping and stat
         }
+        return {**self._seen_duplicates(), **registry}
+
+    def _seen_duplicates(self) -> dict[tuple[str, str, str], str]:
+        """Landing files skipped as copies of loaded ones, as landing_registry keys them."""
+        files = [str(p) for p in self.ws.duplicates.glob("*/*.parquet")]
+        if not files:
+            return {}
+        rows = duckdb.execute(
+            "select entity, source_file, file_stat, file_sha256 from read_parquet(?)", [files]
+        ).fetchall()
+        return {(entity, source, stat): sha for entity, source, stat, sha in rows}
+
+    def _remember_duplicate(self, result: LoadResult) -> None:
+        """Record a landing file skipped as a copy (a file copied under another name, a moved
+        workspace): without it the file would look new to every sensor tick and start runs
+        that load nothing. Named by path and stat, so a second sighting writes nothing."""
+        stat = result.file_stat or _file_stat(Path(result.source_file))
+        name = hashlib.sha256(f"{result.source_file}|{stat}".encode()).hexdigest()[:24]
+        target = self.ws.duplicates / result.entity / f"{name}.parquet"
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        row = {
+            "entity": result.entity,
+            "source_file": result.source_file,
+            "file_stat": stat,
+            "file_sha256": result.file_sha256,
+            "duplicate_of": result.duplicate_of,
+        }
+        tmp = target.with_suffix(".parquet.tmp")
+        pq.write_table(pa.Table.from_pylist([row]), tmp)
+        tmp.replace(target)
 
     def _load_log(self) -> list[tuple[str, str, str, str, str]]:
         """(extract, checksum, mapping, source file, file stat) of every committed load; logs
@@ -191,9 +223,11 @@ class Ingestor:
         now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         known = self.known_checksums() if known is None else known
         if sha and (entity, sha, "") in known:
-            return LoadResult(
+            result = LoadResult(
                 f"{now:%Y%m%dT%H%M%S%f}-{sha[:8]}", entity, str(path), sha, duplicate_of=known[(entity, sha, "")]
             )
+            self._remember_duplicate(result)
+            return result
         spec = contract(entity)
         stat = _file_stat(path)  # before reading: a file changed while being read gets hashed again next time
         data = path.read_bytes()
@@ -202,6 +236,7 @@ class Ingestor:
         result = LoadResult(load_id, entity, str(path), sha, file_stat=stat)
         if (entity, sha, "") in known:
             result.duplicate_of = known[(entity, sha, "")]
+            self._remember_duplicate(result)
             return result
 
         parsed = parse_csv(path, data)
@@ -461,9 +496,8 @@ class Ingestor:
             return list(pool.map(lambda job: self.ingest_file(entity, *job), jobs))
 
     def pending_files(self) -> list[str]:
-        """Landing files no committed load has read as they are now ("file size:mtime"): new,
-        or changed since. A copy of a loaded file stays pending (its load is skipped as a
-        duplicate, which records no load): callers key on the list, not on its emptiness."""
+        """Landing files no committed load has read as they are now ("file size:mtime") and
+        no load has skipped as a copy of a loaded file: new, or changed since."""
         loaded = set(self.landing_registry())
         return sorted(
             f"{path}|{_file_stat(path)}"

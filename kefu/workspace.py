@@ -57,6 +57,12 @@ class Workspace:
         return self.home / "lake" / "loads"
 
     @property
+    def duplicates(self) -> Path:
+        """One Parquet file per landing file skipped as a copy of a loaded one, so that it
+        no longer looks new (see Ingestor.pending_files); no rows came from it."""
+        return self.home / "lake" / "duplicates"
+
+    @property
     def warehouse_file(self) -> Path:
         return self.home / "warehouse" / "kefu.duckdb"
 
@@ -119,6 +125,7 @@ class Workspace:
             self.raw,
             self.quarantine,
             self.loads,
+            self.duplicates,
             self.warehouse_file.parent,
             self.published_file.parent,
             self.dagster_home,

@@ -233,3 +233,25 @@ def test_a_loaded_landing_file_is_recognised_by_size_and_time_without_reading_it
     [touched] = Ingestor(workspace).ingest_extract("complaints")
     assert touched.duplicate_of == str(path) and touched.file_sha256 == changed.file_sha256
     assert sorted(row[0] for row in lake_rows(workspace, "complaints", "org_code")) == ["A1", "A2"]
+
+
+def test_a_copy_of_a_loaded_file_stops_looking_new_once_skipped(workspace, tmp_path):
+    """The landing sensor starts a run for files no load has read: a copy under another
+    name, or every file of a moved workspace, must not start a run at every change."""
+    import shutil
+
+    from kefu.workspace import Workspace
+
+    content = f"{HEADER}\nT1,2025-03-01 09:30:00,hotline,product,A1\n"
+    land(workspace, "complaints", "day1.csv", content)
+    Ingestor(workspace).ingest_extract("complaints")
+    assert Ingestor(workspace).pending_files() == []
+    copy = land(workspace, "complaints", "day1_resent.csv", content)
+    assert Ingestor(workspace).pending_files() == [f"{copy}|{copy.stat().st_size}:{copy.stat().st_mtime_ns}"]
+    [_, skipped] = Ingestor(workspace).ingest_extract("complaints")
+    assert skipped.duplicate_of is not None and Ingestor(workspace).pending_files() == []
+    moved = Workspace(tmp_path / "moved")
+    shutil.copytree(workspace.home, moved.home)  # the registry names the old paths
+    assert len(Ingestor(moved).pending_files()) == 2
+    assert all(r.duplicate_of for r in Ingestor(moved).ingest_extract("complaints"))
+    assert Ingestor(moved).pending_files() == [] and len(lake_rows(moved, "complaints")) == 1

@@ -18,11 +18,14 @@ from dagster_dbt import (
 from kefu import project as kefu_project
 from kefu.build_state import (
     TESTS_AFTER_LOAD_ENV,
+    build_inputs,
     full_rebuild_reason,
     keep_parse_state,
     newest_load,
+    nothing_new,
     project_changed,
     prune_dbt_runs,
+    remember_built,
     remember_built_with,
     remember_project,
     remember_tested,
@@ -30,7 +33,7 @@ from kefu.build_state import (
     tests_after_load,
 )
 from kefu.project import DBT_EXECUTABLE
-from kefu.workarounds import finished_dbt_events, release_duckdb_adapter
+from kefu.workarounds import finished_dbt_events, quiet_unrun_blocking_checks, release_duckdb_adapter
 from kefu.workspace import DBT_PROJECT_DIR, Workspace
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -51,6 +54,10 @@ def ensure_manifest() -> None:
 ensure_manifest()
 LINEAGE_ENV = "KEFU_COLUMN_LINEAGE"  # on_change (default), always, or never (throwaway workspaces, tests)
 
+NOTHING_NEW = (
+    "Nothing new since the last published build (the same loads, models, rules, suites and "
+    "settings): models, checks and publication skipped. `kefu build --force` runs them anyway."
+)
 LAYERS = ("staging", "intermediate", "core", "marts")  # dbt_project/models/<layer>/
 KPI_FIELDS = ["name_zh", "name_en", "formula", "numerator", "denominator", "grain", "source", "owner"]
 
@@ -104,6 +111,12 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # CI only (tests/test_dbt_unit_tests.py), not in every scheduled run
     # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
     # kept for profiling (run_results.json) and the rest pruned
+    inputs = build_inputs(ws)
+    if not context.is_subset and nothing_new(ws, inputs):
+        # no output: Dagster skips the checks, the documents and the publication downstream
+        context.log.info(NOTHING_NEW)
+        quiet_unrun_blocking_checks(context.op.name, "gx_kpi_marts")
+        return
     tested_through = newest_load(ws)
     rebuild = full_rebuild_reason(ws)
     if rebuild:
@@ -146,3 +159,5 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # reached only when dbt succeeded: a failed test leaves the old mark, so the next run re-tests
     remember_tested(ws, tested_through)
     remember_built_with(ws)
+    if not context.is_subset:  # a few models materialized from the UI do not make the day's build
+        remember_built(ws, inputs)

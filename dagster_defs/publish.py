@@ -4,6 +4,7 @@ from dagster import MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_defs.dbt import kefu_dbt_models
+from kefu.build_state import remember_published
 from kefu.marts import mart_grain
 from kefu.publish import publish_marts
 from kefu.workspace import Workspace
@@ -18,5 +19,7 @@ from kefu.workspace import Workspace
     "successful run, so readers never hold the pipeline's file or see a half-built state.",
 )
 def published_marts() -> MaterializeResult:
-    rows = publish_marts(Workspace.from_env())
+    ws = Workspace.from_env()
+    rows = publish_marts(ws)
+    remember_published(ws)
     return MaterializeResult(metadata={f"rows_{table}": n for table, n in rows.items()})

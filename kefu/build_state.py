@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from kefu.project import project_digest
-from kefu.workspace import DBT_PROJECT_DIR, Workspace
+from kefu.workspace import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Workspace
 
 
 def newest_load(ws: Workspace) -> str | None:
@@ -142,3 +142,56 @@ def project_changed(marker: Path) -> bool:
 def remember_project(marker: Path) -> None:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(project_digest())
+
+
+FORCE_ENV = "KEFU_FORCE_BUILD"  # `kefu build --force`: run every step even with nothing new
+
+
+def build_inputs(ws: Workspace) -> str:
+    """A digest of everything a build's result depends on: the committed loads, the project
+    (models, tests, seeds with the rules and the calendar), the GX suites, the PII key and
+    storage layout, and where dbt reads the lake. No model reads the clock, so the same
+    inputs give the same warehouse and the same published snapshot."""
+    payload = {
+        "loads": sorted(p.relative_to(ws.loads).as_posix() for p in ws.loads.glob("*/*.parquet")),
+        "project": project_digest(),
+        "expectations": hashlib.sha256(
+            b"".join(
+                p.relative_to(EXPECTATIONS_DIR).as_posix().encode() + b"\0" + p.read_bytes()
+                for p in sorted(EXPECTATIONS_DIR.rglob("*.json"))
+            )
+        ).hexdigest(),
+        "built_with": _built_with(ws),
+        "lake": os.environ.get("KEFU_LAKE_URI", ""),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _inputs_marker(ws: Workspace, stage: str) -> Path:
+    return ws.warehouse_file.with_name(f".{stage}_inputs.{ws.dbt_target}")
+
+
+def nothing_new(ws: Workspace, inputs: str) -> bool:
+    """Whether the last published snapshot was built from exactly these inputs: the run
+    then has nothing to build, check or publish. Not with `--force` or a full-scope test
+    run, and never when the last run stopped before publishing (a failed check)."""
+    marker = _inputs_marker(ws, "published")
+    return (
+        not os.environ.get(FORCE_ENV)
+        and os.environ.get("KEFU_TEST_SCOPE") != "all"
+        and _warehouse_exists(ws)
+        and ws.published_file.exists()
+        and marker.exists()
+        and marker.read_text() == inputs
+    )
+
+
+def remember_built(ws: Workspace, inputs: str) -> None:
+    _inputs_marker(ws, "built").write_text(inputs)
+
+
+def remember_published(ws: Workspace) -> None:
+    """The inputs of the build just published (written by the dbt step of the same run)."""
+    built = _inputs_marker(ws, "built")
+    if built.exists():
+        _inputs_marker(ws, "published").write_text(built.read_text())

@@ -65,14 +65,19 @@ def cmd_ingest(args, ws: Workspace) -> None:
 
 
 def cmd_build(args, ws: Workspace) -> None:
+    from kefu.build_state import FORCE_ENV
     from kefu.pipeline import run_pipeline
 
     # dbt's ~500 lines of progress go to a log file, not the terminal: a person sees where the
     # time went, the warnings and, on failure, the one message that names what failed
     log = ws.ensure().warehouse_file.parent / "last_build.log"
     print(f"building {ws.home} (full log: {log})", flush=True)
+    if getattr(args, "force", False):
+        os.environ[FORCE_ENV] = "1"
     with open(log, "w", encoding="utf-8") as out, contextlib.redirect_stdout(DbtProgress(out, sys.stdout)):
         run = run_pipeline(ws, log_level="CRITICAL")
+    if run.nothing_new:
+        print("  nothing new since the last build: models, checks and publication skipped (--force runs them)")
     for warning in run.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     phases = {
@@ -309,9 +314,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--mapping", help="mapping file (mappings/*.yml) saying how INPUT becomes our extracts")
     p.add_argument("input", nargs="?", help="the foreign extract (CSV, XLSX, JSON Lines or Parquet)")
     p.set_defaults(func=cmd_ingest)
-    sub.add_parser(
-        "build", help="run everything after ingestion (dbt build, checks, publish) on what the workspace holds"
-    ).set_defaults(func=cmd_build)
+    p = sub.add_parser(
+        "build", help="load new landing files, then build, check and publish (dbt build, checks, publish)"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="build, check and publish even when nothing is new since the last build"
+    )
+    p.set_defaults(func=cmd_build)
     sub.add_parser("summary", help="print the KPI summary").set_defaults(func=cmd_summary)
     p = sub.add_parser("run", help="generate sample data, run the pipeline, print the summary")
     data_args(p)

@@ -31,6 +31,12 @@ class PipelineRun:
     materializations: dict[str, dict] = field(default_factory=dict)
     # seconds each step took (raw__complaints, kefu_dbt_models, gx_kpi_marts, published_marts, …)
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # steps Dagster skipped: all those after dbt when there was nothing new (NOTHING_NEW)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        return "published_marts" in self.skipped
 
 
 def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
@@ -93,7 +99,8 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
         for e in result.all_events
         if e.event_type_value == "STEP_SUCCESS"
     }
-    return PipelineRun(result.run_id, len(steps), len(checks), warnings, materializations, seconds)
+    skipped = sorted({e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"})
+    return PipelineRun(result.run_id, len(steps), len(checks), warnings, materializations, seconds, skipped)
 
 
 SHOWN_ROWS = 5

@@ -7,8 +7,11 @@ versions it was checked against: when one of them is upgraded, read this file fi
   (release_duckdb_adapter)
 - great_expectations 1.24.1 with duckdb-engine: empty metric results
   (install_duckdb_result_buffering)
+- dagster 1.13.27: a warning per blocking check of a step that yielded nothing on purpose
+  (quiet_unrun_blocking_checks)
 """
 
+import logging
 from functools import cache
 
 from dagster_dbt import DbtCliInvocation
@@ -68,3 +71,22 @@ def install_duckdb_result_buffering() -> None:
             return result.freeze()() if result.returns_rows else result
 
     SqlAlchemyExecutionEngine.execute_query = execute_query
+
+
+class _UnrunChecksOf(logging.Filter):
+    def __init__(self, steps: tuple[str, ...]):
+        super().__init__()
+        self.texts = [f"emitted no result in step {step!r}" for step in steps]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(text in record.getMessage() for text in self.texts)
+
+
+@cache
+def quiet_unrun_blocking_checks(*steps: str) -> None:
+    """A step that yields nothing on purpose (the dbt step when nothing is new) leaves its
+    blocking checks, and those of the check steps it skips, without a result, and dagster's
+    execution plan warns once per check (~80 lines, from a module logger of
+    dagster._core.execution.plan.active, not in the run's event log) although every step
+    downstream is skipped anyway. Only these steps' warnings are dropped."""
+    logging.getLogger("dagster._core.execution.plan.active").addFilter(_UnrunChecksOf(steps))

@@ -14,7 +14,7 @@ from tests.conftest import env
 from tests.independent import delivered
 
 
-def test_daily_run_rebuilds_only_the_months_it_touches(history_copy):
+def test_daily_run_rebuilds_only_the_months_it_touches_then_a_run_with_nothing_new_builds_nothing(history_copy):
     workspace = history_copy
     daily = daily_files(workspace.landing)
     [daily_events] = [p for p in daily if p.parent.name == "service_events"]
@@ -52,6 +52,16 @@ def test_daily_run_rebuilds_only_the_months_it_touches(history_copy):
             from read_csv('{daily_events}', all_varchar = true) d
             join staging.stg_ops__service_events s on s.service_event_id = d.event_id""").fetchone()
         assert corrected[0] == corrected[1] > 0
+
+    # the same loads, project and settings: nothing to build, check or publish
+    published, dbt_runs = workspace.published_file.stat().st_mtime_ns, sorted(workspace.dbt_runs.iterdir())
+    again = run_pipeline(workspace)
+    assert {"gx_kpi_marts", "dbt_docs", "published_marts"} <= set(again.skipped) and again.nothing_new
+    assert "kefu_dbt_models" in again.step_seconds and not any(k.startswith("marts/") for k in again.materializations)
+    assert workspace.published_file.stat().st_mtime_ns == published and sorted(workspace.dbt_runs.iterdir()) == dbt_runs
+    with env(KEFU_FORCE_BUILD="1"):  # `kefu build --force`
+        forced = run_pipeline(workspace)
+    assert not forced.nothing_new and workspace.published_file.stat().st_mtime_ns != published
 
 
 def test_rollups_rebuild_only_the_months_whose_fingerprint_changed(history_copy):
@@ -123,7 +133,8 @@ def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(history_cop
                                                       where {loads})""")
 
     break_a_row(f"load_id <= '{history}'")  # a row the history's build tested
-    run_pipeline(workspace)  # the daily scope does not read it again ...
+    with env(KEFU_FORCE_BUILD="1"):  # nothing is new: forced, as `kefu build --force`
+        run_pipeline(workspace)  # the daily scope does not read it again ...
     assert f"load_id > '{day}'" in _compiled_test(workspace, not_null)
     # another scope reaches dbt without changing what it parsed: it re-parses nothing (the
     # run before did, once: the copied workspace's profile names another folder)
@@ -133,7 +144,7 @@ def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(history_cop
 
     remember_tested(workspace, history)  # as if the day's loads had not been tested yet
     break_a_row(f"load_id > '{history}'")
-    with pytest.raises(PipelineFailed, match=not_null):
+    with env(KEFU_FORCE_BUILD="1"), pytest.raises(PipelineFailed, match=not_null):
         run_pipeline(workspace)
 
 

@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -101,6 +101,8 @@ class Mart:
     trace: dict  # config.meta.trace: how `kefu trace` finds its records
     data_tests: tuple[tuple[str, str | None, dict], ...] = ()  # (test, column or None, arguments)
     summary: tuple[dict, ...] = ()  # config.meta.summary: its lines in `kefu summary` (order, label, keys, format)
+    types: dict[str, str] = field(default_factory=dict)  # each column's declared data_type (its contract)
+    contract_enforced: bool = False  # dbt checks the built columns against `types` (config.contract)
 
 
 @cache
@@ -142,6 +144,8 @@ def marts() -> dict[str, Mart]:
             trace=meta.get("trace") or {},
             data_tests=tuple(sorted(data_tests.get(uid, []), key=str)),
             summary=tuple(meta.get("summary") or ()),
+            types={c: col.get("data_type") or "" for c, col in node["columns"].items()},
+            contract_enforced=bool((node["config"].get("contract") or {}).get("enforced")),
         )
     return dict(sorted(found.items()))
 

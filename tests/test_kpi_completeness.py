@@ -47,6 +47,12 @@ def test_every_kpi_mart_is_complete(built):
         undocumented = [c for c in _columns(built, name) if not mart.columns.get(c, "").strip()]
         if undocumented:
             problems.append(f"{name}: columns without a description in {yml}: {', '.join(undocumented)}")
+        untyped = [c for c in mart.columns if not mart.types.get(c)]
+        if not mart.contract_enforced or untyped:
+            problems.append(
+                f"{name}: BI readers rely on its contract (contract: enforced, a data_type on every column in "
+                f"{yml}); " + (f"untyped: {', '.join(untyped)}" if untyped else "not enforced")
+            )
         if not mart.unit_tests:
             problems.append(f"{name}: no dbt unit test (a hand-computed case under unit_tests: in {yml})")
         if not ({"records", "assessed"} & set(mart.trace) or str(mart.trace.get("not_traced", "")).strip()):

@@ -36,9 +36,10 @@ days as (
 flagged as (
     select
         days.date_day,
-        extract(year from days.date_day) as year_number,
-        extract(quarter from days.date_day) as quarter_number,
-        extract(month from days.date_day) as month_number,
+        -- bigint on both engines (Spark's extract gives int): the marts' contracts say bigint
+        cast(extract(year from days.date_day) as bigint) as year_number,
+        cast(extract(quarter from days.date_day) as bigint) as quarter_number,
+        cast(extract(month from days.date_day) as bigint) as month_number,
         {{ month_of('days.date_day') }} as month_start,
         {{ month_label('days.date_day') }} as period_month,
         {{ iso_day_of_week('days.date_day') }} as iso_day_of_week,

@@ -30,10 +30,10 @@ select
     figures.*,
     {% for kpi, direction in [('complaint_rate', 'asc'), ('timeliness_rate', 'desc'), ('satisfaction_rate', 'desc'),
                               ('service_quality_score', 'desc')] -%}
-    case when figures.{{ kpi }} is not null then rank() over (
+    case when figures.{{ kpi }} is not null then cast(rank() over (
                 partition by figures.org_level, figures.month_start, figures.{{ kpi }} is null
                 order by figures.{{ kpi }} {{ direction }}
-                )
+                ) as bigint)  -- Spark's rank() is an int
     end
         as {{ kpi }}_rank,
     count(figures.{{ kpi }})

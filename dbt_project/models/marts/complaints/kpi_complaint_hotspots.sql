@@ -200,10 +200,10 @@ compared as (
             partition by rolled.org_code, rolled.dimension_type, rolled.dimension_value order by rolled.month_number
             range between 12 preceding and 12 preceding
         ) as same_month_last_year,
-        rank() over (
+        cast(rank() over (
             partition by rolled.org_code, rolled.month_start, rolled.dimension_type
             order by rolled.complaints_received desc
-        ) as rank_in_unit
+        ) as bigint) as rank_in_unit  -- Spark's rank() is an int
     from (select
         *,
         {{ month_number('month_start') }} as month_number

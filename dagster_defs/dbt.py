@@ -33,14 +33,19 @@ from kefu.build_state import (
     tests_after_load,
 )
 from kefu.project import DBT_EXECUTABLE
-from kefu.workarounds import finished_dbt_events, quiet_unrun_blocking_checks, release_duckdb_adapter
+from kefu.workarounds import (
+    DbtCliResourceOfThisEnvironment,
+    finished_dbt_events,
+    quiet_unrun_blocking_checks,
+    release_duckdb_adapter,
+)
 from kefu.workspace import DBT_PROJECT_DIR, Workspace
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return DbtCliResourceOfThisEnvironment(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
 
 
 def ensure_manifest() -> None:

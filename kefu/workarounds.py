@@ -2,7 +2,7 @@
 versions it was checked against: when one of them is upgraded, read this file first.
 
 - dagster-dbt 0.29.27 (dagster 1.13.27): DbtEventIterator's fetchers poll without sleeping
-  (finished_dbt_events)
+  (finished_dbt_events); `dbt --version` spawned for every run (DbtCliResourceOfThisEnvironment)
 - dbt-duckdb 1.11.1: the adapter keeps its database open for the life of the process
   (release_duckdb_adapter)
 - great_expectations 1.24.1 with duckdb-engine: empty metric results
@@ -12,9 +12,10 @@ versions it was checked against: when one of them is upgraded, read this file fi
 """
 
 import logging
-from functools import cache
+from functools import cache, cached_property
+from importlib.metadata import version as installed_version
 
-from dagster_dbt import DbtCliInvocation
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 
 
@@ -90,3 +91,16 @@ def quiet_unrun_blocking_checks(*steps: str) -> None:
     dagster._core.execution.plan.active, not in the run's event log) although every step
     downstream is skipped anyway. Only these steps' warnings are dropped."""
     logging.getLogger("dagster._core.execution.plan.active").addFilter(_UnrunChecksOf(steps))
+
+
+class DbtCliResourceOfThisEnvironment(DbtCliResource):
+    """dagster-dbt asks the dbt executable its version (``dbt --version``, a Python process
+    that imports dbt: 2.0 s, 1.7 s of CPU) at every run, since Dagster builds the resource
+    anew for each run (DbtCliResource._cli_version). The dbt this project runs is the one
+    installed beside it (kefu.project.DBT_EXECUTABLE), so its version is dbt-core's here."""
+
+    @cached_property
+    def _cli_version(self):
+        from packaging import version
+
+        return version.parse(installed_version("dbt-core"))

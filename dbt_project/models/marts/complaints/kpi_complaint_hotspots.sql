@@ -192,6 +192,10 @@ compared as (
     -- reference, and three copies of rolled ran its unit test out of heap.
     select
         rolled.*,
+        cast(rank() over (
+            partition by rolled.org_code, rolled.month_start, rolled.dimension_type
+            order by rolled.complaints_received desc
+        ) as bigint) as rank_in_unit,  -- Spark's rank() is an int
         max(rolled.complaints_received) over (
             partition by rolled.org_code, rolled.dimension_type, rolled.dimension_value order by rolled.month_number
             range between 1 preceding and 1 preceding
@@ -199,11 +203,7 @@ compared as (
         max(rolled.complaints_received) over (
             partition by rolled.org_code, rolled.dimension_type, rolled.dimension_value order by rolled.month_number
             range between 12 preceding and 12 preceding
-        ) as same_month_last_year,
-        cast(rank() over (
-            partition by rolled.org_code, rolled.month_start, rolled.dimension_type
-            order by rolled.complaints_received desc
-        ) as bigint) as rank_in_unit  -- Spark's rank() is an int
+        ) as same_month_last_year
     from (select
         *,
         {{ month_number('month_start') }} as month_number

@@ -29,7 +29,9 @@ select
     counted.closed_on_time,
     counted.repeat_complaints,
     counted.staff_violations,
-    cast(rank() over (partition by counted.org_code, counted.month_start order by counted.complaints_received desc)
-        as bigint) as rank_in_unit  -- Spark's rank() is an int
+    cast(
+        rank() over (partition by counted.org_code, counted.month_start order by counted.complaints_received desc)
+        as bigint
+    ) as rank_in_unit  -- Spark's rank() is an int
 from counted
 inner join {{ ref('dim_month') }} as months on counted.month_start = months.month_start

@@ -31,12 +31,14 @@ def _warehouse_exists(ws: Workspace) -> bool:
 # Bump when a model changes how it is stored (a table becomes incremental, an incremental
 # model gains its month or fingerprint column): an incremental run cannot read state an
 # older warehouse's tables do not hold, so such a warehouse gets one full rebuild.
-WAREHOUSE_LAYOUT = 4  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
+WAREHOUSE_LAYOUT = 5  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
 #                     complaint stages carry their unit and day
 #                     3: the six slowest marts kept by month (hotspots, segments, repeat complaints,
 #                     stage timeliness, service-quality dimensions and scores by line)
 #                     4: calendar_coverage gains its status column (a seed table cannot gain a column
 #                     in place); deadlines carry *_provisional flags
+#                     5: fct_complaints gains is_handled_on_time (the stricter of the company's and
+#                     the regulator's deadline, #9)
 
 
 def _built_with_marker(ws: Workspace) -> Path:

@@ -46,7 +46,7 @@ def sample_complaints(ws: Workspace, org_code: str, period: str, n: int = 30, se
                    {", ".join("c." + s for s in STAGES)},
                    c.deadline_calendar, c.deadline_days, c.deadline_date, c.is_closed_on_time,
                    c.contact_deadline_date, c.is_contacted_on_time, c.reopen_count,
-                   c.regulator_tier, c.regulator_deadline_date, c.is_regulator_on_time,
+                   c.regulator_tier, c.regulator_deadline_date, c.is_regulator_on_time, c.is_handled_on_time,
                    -- stages a closed complaint passed without a record: what the inspector asks about
                    case when c.closed_at is null then null else
                        concat_ws(', ', {

@@ -57,7 +57,10 @@ SALES_CHANNELS = ["个险", "银保", "团险", "网销", "电销"]
 COMPLAINT_CHANNELS = ["hotline", "online", "letter", "visit", "email", "regulator"]
 COMPLAINT_CLASSES = ["product", "service", "staff_violation"]
 STAGES = ["received", "contacted", "assigned", "investigating", "reported", "plan_approved", "feedback", "closed"]
-STAGE_HOURS = np.array([10, 12, 20, 60, 24, 20, 12])  # mean hours spent before each stage after the first
+# hours before each stage after the first (× a gamma(1.5) draw × the unit's slowness): measured
+# at scale 0.1, a complaint closes in ~5 days on average (reopenings and extensions included),
+# ~83% within the company's 4–5 working days (seeds D2) and ~97% within the regulator's 15 days
+STAGE_HOURS = np.array([4, 4, 8, 20, 8, 6, 4])
 OVERALL = ["非常满意", "满意", "一般", "不满意", "非常不满意"]
 RATINGS = ["优秀", "良好", "差"]
 SQ_DIMENSIONS = ["attitude", "timeliness", "professionalism", "convenience", "satisfaction"]
@@ -470,6 +473,7 @@ class Insurer:
             self.item_seq == 1, self.c_policy[self.item_complaint], rng.integers(0, self.n_policies, m)
         )
         self._plant_late_complaints()
+        self._plant_untold_decisions()
 
     def reason_of_class(self, rng: np.random.Generator, cls: np.ndarray) -> np.ndarray:
         """A random reason (index into self.reason_codes) of each complaint's 003 class."""
@@ -498,6 +502,26 @@ class Insurer:
             "received": len(chosen),
             "late": len(late),
             "on_time": len(chosen) - len(late),
+        }
+
+    def _plant_untold_decisions(self) -> None:
+        """2026-04: the first complaints of the month are moved to the planted outlet and closed
+        within hours, well within the company's deadline; a stated number of them were closed
+        without a 'feedback' event (the decision never told to the complainant), so the
+        regulator's deadline was missed: on time for the company, not handled on time."""
+        a, b = self.month_bounds("2026-04")
+        month = np.flatnonzero((self.c_t >= a) & (self.c_t < b))
+        chosen = np.union1d(month[:8], month[self.c_org[month] == self.plant_leaf])
+        self.c_org[chosen] = self.plant_leaf
+        self.c_has_employee[chosen] = True
+        self.c_planted_prompt = chosen
+        self.c_planted_untold = chosen[:3]
+        self.planted["untold_decisions"] = {
+            "org_code": PLANT_ORG,
+            "period_month": "2026-04",
+            "received": len(chosen),
+            "company_on_time": len(chosen),
+            "handled_on_time": len(chosen) - 3,
         }
 
     def complaint_employee(self, i: np.ndarray) -> np.ndarray:
@@ -565,10 +589,11 @@ class Insurer:
         is_open = rng.random(n) < 0.02
         reopened = rng.random(n) < 0.04
         # planted: closed within hours, or 70 days after receipt (past any deadline)
-        on_time, late = self.c_planted_on_time, self.c_planted_late
+        on_time, late, prompt = self.c_planted_on_time, self.c_planted_late, self.c_planted_prompt
         times[on_time] = self.c_t[on_time, None] + np.arange(len(STAGES)) * HOUR
+        times[prompt] = self.c_t[prompt, None] + np.arange(len(STAGES)) * HOUR
         times[late] = self.c_t[late, None] + (np.linspace(0, 70, len(STAGES)) * DAY).astype(np.int64)
-        for planted in (on_time, late):
+        for planted in (on_time, late, prompt):
             is_open[planted] = reopened[planted] = extended[planted] = approved[planted] = False
         # open complaints stop at a stage; so do those whose stages run past the period end
         done = np.where(is_open, rng.integers(1, len(STAGES), n), len(STAGES))
@@ -581,7 +606,9 @@ class Insurer:
         extended &= done > 4
         approved &= extended & (approved_at < times[np.arange(n), done - 1])
 
-        stage_rows = np.flatnonzero((np.arange(len(STAGES)) < done[:, None]).reshape(-1))
+        reached = np.arange(len(STAGES)) < done[:, None]
+        reached[self.c_planted_untold, STAGES.index("feedback")] = False  # closed without telling the decision
+        stage_rows = np.flatnonzero(reached.reshape(-1))
         parts = [(stage_rows // len(STAGES), stage_rows % len(STAGES), times.reshape(-1)[stage_rows])]
         for mask, kind, at in [
             (extended, 8, ext_at),

@@ -87,7 +87,7 @@ def test_models_carry_row_counts_and_column_lineage(history_copy, monkeypatch):
         return {f"{d.asset_key.to_user_string()}.{d.column_name}" for d in lineage[column]}
 
     # a KPI column back to the raw extract's column, hop by hop
-    assert deps("marts/kpi_complaint_timeliness", "numerator") == {"core/fct_complaints.is_closed_on_time"}
+    assert deps("marts/kpi_complaint_timeliness", "numerator") == {"core/fct_complaints.is_handled_on_time"}
     assert "staging/stg_ops__complaints.received_at" in deps("core/fct_complaints", "received_date")
     assert deps("staging/stg_ops__complaints", "received_at") == {"raw/complaints.received_at"}
     schema = run.materializations["marts/kpi_complaint_timeliness"]["dagster/column_schema"].value

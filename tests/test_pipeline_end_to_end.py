@@ -39,6 +39,12 @@ def test_complaint_timeliness_matches_raw_extracts(built):
     assert_rates_match(actual, expected, ["org_code", "period_month"])
     merged = actual.merge(expected, on=["org_code", "period_month"], suffixes=("", "_expected"))
     assert (merged.regulator_on_time == merged.regulator_on_time_expected).all()
+    assert (merged.company_on_time == merged.company_on_time_expected).all()
+    # judged by the stricter deadline: never above either deadline alone, and below the company's
+    # somewhere in the sample (complaints closed in time, decided after the regulator's 15 days)
+    assert (merged.numerator <= merged[["company_on_time", "regulator_on_time"]].min(axis=1)).all()
+    head = merged[merged.org_level == 1]
+    assert (head.numerator < head.company_on_time).any()
     # the sample is not trivial: some complaints are late, some on time, some extended
     head = actual[actual.org_level == 1]
     assert 0 < head.numerator.sum() < head.denominator.sum()

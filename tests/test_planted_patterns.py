@@ -31,6 +31,20 @@ def test_exactly_the_planted_late_complaints(built):
     )
 
 
+def test_exactly_the_planted_untold_decisions(built):
+    """Closed within hours, but three without telling the complainant the decision: on time by
+    the company's deadline, late by the regulator's, so not handled on time (the stricter)."""
+    plant = planted(built.landing)["untold_decisions"]
+    found = row(built, "kpi_complaint_timeliness", plant["org_code"], plant["period_month"])
+    assert plant["handled_on_time"] < plant["company_on_time"] == plant["received"]
+    assert (found["denominator"], found["company_on_time"], found["numerator"], found["regulator_on_time"]) == (
+        plant["received"],
+        plant["company_on_time"],
+        plant["handled_on_time"],
+        plant["handled_on_time"],
+    )
+
+
 def test_exactly_the_planted_missing_callbacks(built):
     plant = planted(built.landing)["missing_callbacks"]
     found = row(built, "kpi_new_policy_callbacks", plant["org_code"], plant["period_month"])

@@ -127,6 +127,13 @@ joined as (
             and cast(regulator.regulator_reached_at as date) <= regulator.regulator_deadline_date,
             false
         ) as is_regulator_on_time,
+        -- 投诉处理及时: closed by the company's deadline and, where the regulator's rule governs
+        -- the complaint, its decision told by the regulator's deadline (the stricter of the two)
+        coalesce(close_stage.is_on_time, false)
+        and (
+            regulator.regulator_rule_version is null
+            or coalesce(cast(regulator.regulator_reached_at as date) <= regulator.regulator_deadline_date, false)
+        ) as is_handled_on_time,
         coalesce(regulator.is_extended, false) as is_extended,
         coalesce(regulator.is_extension_approved, false) as is_extension_approved,
         previous.previous_complaint_id,

@@ -1,7 +1,7 @@
 {#
-  The regulator's deadline of each complaint (regulator_complaint_deadlines seed, the 2020
-  rule: a decision told to the complainant within 15 days, extendable to 30, and to at most
-  60 with approval). An extension counts only when it was granted by the deadline it
+  The regulator's deadline of each complaint it governs (regulator_complaint_deadlines seed,
+  the 2020 rule: a decision told to the complainant within 15 days, extendable to 30, and to
+  at most 60 with approval; complaints under the calendar regime it names, complaints_under). An extension counts only when it was granted by the deadline it
   extends: 'extended' on or before the base deadline, 'extension_approved' on or before the
   extended one. The tiers and their days are data; the order base → extended → approved is
   the rule's structure.
@@ -19,6 +19,7 @@ complaints as (
     select
         complaint_id,
         cast(received_at as date) as received_date,
+        deadline_calendar,
         received_month,
         input_fingerprint
     from rebuilt_complaints
@@ -33,6 +34,7 @@ tiers as (
         max(case when tier = 'extended' then days end) as extended_days,
         max(case when tier = 'approved' then days end) as approved_days,
         max(calendar) as calendar,
+        max(complaints_under) as complaints_under,
         max(case when tier = 'extended' then granted_by end) as extended_by,
         max(case when tier = 'approved' then granted_by end) as approved_by,
         max(starts_at) as starts_at,
@@ -58,8 +60,11 @@ dated as (
             as {{ tier }}_provisional{{ ',' if not loop.last }}  -- noqa: LT02
     {% endfor %}
     from complaints
+    -- the Chinese regulator's rule governs complaints handled in China, not a foreign extract
     inner join tiers
-        on complaints.received_date between tiers.effective_from and {{ open_end('tiers.effective_to') }}
+        on
+            complaints.received_date between tiers.effective_from and {{ open_end('tiers.effective_to') }}
+            and complaints.deadline_calendar = tiers.complaints_under
     inner join {{ ref('int_complaint_milestones') }} as m on complaints.complaint_id = m.complaint_id
     {% for tier in ['base', 'extended', 'approved'] -%}
     {{ workday_offsets(tier ~ '_offsets', 'tiers.calendar', 'cast(' ~ milestone_at('tiers.starts_at') ~ ' as date)',

@@ -4,7 +4,8 @@
   not an average of monthly rates), judged against the assessment_rules version in force on
   the quarter's last day:
   - bonus float up (+bonus_up_pct) when the complaint rate is at least rate_margin_up below
-    target AND on-time handling ≥ timeliness_up_min AND complainant satisfaction ≥
+    target AND on-time handling ≥ timeliness_up_min (投诉处理及时率: on time by the stricter of
+    the company's and the regulator's deadline) AND complainant satisfaction ≥
     satisfaction_up_min;
   - down (−bonus_down_pct) when the rate is at least rate_margin_down above target and
     on-time < timeliness_down_below and satisfaction < satisfaction_down_below (all three,
@@ -53,7 +54,9 @@ timeliness as (
         t.org_code,
         months.year_number,
         months.quarter_number,
-        {{ sum_int("t.numerator") }} as closed_on_time,
+        {{ sum_int("t.numerator") }} as handled_on_time,
+        {{ sum_int("t.company_on_time") }} as company_on_time,
+        {{ sum_int("t.regulator_on_time") }} as regulator_on_time,
         {{ sum_int("t.denominator") }} as complaints_received
     from {{ ref('kpi_complaint_timeliness') }} as t
     inner join months on t.month_start = months.month_start
@@ -118,10 +121,15 @@ quarterly as (
         rate.complaints,
         rate.policies,
         {{ safe_ratio('rate.complaints', 'rate.policies') }} as complaint_rate,
-        coalesce(timeliness.closed_on_time, 0) as closed_on_time,
+        coalesce(timeliness.handled_on_time, 0) as handled_on_time,
         coalesce(timeliness.complaints_received, 0) as complaints_received,
-        {{ safe_ratio('coalesce(timeliness.closed_on_time, 0)', 'coalesce(timeliness.complaints_received, 0)') }}
+        -- judged: the stricter of the company's and the regulator's deadline (kpi_complaint_timeliness)
+        {{ safe_ratio('coalesce(timeliness.handled_on_time, 0)', 'coalesce(timeliness.complaints_received, 0)') }}
             as timeliness_rate,
+        {{ safe_ratio('coalesce(timeliness.company_on_time, 0)', 'coalesce(timeliness.complaints_received, 0)') }}
+            as company_timeliness_rate,
+        {{ safe_ratio('coalesce(timeliness.regulator_on_time, 0)', 'coalesce(timeliness.complaints_received, 0)') }}
+            as regulator_timeliness_rate,
         coalesce(satisfaction.respondents_satisfied, 0) as respondents_satisfied,
         coalesce(satisfaction.respondents_reached, 0) as respondents_reached,
         {{ safe_ratio('coalesce(satisfaction.respondents_satisfied, 0)',
@@ -204,9 +212,11 @@ select
     outcome.policies,
     outcome.complaint_rate,
     outcome.complaint_rate_target,
-    outcome.closed_on_time,
+    outcome.handled_on_time,
     outcome.complaints_received,
     outcome.timeliness_rate,
+    outcome.company_timeliness_rate,
+    outcome.regulator_timeliness_rate,
     outcome.respondents_satisfied,
     outcome.respondents_reached,
     outcome.satisfaction_rate,

@@ -58,12 +58,33 @@ last_event as (
     from {complaint_events} group by complaint_id),
 rules as (select * from read_csv('{seeds}/complaint_deadlines.csv')
            where stage = 'close' and calendar = 'cn_workdays'),
+regulator as (
+    select effective_from, effective_to, max(days) filter (where tier = 'base')::int as base,
+           max(days) filter (where tier = 'extended')::int as extended,
+           max(days) filter (where tier = 'approved')::int as approved
+    from read_csv('{seeds}/regulator_complaint_deadlines.csv') where complaints_under = 'cn_workdays' group by all),
+told as (
+    select complaint_id, min(event_at) filter (where event_type = 'feedback')::date as feedback,
+           min(event_at) filter (where event_type = 'extended')::date as extended,
+           min(event_at) filter (where event_type = 'extension_approved')::date as approved
+    from {complaint_events} group by complaint_id),
 complaint_facts as (
+    -- on time by the company's rule in force at receipt and, where the regulator's governs, by its
+    -- deadline: 15 days, 30 when extended by then, 60 when that extension was approved by day 30
     select c.org_code, date_trunc('month', c.received_at)::date as month,
-           (l.last_type = 'closed' and l.closed_at::date <= dl.day)::int as on_time
+           (l.last_type = 'closed' and l.closed_at::date <= dl.day
+            and (g.base is null or coalesce(t.feedback <= c.received_at::date + case
+                when t.extended <= c.received_at::date + g.base
+                     and t.approved <= c.received_at::date + g.extended then g.approved
+                when t.extended <= c.received_at::date + g.base then g.extended
+                else g.base end, false)))::int as on_time
     from {complaints} c
     left join last_event l using (complaint_id)
+    left join told t using (complaint_id)
     join rules r on r.complaint_class = c.complaint_class
+        and c.received_at::date between r.effective_from and coalesce(try_cast(r.effective_to as date), date '9999-12-31')
+    left join regulator g
+        on c.received_at::date between g.effective_from and coalesce(try_cast(g.effective_to as date), date '9999-12-31')
     join cal rc on rc.day = c.received_at::date
     join cal dl on dl.workday and dl.seq = rc.seq + r.days),
 policies as (select * from {policies}),

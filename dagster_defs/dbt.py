@@ -112,16 +112,16 @@ class KefuDbtTranslator(DagsterDbtTranslator):
 def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     ws = Workspace.from_env()
     ws.activate()  # KEFU_HOME and the PII key for the dbt subprocess
-    # unit tests check SQL logic, not data: dbt recommends running them in development and
-    # CI only (tests/test_dbt_unit_tests.py), not in every scheduled run
-    # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
-    # kept for profiling (run_results.json) and the rest pruned
     inputs = build_inputs(ws)
     if not context.is_subset and nothing_new(ws, inputs):
         # no output: Dagster skips the checks, the documents and the publication downstream
         context.log.info(NOTHING_NEW)
         quiet_unrun_blocking_checks(context.op.name, "gx_kpi_marts")
         return
+    # unit tests check SQL logic, not data: dbt recommends running them in development and
+    # CI only (tests/test_dbt_unit_tests.py), not in every scheduled run
+    # in the workspace, not the repository's target/ (each run leaves ~12 MB); the recent ones are
+    # kept for profiling (run_results.json) and the rest pruned
     tested_through = newest_load(ws)
     rebuild = full_rebuild_reason(ws)
     if rebuild:

@@ -69,3 +69,22 @@ def _project_vars() -> dict:
     from kefu.workspace import DBT_PROJECT_DIR
 
     return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+def test_a_model_kept_by_month_is_configured_by_its_one_declaration():
+    """A model replaced month by month (unique_key its month) takes its config from
+    kept_by_month, whose post-hook drops the months its inputs no longer hold; set by hand,
+    that hook would list the inputs a second time, or be forgotten."""
+    by_month = {
+        n["original_file_path"]: n
+        for n in _models().values()
+        if n["config"]["materialized"] == "incremental" and n["fqn"][1] != "staging"
+    }
+    assert len(by_month) >= 14, sorted(by_month)  # the roll-ups, facts and bridges kept by month
+    undeclared = [
+        path
+        for path, n in by_month.items()
+        if "kept_by_month(" not in n["raw_code"]
+        or not any("drop_emptied_months(" in hook["sql"] for hook in n["config"]["post-hook"])
+    ]
+    assert not undeclared, "kept by month without a kept_by_month declaration: " + ", ".join(undeclared)

@@ -71,56 +71,6 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#
-  A model kept by month on both engines: an incremental run replaces whole months.
-  inputs: the [model, month column] pairs its rows come from, so that a month they no longer
-  have a row in is dropped after the run (drop_emptied_months); span: the model has a row
-  for every month from their first to their last (a mart's org × month spine).
-#}
-{% macro incremental_months_config(month_column, inputs, span=false) -%}
-    {{ return({
-        'materialized': 'incremental',
-        'unique_key': month_column,
-        'incremental_strategy': 'insert_overwrite' if target.type == 'spark' else 'delete+insert',
-        'partition_by': [month_column] if target.type == 'spark' else none,
-        'on_schema_change': 'fail',
-        'post_hook': "{{ drop_emptied_months('" ~ month_column ~ "', " ~ tojson(inputs) ~ ", "
-                     ~ tojson(span) ~ ") }}"}) }}
-{%- endmacro %}
-
-{#
-  Months a run leaves without rows. delete+insert (like Spark's insert_overwrite) replaces
-  only the months the run writes rows for, so a month whose every input row a correction
-  moved elsewhere (a mistyped date put right) would keep its old rows, which a full build
-  would not have. Run after the model (a hook: rendered when it runs, where ref() resolves).
-#}
-{% macro drop_emptied_months(month_column, inputs, span) -%}
-{%- if is_incremental() -%}
-    {%- set input_months -%}
-        {%- for input in inputs %}
-        select {{ input[1] }} as month from {{ ref(input[0]) }}
-        {%- if not loop.last %} union all{% endif %}
-        {%- endfor %}
-    {%- endset -%}
-    {%- set emptied -%}
-        {%- if span -%}
-        {{ month_column }} not between (select min(month) from ({{ input_months }}) first_month)
-                                 and (select max(month) from ({{ input_months }}) last_month)
-        {%- else -%}
-        {#- distinct: a hash of the few months, not of every input row (0.9 -> 0.3 s at scale 100) #}
-        {{ month_column }} not in (select distinct month from ({{ input_months }}) input_months
-                                   where month is not null)
-        {%- endif -%}
-    {%- endset -%}
-    {%- if target.type == 'spark' -%}
-        {%- do _drop_month_partitions(month_column,
-                                      'select distinct ' ~ month_column ~ ' from ' ~ this ~ ' where ' ~ emptied) -%}
-    {%- else -%}
-    delete from {{ this }} where {{ emptied }}
-    {%- endif -%}
-{%- endif -%}
-{%- endmacro %}
-
 {% macro _keys_match(left, left_keys, right, right_keys) -%}
     {%- for l in left_keys -%}
         {{ left }}.{{ l }} = {{ right }}.{{ right_keys[loop.index0] }}{{ ' and ' if not loop.last }}

@@ -4,19 +4,28 @@
   no items. Counting through it counts a complaint once per product; totals count it once.
   Kept incrementally by month of receipt, like bridge_complaint_reason.
 #}
-{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
+{%- set kept = kept_by_month(
+    'received_month',
+    inputs=[
+        {'model': 'stg_ops__complaints', 'month': 'received_month'},
+        {'model': 'stg_ops__complaint_items', 'month': 'complaints.received_month',
+         'join': 'inner join ' ~ ref('stg_ops__complaints') ~ ' as complaints'
+                 ~ ' on complaints.complaint_id = input_rows.complaint_id'}]
+) %}
+{{ config(**kept.config) }}
 
-with {{ complaint_item_months([]) }},
+with months as (
+    {{ months_to_build(kept) }}
+),
 
 complaints as (
     select
         complaints.complaint_id,
         complaints.product_line,
         complaints.received_month,
-        fingerprints.input_fingerprint
+        months.input_fingerprint
     from {{ ref('fct_complaints') }} as complaints
-    inner join fingerprints on complaints.received_month = fingerprints.month
-    where complaints.received_month in (select month from months)
+    inner join months on complaints.received_month = months.month
 ),
 
 items as (

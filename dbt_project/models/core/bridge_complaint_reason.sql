@@ -6,9 +6,20 @@
   rebuilt are the months whose complaints or items changed, and every month when the
   reasons or the class map change.
 #}
-{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
+{%- set kept = kept_by_month(
+    'received_month',
+    inputs=[
+        {'model': 'stg_ops__complaints', 'month': 'received_month'},
+        {'model': 'stg_ops__complaint_items', 'month': 'complaints.received_month',
+         'join': 'inner join ' ~ ref('stg_ops__complaints') ~ ' as complaints'
+                 ~ ' on complaints.complaint_id = input_rows.complaint_id'}],
+    rules=[ref('complaint_reasons'), ref('complaint_class_map')]
+) %}
+{{ config(**kept.config) }}
 
-with {{ complaint_item_months([ref('complaint_reasons'), ref('complaint_class_map')]) }},
+with months as (
+    {{ months_to_build(kept) }}
+),
 
 complaints as (
     select
@@ -16,10 +27,9 @@ complaints as (
         complaints.reason_code,
         complaints.complaint_class,
         complaints.received_month,
-        fingerprints.input_fingerprint
+        months.input_fingerprint
     from {{ ref('fct_complaints') }} as complaints
-    inner join fingerprints on complaints.received_month = fingerprints.month
-    where complaints.received_month in (select month from months)
+    inner join months on complaints.received_month = months.month
 ),
 
 items as (

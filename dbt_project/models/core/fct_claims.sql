@@ -4,26 +4,25 @@
   complete (service_commitments seed 'claim_decision', the version in force that day). A
   pending claim past its deadline is late already. Kept incrementally by month of report:
   rebuilt are the months whose claims changed, and every month when the commitment or the
-  calendar changes (see incremental_rollup).
+  calendar changes (see kept_by_month).
 #}
-{{ config(**incremental_months_config('reported_month', [['stg_ops__claims', 'reported_month']])) }}
+{%- set kept = kept_by_month(
+    'reported_month',
+    inputs=[{'model': 'stg_ops__claims', 'month': 'reported_month'}],
+    rules=[ref('service_commitments'), ref('cn_calendar_days'), ref('calendar_coverage')]
+) %}
+{{ config(**kept.config) }}
 
-with fingerprints as (
-    {{ rollup_fingerprints(["select reported_month as month, load_id from " ~ ref('stg_ops__claims')],
-                           [ref('service_commitments'), ref('cn_calendar_days'), ref('calendar_coverage')]) }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'reported_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 claims as (
     select
         claims.*,
-        fingerprints.input_fingerprint
+        months.input_fingerprint
     from {{ ref('stg_ops__claims') }} as claims
-    inner join fingerprints on claims.reported_month = fingerprints.month
-    where claims.reported_month in (select month from months)
+    inner join months on claims.reported_month = months.month
 ),
 
 commitment as (

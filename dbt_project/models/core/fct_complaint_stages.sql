@@ -11,22 +11,28 @@
   rebuilt (its fingerprint changed), and every month when the deadline rules or the calendar
   change.
 #}
-{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
+{%- set kept = kept_by_month(
+    'received_month',
+    inputs=[{'model': 'int_complaint_milestones', 'month': 'received_month', 'kept': true}],
+    rules=[ref('complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]
+) %}
+{{ config(**kept.config) }}
 
-with {{ complaints_of_rebuilt_months(
-    [ref('complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]
-) }},
+with months as (
+    {{ months_to_build(kept) }}
+),
 
 complaints as (
     select
-        complaint_id,
-        org_code,
-        complaint_class,
-        deadline_calendar,
-        cast(received_at as date) as received_date,
-        received_month,
-        input_fingerprint
-    from rebuilt_complaints
+        complaints.complaint_id,
+        complaints.org_code,
+        complaints.complaint_class,
+        complaints.deadline_calendar,
+        cast(complaints.received_at as date) as received_date,
+        complaints.received_month,
+        months.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} as complaints
+    inner join months on complaints.received_month = months.month
 ),
 
 rules as (

@@ -12,20 +12,25 @@
   previous complaint changed (a complaint that arrives late between two of its complainant's
   others changes the later one's, in another month).
 #}
-{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
-
-with fingerprints as (
-    {{ with_rules("(select distinct received_month as month, input_fingerprint from "
-                  ~ ref('int_complaint_milestones') ~ ") milestones", [
+{#- also_rebuild: the months of complaints whose previous complaint (CTE previous) changed #}
+{%- set kept = kept_by_month(
+    'received_month',
+    inputs=[{'model': 'int_complaint_milestones', 'month': 'received_month', 'kept': true}],
+    rules=[
         ref('complaint_deadlines'), ref('regulator_complaint_deadlines'), ref('cn_calendar_days'),
         ref('calendar_coverage'), ref('complaint_reasons'), ref('complaint_class_map'), ref('repeat_complaint_rules'),
         '(select org_code, valid_from, valid_to, org_name from ' ~ ref('dim_org_history') ~ ')',
         '(select org_code, ancestor_org_code, ancestor_level, valid_from, valid_to from '
             ~ ref('bridge_org_hierarchy') ~ ')',
-        '(select employee_id, valid_from, valid_to, org_code, team_code from ' ~ ref('dim_employee_history') ~ ')']) }}
-),
+        '(select employee_id, valid_from, valid_to, org_code, team_code from ' ~ ref('dim_employee_history') ~ ')'],
+    also_rebuild='select built.received_month from ' ~ this ~ ' as built'
+        ~ ' left join previous on previous.complaint_id = built.complaint_id'
+        ~ ' where built.previous_complaint_id is distinct from previous.previous_complaint_id'
+        ~ ' or built.previous_received_at is distinct from previous.previous_received_at'
+) %}
+{{ config(**kept.config) }}
 
-previous as (
+with previous as (
     -- the same complainant's previous complaint (repeat complaints, 001 §7.3), over every month
     select
         complaint_id,
@@ -36,24 +41,15 @@ previous as (
 ),
 
 months as (
-    {{ rollup_months('fingerprints', 'received_month') }}
-    {%- if is_incremental() %}
-    union
-    select built.received_month
-    from {{ this }} built
-    left join previous on previous.complaint_id = built.complaint_id
-    where built.previous_complaint_id is distinct from previous.previous_complaint_id
-       or built.previous_received_at is distinct from previous.previous_received_at
-    {%- endif %}
+    {{ months_to_build(kept) }}
 ),
 
 complaints as (
     select
         complaints.*,
-        fingerprints.input_fingerprint
+        months.input_fingerprint
     from {{ ref('stg_ops__complaints') }} as complaints
-    inner join fingerprints on complaints.received_month = fingerprints.month
-    where complaints.received_month in (select month from months)
+    inner join months on complaints.received_month = months.month
 ),
 
 milestones as (

@@ -7,22 +7,23 @@
   still open and not yet reached counts as not called back until it is. Kept incrementally by
   the month of underwriting: a month is rebuilt when its policies or their callbacks change,
   and every month when the commitment, its scope or the calendar changes (see
-  incremental_rollup). Callbacks count only for policies of the lines in scope (7 M of the
+  kept_by_month). Callbacks count only for policies of the lines in scope (7 M of the
   20 M generated policies at scale 100): others cannot change a row, and a policy moving
   into scope is itself a new load of its month.
 #}
-{{ config(**incremental_months_config('underwritten_month', [['fct_policies', 'underwritten_month']])) }}
-with fingerprints as (
-    {{ rollup_fingerprints([
-        "select underwritten_month as month, load_id from " ~ ref('stg_ops__policies'),
-        "select policies.underwritten_month as month, callbacks.load_id from " ~ ref('stg_ops__policy_callbacks')
-            ~ " callbacks inner join " ~ ref('stg_ops__policies') ~ " policies on policies.policy_no = callbacks.policy_no"
-            ~ " where policies.product_line in (select product_line from " ~ ref('new_policy_callback_scope') ~ ")"],
-        [ref('service_commitments'), ref('new_policy_callback_scope'), ref('cn_calendar_days')]) }}
-),
+{%- set kept = kept_by_month(
+    'underwritten_month',
+    inputs=[
+        {'model': 'stg_ops__policies', 'month': 'underwritten_month'},
+        {'model': 'stg_ops__policy_callbacks', 'month': 'policies.underwritten_month',
+         'join': 'inner join ' ~ ref('stg_ops__policies') ~ ' as policies on policies.policy_no = input_rows.policy_no',
+         'where': 'policies.product_line in (select product_line from ' ~ ref('new_policy_callback_scope') ~ ')'}],
+    rules=[ref('service_commitments'), ref('new_policy_callback_scope'), ref('cn_calendar_days')]
+) %}
+{{ config(**kept.config) }}
 
-months as (
-    {{ rollup_months('fingerprints', 'underwritten_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 policies as (
@@ -70,9 +71,9 @@ dated as (
         in_scope.load_id,
         in_scope.source_file,
         in_scope.source_row,
-        fingerprints.input_fingerprint
+        months.input_fingerprint
     from in_scope
-    inner join fingerprints on in_scope.underwritten_month = fingerprints.month
+    inner join months on in_scope.underwritten_month = months.month
     left join attempts on in_scope.policy_no = attempts.policy_no
     left join commitment
         on in_scope.underwritten_on between commitment.effective_from and {{ open_end('commitment.effective_to') }}

@@ -7,24 +7,28 @@
   make a month rebuild more often), and every month when the rating scale or the staff
   history changes.
 #}
-{{ config(**incremental_months_config('inspected_month', [['stg_ops__quality_inspections', 'inspected_month']])) }}
+{#- int_rating_inputs: inspections, their items and survey responses (the items join made once
+    for three models); the inspections alone hold this model's months #}
+{%- set kept = kept_by_month(
+    'inspected_month',
+    inputs=[
+        {'model': 'stg_ops__quality_inspections', 'month': 'inspected_month'},
+        {'model': 'int_rating_inputs', 'month': 'month', 'kept': true, 'holds_months': false}],
+    rules=[ref('sq_rating_scale'),
+           '(select employee_id, valid_from, valid_to, team_code from ' ~ ref('dim_employee_history') ~ ')']
+) %}
+{{ config(**kept.config) }}
 
-with fingerprints as (
-    {{ with_rules(ref('int_rating_inputs'), [ref('sq_rating_scale'),
-        '(select employee_id, valid_from, valid_to, team_code from ' ~ ref('dim_employee_history') ~ ')']) }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'inspected_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 inspections as (
     select
         inspections.*,
-        fingerprints.input_fingerprint
+        months.input_fingerprint
     from {{ ref('stg_ops__quality_inspections') }} as inspections
-    inner join fingerprints on inspections.inspected_month = fingerprints.month
-    where inspections.inspected_month in (select month from months)
+    inner join months on inspections.inspected_month = months.month
 ),
 
 points as (

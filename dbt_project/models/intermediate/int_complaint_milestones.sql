@@ -4,33 +4,31 @@
   re-investigation), null while open. Events dated before receipt are a data error
   (int_complaint_events_before_receipt) and are ignored.
   Kept incrementally by month of receipt: a daily run rebuilds the months whose complaints or
-  status events changed (fingerprints as in incremental_rollup), so a new event of an old
+  status events changed (fingerprints as in kept_by_month), so a new event of an old
   complaint rebuilds that complaint's month.
 #}
-{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
+{%- set kept = kept_by_month(
+    'received_month',
+    inputs=[
+        {'model': 'stg_ops__complaints', 'month': 'received_month'},
+        {'model': 'stg_ops__complaint_events', 'month': 'complaints.received_month',
+         'join': 'inner join ' ~ ref('stg_ops__complaints') ~ ' as complaints'
+                 ~ ' on complaints.complaint_id = input_rows.complaint_id'}]
+) %}
+{{ config(**kept.config) }}
 
-{%- set received_month = month_of('complaints.received_at') %}
-
-with fingerprints as (
-    {{ rollup_fingerprints([
-        "select " ~ received_month ~ " as month, complaints.load_id from " ~ ref('stg_ops__complaints') ~ " complaints",
-        "select " ~ received_month ~ " as month, events.load_id from " ~ ref('stg_ops__complaint_events') ~ " events"
-            ~ " inner join " ~ ref('stg_ops__complaints') ~ " complaints on complaints.complaint_id = events.complaint_id"]) }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'received_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 complaints as (
     select
         complaints.complaint_id,
         complaints.received_at,
-        {{ received_month }} as received_month,
-        fingerprints.input_fingerprint
+        complaints.received_month,
+        months.input_fingerprint
     from {{ ref('stg_ops__complaints') }} as complaints
-    inner join fingerprints on fingerprints.month = {{ received_month }}
-    where {{ received_month }} in (select month from months)
+    inner join months on complaints.received_month = months.month
 ),
 
 events as (

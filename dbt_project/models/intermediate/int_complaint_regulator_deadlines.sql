@@ -9,20 +9,26 @@
   int_complaint_milestones rebuilt, and every month when the regulator's rule or the
   calendar change.
 #}
-{{ config(**incremental_months_config('received_month', [['stg_ops__complaints', 'received_month']])) }}
+{%- set kept = kept_by_month(
+    'received_month',
+    inputs=[{'model': 'int_complaint_milestones', 'month': 'received_month', 'kept': true}],
+    rules=[ref('regulator_complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]
+) %}
+{{ config(**kept.config) }}
 
-with {{ complaints_of_rebuilt_months(
-    [ref('regulator_complaint_deadlines'), ref('cn_calendar_days'), ref('calendar_coverage')]
-) }},
+with months as (
+    {{ months_to_build(kept) }}
+),
 
 complaints as (
     select
-        complaint_id,
-        cast(received_at as date) as received_date,
-        deadline_calendar,
-        received_month,
-        input_fingerprint
-    from rebuilt_complaints
+        complaints.complaint_id,
+        cast(complaints.received_at as date) as received_date,
+        complaints.deadline_calendar,
+        complaints.received_month,
+        months.input_fingerprint
+    from {{ ref('stg_ops__complaints') }} as complaints
+    inner join months on complaints.received_month = months.month
 ),
 
 tiers as (

@@ -1,15 +1,15 @@
 {#
   Policies underwritten per unit, day, line of business and sales channel: the policy side
-  of 投诉率 and its segments, kept incrementally by month (see incremental_rollup).
+  of 投诉率 and its segments, kept incrementally by month (see kept_by_month).
 #}
-{{ config(**incremental_months_config('underwritten_month', [['fct_policies', 'underwritten_month']])) }}
+{%- set kept = kept_by_month(
+    'underwritten_month',
+    inputs=[{'model': 'stg_ops__policies', 'month': 'underwritten_month'}]
+) %}
+{{ config(**kept.config) }}
 
-with fingerprints as (
-    {{ rollup_fingerprints(["select underwritten_month as month, load_id from " ~ ref('stg_ops__policies')]) }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'underwritten_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 rolled as (
@@ -27,4 +27,8 @@ rolled as (
     group by org_code, underwritten_on, underwritten_month, product_line, sales_channel
 )
 
-{{ with_month_fingerprint('underwritten_month') }}
+select
+    rolled.*,
+    months.input_fingerprint
+from rolled
+inner join months on rolled.underwritten_month = months.month

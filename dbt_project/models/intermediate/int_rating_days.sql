@@ -2,16 +2,17 @@
   Service-quality ratings per unit, day, line of business and dimension, in points
   (fct_service_ratings: survey questions and inspection sub-items): the leaf of the weighted
   scores, kept incrementally by month; a changed item list or rating scale recomputes every
-  month (see incremental_rollup).
+  month (see kept_by_month).
 #}
-{{ config(**incremental_months_config('rated_month', [['int_rating_inputs', 'month']])) }}
+{%- set kept = kept_by_month(
+    'rated_month',
+    inputs=[{'model': 'int_rating_inputs', 'month': 'month', 'kept': true}],
+    rules=[ref('sq_items'), ref('sq_rating_scale')]
+) %}
+{{ config(**kept.config) }}
 
-with fingerprints as (
-    {{ with_rules(ref('int_rating_inputs'), [ref('sq_items'), ref('sq_rating_scale')]) }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'rated_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 rolled as (
@@ -29,4 +30,8 @@ rolled as (
     group by org_code, rated_date, rated_month, line_of_business, dimension_code
 )
 
-{{ with_month_fingerprint('rated_month') }}
+select
+    rolled.*,
+    months.input_fingerprint
+from rolled
+inner join months on rolled.rated_month = months.month

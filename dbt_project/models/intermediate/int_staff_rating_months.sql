@@ -2,17 +2,18 @@
   Service-quality ratings per employee and per team (the team the employee belonged to on
   the day of each rating) and dimension, per month, in points: the leaf of the staff scores,
   kept incrementally by month; a changed item list, rating scale or staff history
-  recomputes every month (see incremental_rollup).
+  recomputes every month (see kept_by_month).
 #}
-{{ config(**incremental_months_config('rated_month', [['int_rating_inputs', 'month']])) }}
+{%- set kept = kept_by_month(
+    'rated_month',
+    inputs=[{'model': 'int_rating_inputs', 'month': 'month', 'kept': true}],
+    rules=[ref('sq_items'), ref('sq_rating_scale'),
+           '(select employee_id, valid_from, valid_to, team_code from ' ~ ref('dim_employee_history') ~ ')']
+) %}
+{{ config(**kept.config) }}
 
-with fingerprints as (
-    {{ with_rules(ref('int_rating_inputs'), [ref('sq_items'), ref('sq_rating_scale'),
-        '(select employee_id, valid_from, valid_to, team_code from ' ~ ref('dim_employee_history') ~ ')']) }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'rated_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 ratings as (
@@ -52,4 +53,8 @@ rolled as (
     group by team_code, rated_month, dimension_code
 )
 
-{{ with_month_fingerprint('rated_month') }}
+select
+    rolled.*,
+    months.input_fingerprint
+from rolled
+inner join months on rolled.rated_month = months.month

@@ -1,17 +1,17 @@
 {#
   Callback and survey responses per unit, day and survey type, with the "satisfied" rule in
   force applied (fct_survey_responses): the leaf of 客户满意度, kept incrementally by month; a
-  changed rule recomputes every month (see incremental_rollup).
+  changed rule recomputes every month (see kept_by_month).
 #}
-{{ config(**incremental_months_config('surveyed_month', [['fct_survey_responses', 'surveyed_month']])) }}
+{%- set kept = kept_by_month(
+    'surveyed_month',
+    inputs=[{'model': 'stg_ops__survey_responses', 'month': 'surveyed_month'}],
+    rules=[ref('satisfaction_answers')]
+) %}
+{{ config(**kept.config) }}
 
-with fingerprints as (
-    {{ rollup_fingerprints(["select surveyed_month as month, load_id from " ~ ref('stg_ops__survey_responses')],
-                           [ref('satisfaction_answers')]) }}
-),
-
-months as (
-    {{ rollup_months('fingerprints', 'surveyed_month') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 rolled as (
@@ -29,4 +29,8 @@ rolled as (
     group by org_code, surveyed_date, surveyed_month, survey_type, satisfaction_rule_version
 )
 
-{{ with_month_fingerprint('surveyed_month') }}
+select
+    rolled.*,
+    months.input_fingerprint
+from rolled
+inner join months on rolled.surveyed_month = months.month

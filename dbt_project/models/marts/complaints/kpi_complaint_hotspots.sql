@@ -6,10 +6,20 @@
   the value within the unit's month (1 = most complaints). Through a bridge a complaint
   counts once per product line or reason it concerns, so those shares may add up to more
   than 1; the class and channel breakdowns count each complaint once. Kept by month
-  (mart_fingerprints): a month is also rebuilt when the month before it or the same month a
-  year before changed, as it compares with them.
+  (kept_by_month): a month is also rebuilt when the month before it or the same month a year
+  before changed, as it compares with them.
 #}
-{{ config(**incremental_mart_config([['fct_complaints', 'received_month']])) }}
+{%- set kept = kept_by_month(
+    'month_start',
+    inputs=[
+        {'model': 'fct_complaints', 'month': 'received_month', 'kept': true},
+        {'model': 'bridge_complaint_product', 'month': 'received_month', 'kept': true},
+        {'model': 'bridge_complaint_reason', 'month': 'received_month', 'kept': true}],
+    rules=[ref('complaint_classes'), ref('channels'), ref('complaint_reasons'), 'key_values'],
+    compares_with=[1, 12],
+    spine=true
+) %}
+{{ config(**kept.config) }}
 with key_values as (
     select distinct
         'complaint_class' as dimension_type,
@@ -37,43 +47,13 @@ with key_values as (
     from {{ ref('bridge_complaint_reason') }}
 ),
 
-own_fingerprints as (
-    {{ mart_fingerprints([[ref('fct_complaints'), 'received_month'],
-                          [ref('bridge_complaint_product'), 'received_month'],
-                          [ref('bridge_complaint_reason'), 'received_month']],
-                         [ref('complaint_classes'), ref('channels'), ref('complaint_reasons'), 'key_values']) }}
-),
-
-fingerprints as (
-    select
-        month,
-        md5(
-            input_fingerprint
-            || '|'
-            || coalesce(
-                max(input_fingerprint) over (order by month_number range between 1 preceding and 1 preceding), ''
-            )
-            || '|'
-            || coalesce(
-                max(input_fingerprint) over (order by month_number range between 12 preceding and 12 preceding), ''
-            )
-        )
-            as input_fingerprint
-    from (select
-        *,
-        {{ month_number('month') }} as month_number
-    from own_fingerprints) as own
-),
-
 months as (
-    {{ rollup_months('fingerprints', 'month_start') }}
+    {{ months_to_build(kept) }}
 ),
 
 -- the months rebuilt and those they compare with
 read_months as (
-    select distinct own.month
-    from own_fingerprints as own
-    inner join months on {{ month_number('months.month') }} - {{ month_number('own.month') }} in (0, 1, 12)
+    {{ months_with_compared(kept, 'months') }}
 ),
 
 complaints as (
@@ -232,9 +212,8 @@ select
     compared.complaints_received - compared.same_month_last_year as change_on_last_year,
     {{ safe_ratio('compared.complaints_received - compared.same_month_last_year', 'compared.same_month_last_year') }}
         as change_on_last_year_pct,
-    fingerprints.input_fingerprint
+    months.input_fingerprint
 from compared
-inner join fingerprints on compared.month_start = fingerprints.month
 inner join months on compared.month_start = months.month
 inner join {{ ref('kpi_complaint_rate') }} as totals
     on compared.org_code = totals.org_code and compared.month_start = totals.month_start

@@ -3,13 +3,22 @@
   received ÷ policies underwritten in the month, per org unit, month and segment — the line
   of business (product_line) and the sales channel (sales_channel, through the complaint's
   policy). A complaint whose segment is not known counts under 'unknown', which has no
-  policies (rate null). Kept by month (mart_fingerprints); a complaint's channel comes from
+  policies (rate null). Kept by month (kept_by_month); a complaint's channel comes from
   its policy, which may be corrected in a later month's load, so a month's fingerprint also
   counts its complaints' policies per load (a corrected policy moves to a newer load).
 #}
-{{ config(**incremental_mart_config(
-    [['fct_complaints', 'received_month'], ['int_policy_days', 'underwritten_month']]
-)) }}
+{#- policy_loads (a CTE below): a complaint's channel comes from its policy, whose corrections
+    change the complaint's month #}
+{%- set kept = kept_by_month(
+    'month_start',
+    inputs=[
+        {'model': 'fct_complaints', 'month': 'received_month', 'kept': true},
+        {'model': 'int_policy_days', 'month': 'underwritten_month', 'kept': true},
+        {'relation': 'policy_loads', 'month': 'received_month', 'kept': true}],
+    rules=['key_values'],
+    spine=true
+) %}
+{{ config(**kept.config) }}
 with complaint_channels as (
     select
         complaints.received_month,
@@ -59,13 +68,8 @@ key_values as (
     from {{ ref('int_policy_days') }}
 ),
 
-fingerprints as (
-    {{ mart_fingerprints([[ref('fct_complaints'), 'received_month'], [ref('int_policy_days'), 'underwritten_month'],
-                          ['policy_loads', 'received_month']], ['key_values']) }}
-),
-
 months as (
-    {{ rollup_months('fingerprints', 'month_start') }}
+    {{ months_to_build(kept) }}
 ),
 
 complaints as (
@@ -156,6 +160,6 @@ select
     {{ safe_ratio('complaints_received', 'policies_underwritten') }} as rate,
     premium,
     {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_premium,
-    fingerprints.input_fingerprint
+    months.input_fingerprint
 from rolled
-inner join fingerprints on rolled.month_start = fingerprints.month
+inner join months on rolled.month_start = months.month

@@ -5,19 +5,21 @@
   month, per org unit, month and stage. contact is also the 004 commitment (progress to the
   customer within 2 working days). A started stage not yet reached counts in the
   denominator only. provisional_deadlines: started stages whose deadline was counted on a
-  provisional calendar year. Kept by month (mart_fingerprints).
+  provisional calendar year. Kept by month (kept_by_month).
 #}
-{{ config(**incremental_mart_config([['fct_complaint_stages', 'received_month']])) }}
+{%- set kept = kept_by_month(
+    'month_start',
+    inputs=[{'model': 'fct_complaint_stages', 'month': 'received_month', 'kept': true}],
+    rules=['key_values'],
+    spine=true
+) %}
+{{ config(**kept.config) }}
 with key_values as (
     select distinct stage from {{ ref('fct_complaint_stages') }}
 ),
 
-fingerprints as (
-    {{ mart_fingerprints([[ref('fct_complaint_stages'), 'received_month']], ['key_values']) }}
-),
-
 months as (
-    {{ rollup_months('fingerprints', 'month_start') }}
+    {{ months_to_build(kept) }}
 ),
 
 leaf as (
@@ -57,6 +59,6 @@ select
     not_reached,
     provisional_deadlines,
     deadline_rule_versions,
-    fingerprints.input_fingerprint
+    months.input_fingerprint
 from rolled
-inner join fingerprints on rolled.month_start = fingerprints.month
+inner join months on rolled.month_start = months.month

@@ -4,15 +4,17 @@
   complainants and the repeat complainants among them, and reopened complaints (二次投诉,
   002 §6). rate = repeat complaints ÷ complaints received. Distinct complainants do not add
   up across units or months, so they are counted from the records at each unit. Kept by
-  month (mart_fingerprints).
+  month (kept_by_month).
 #}
-{{ config(**incremental_mart_config([['fct_complaints', 'received_month']])) }}
-with fingerprints as (
-    {{ mart_fingerprints([[ref('fct_complaints'), 'received_month']]) }}
-),
+{%- set kept = kept_by_month(
+    'month_start',
+    inputs=[{'model': 'fct_complaints', 'month': 'received_month', 'kept': true}],
+    spine=true
+) %}
+{{ config(**kept.config) }}
 
-months as (
-    {{ rollup_months('fingerprints', 'month_start') }}
+with months as (
+    {{ months_to_build(kept) }}
 ),
 
 complaints as (
@@ -51,8 +53,7 @@ select
     coalesce(at_unit.repeat_complainants, 0) as repeat_complainants,
     coalesce(at_unit.reopened, 0) as reopened,
     at_unit.repeat_rule_versions,
-    fingerprints.input_fingerprint
+    months.input_fingerprint
 from {{ ref('int_org_months') }} as orgs
-inner join fingerprints on orgs.month_start = fingerprints.month
+inner join months on orgs.month_start = months.month
 left join at_unit on orgs.org_code = at_unit.org_code and orgs.month_start = at_unit.month_start
-where orgs.month_start in (select month from months)

@@ -3,20 +3,21 @@
   possible over every rating of the dimension's items (survey questions and inspection
   sub-items), the company-wide weight in force at the start of the month (sq_weights seed,
   int_sq_weight_versions for line 'all') and the dimension's contribution to the score.
-  Kept by month (mart_fingerprints).
+  Kept by month (kept_by_month).
 #}
-{{ config(**incremental_mart_config([['int_rating_days', 'rated_month']])) }}
+{%- set kept = kept_by_month(
+    'month_start',
+    inputs=[{'model': 'int_rating_days', 'month': 'rated_month', 'kept': true}],
+    rules=[ref('int_sq_weight_versions'), ref('sq_weights'), 'key_values'],
+    spine=true
+) %}
+{{ config(**kept.config) }}
 with key_values as (
     select distinct dimension_code from {{ ref('int_rating_days') }}
 ),
 
-fingerprints as (
-    {{ mart_fingerprints([[ref('int_rating_days'), 'rated_month']],
-                         [ref('int_sq_weight_versions'), ref('sq_weights'), 'key_values']) }}
-),
-
 months as (
-    {{ rollup_months('fingerprints', 'month_start') }}
+    {{ months_to_build(kept) }}
 ),
 
 leaf as (
@@ -53,9 +54,9 @@ select
     versions.weights_line,
     cast(weights.weight as double) as weight,
     100 * cast(weights.weight as double) * {{ safe_ratio('rolled.points', 'rolled.max_points') }} as score_contribution,
-    fingerprints.input_fingerprint
+    months.input_fingerprint
 from rolled
-inner join fingerprints on rolled.month_start = fingerprints.month
+inner join months on rolled.month_start = months.month
 left join {{ ref('int_sq_weight_versions') }} as versions
     on versions.line_of_business = 'all' and rolled.month_start = versions.month_start
 left join {{ ref('sq_weights') }} as weights

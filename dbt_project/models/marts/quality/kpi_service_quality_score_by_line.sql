@@ -3,9 +3,15 @@
   weighted score of each line's ratings per org unit and month, with the line's own weight
   version when one is in force at the start of the month, else the company-wide one
   (int_sq_weight_versions). Ratings of no known line count under 'unknown'. Kept by month
-  (mart_fingerprints).
+  (kept_by_month).
 #}
-{{ config(**incremental_mart_config([['int_rating_days', 'rated_month']])) }}
+{%- set kept = kept_by_month(
+    'month_start',
+    inputs=[{'model': 'int_rating_days', 'month': 'rated_month', 'kept': true}],
+    rules=[ref('int_sq_weight_versions'), ref('sq_weights'), ref('grade_bands'), 'key_values'],
+    spine=true
+) %}
+{{ config(**kept.config) }}
 with key_values as (
     select distinct
         dimension_code,
@@ -13,13 +19,8 @@ with key_values as (
     from {{ ref('int_rating_days') }}
 ),
 
-fingerprints as (
-    {{ mart_fingerprints([[ref('int_rating_days'), 'rated_month']],
-                         [ref('int_sq_weight_versions'), ref('sq_weights'), ref('grade_bands'), 'key_values']) }}
-),
-
 months as (
-    {{ rollup_months('fingerprints', 'month_start') }}
+    {{ months_to_build(kept) }}
 ),
 
 leaf as (
@@ -80,6 +81,6 @@ select
     score,
     grade,
     grade_band_version,
-    fingerprints.input_fingerprint
+    months.input_fingerprint
 from scored
-inner join fingerprints on scored.month_start = fingerprints.month
+inner join months on scored.month_start = months.month

@@ -29,10 +29,10 @@ complaints as (
         complaints.complaint_class,
         complaints.deadline_calendar,
         cast(complaints.received_at as date) as received_date,
-        complaints.received_month,
+        months.month as received_month,
         months.input_fingerprint
     from {{ ref('stg_ops__complaints') }} as complaints
-    inner join months on complaints.received_month = months.month
+    inner join months on {{ month_of('complaints.received_at') }} = months.month
 ),
 
 rules as (

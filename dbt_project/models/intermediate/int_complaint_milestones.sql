@@ -10,8 +10,8 @@
 {%- set kept = kept_by_month(
     'received_month',
     inputs=[
-        {'model': 'stg_ops__complaints', 'month': 'received_month'},
-        {'model': 'stg_ops__complaint_events', 'month': 'complaints.received_month',
+        {'model': 'stg_ops__complaints', 'month': month_of('input_rows.received_at')},
+        {'model': 'stg_ops__complaint_events', 'month': month_of('complaints.received_at'),
          'join': 'inner join ' ~ ref('stg_ops__complaints') ~ ' as complaints'
                  ~ ' on complaints.complaint_id = input_rows.complaint_id'}]
 ) %}
@@ -25,10 +25,10 @@ complaints as (
     select
         complaints.complaint_id,
         complaints.received_at,
-        complaints.received_month,
+        months.month as received_month,
         months.input_fingerprint
     from {{ ref('stg_ops__complaints') }} as complaints
-    inner join months on complaints.received_month = months.month
+    inner join months on {{ month_of('complaints.received_at') }} = months.month
 ),
 
 events as (

@@ -31,7 +31,7 @@ def _warehouse_exists(ws: Workspace) -> bool:
 # Bump when a model changes how it is stored (a table becomes incremental, an incremental
 # model gains its month or fingerprint column): an incremental run cannot read state an
 # older warehouse's tables do not hold, so such a warehouse gets one full rebuild.
-WAREHOUSE_LAYOUT = 5  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
+WAREHOUSE_LAYOUT = 6  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
 #                     complaint stages carry their unit and day
 #                     3: the six slowest marts kept by month (hotspots, segments, repeat complaints,
 #                     stage timeliness, service-quality dimensions and scores by line)
@@ -39,6 +39,8 @@ WAREHOUSE_LAYOUT = 5  # 2: complaint, claim and inspection facts and the complai
 #                     in place); deadlines carry *_provisional flags
 #                     5: fct_complaints gains is_handled_on_time (the stricter of the company's and
 #                     the regulator's deadline, #9)
+#                     6: assessment_rules gains its evidence columns (minimum bases, interval z,
+#                     small-sample rule); models kept by month fingerprint in kept_by_month's form
 
 
 def _built_with_marker(ws: Workspace) -> Path:

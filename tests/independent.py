@@ -8,6 +8,7 @@ under test."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import cache
 from pathlib import Path
 
@@ -677,41 +678,93 @@ def assessment(landing: Path) -> pd.DataFrame:
         timeliness_rate=ratio(q.t_numerator, q.t_denominator),
         satisfaction_rate=ratio(q.s_numerator, q.s_denominator),
     )
-    [rule] = pd.read_csv(SEEDS / "assessment_rules.csv").to_dict("records")  # one version in force
-    up = (
-        (q.complaint_rate <= round(rule["complaint_rate_target"] - rule["rate_margin_up"], 9))
-        & (q.timeliness_rate >= rule["timeliness_up_min"])
-        & (q.satisfaction_rate >= rule["satisfaction_up_min"])
-    )
-    misses = [
-        q.complaint_rate >= round(rule["complaint_rate_target"] + rule["rate_margin_down"], 9),
-        q.timeliness_rate < rule["timeliness_down_below"],
-        q.satisfaction_rate < rule["satisfaction_down_below"],
-    ]
-    down = (misses[0] & misses[1] & misses[2]) if rule["down_when"] == "all" else (misses[0] | misses[1] | misses[2])
-    unknown = q[["complaint_rate", "timeliness_rate", "satisfaction_rate"]].isna().any(axis=1)
-    q["assessment"] = "steady"
-    q.loc[down, "assessment"] = "down"
-    q.loc[up, "assessment"] = "up"
-    q.loc[unknown, "assessment"] = "not_assessed: a KPI has no denominator"
-    q.loc[q.months < 3, "assessment"] = "not_assessed: partial quarter"
-    q["bonus_float_pct"] = q.assessment.map({"up": rule["bonus_up_pct"], "down": -rule["bonus_down_pct"], "steady": 0})
-
     tree = Tree(landing)
+    rules = pd.read_csv(SEEDS / "assessment_rules.csv", keep_default_na=False).to_dict("records")
+    figures = q.set_index(keys)
+    judged = [_judge(row, rules, tree, figures) for row in q.itertuples()]
+    q["assessment"] = [j[0] for j in judged]
+    q["rule"] = [j[1] for j in judged]
+    q["bonus_float_pct"] = [
+        {"up": r["bonus_up_pct"], "down": -r["bonus_down_pct"], "steady": 0}.get(a) for a, r in judged
+    ]
+
     complaints = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at), n=1)
     by_class = tree.rollup(complaints[["org_code", "day", "complaint_class", "n"]])
     by_class = quarter(by_class.assign(period_month=by_class.day.str[:7]))
     counts = by_class.groupby(keys + ["complaint_class"]).n.sum().reset_index()
     counts = counts.sort_values(keys + ["n", "complaint_class"], ascending=[True, True, False, True])
     top = counts.groupby(keys).head(1).merge(counts.groupby(keys).n.sum().rename("total").reset_index(), on=keys)
+    top = top.merge(q[keys + ["rule"]], on=keys)
     top = top.assign(
-        training_needed=(top.total >= rule["training_min_complaints"])
-        & ((top.n / top.total).round(9) >= rule["training_class_share"])
+        training_needed=(top.total >= top.rule.map(lambda r: r["training_min_complaints"]))
+        & ((top.n / top.total).round(9) >= top.rule.map(lambda r: r["training_class_share"]))
     )
-    q = q.merge(top[keys + ["complaint_class", "training_needed"]], on=keys, how="left")
+    q = q.drop(columns="rule").merge(top[keys + ["complaint_class", "training_needed"]], on=keys, how="left")
     return q.rename(columns={"complaint_class": "top_complaint_class"}).assign(
         training_needed=lambda d: d.training_needed.astype("boolean").fillna(False).astype(bool)
     )
+
+
+def wilson(successes: float, trials: float, z: float) -> tuple[float, float]:
+    """The Wilson score interval of successes ÷ trials (textbook form)."""
+    p, zz = successes / trials, z * z
+    center = (p + zz / (2 * trials)) / (1 + zz / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + zz / (4 * trials * trials)) / (1 + zz / trials)
+    return center - half, center + half
+
+
+# per KPI: numerator, denominator, its minimum base in the rules, and whether lower is better
+_KPIS = {
+    "complaint_rate": ("complaints", "policies", "min_policies", True),
+    "timeliness_rate": ("t_numerator", "t_denominator", "min_complaints", False),
+    "satisfaction_rate": ("s_numerator", "s_denominator", "min_respondents", False),
+}
+
+
+def _judge(row, rules: list[dict], tree: Tree, figures: pd.DataFrame) -> tuple[str, dict]:
+    """One unit-quarter's outcome by the rule in force at quarter end (003 §6, assessment_rules)."""
+    year, quarter = int(row.period_quarter[:4]), int(row.period_quarter[-1])
+    quarter_end = pd.Period(f"{year}Q{quarter}", "Q").end_time.date().isoformat()
+    [rule] = [r for r in rules if r["effective_from"] <= quarter_end <= (r["effective_to"] or OPEN_END)]
+    if row.months < 3:
+        return "not_assessed: partial quarter", rule
+    if any(pd.isna(getattr(row, kpi)) for kpi in _KPIS):
+        return "not_assessed: a KPI has no denominator", rule
+    ancestors = tree.ancestors(row.org_code, quarter_end)
+    parent_key = (ancestors[1], row.period_quarter) if len(ancestors) > 1 else None
+    parent = figures.loc[parent_key] if parent_key in figures.index else None
+    up, misses, insufficient = [], [], 0
+    for kpi, (num, den, minimum, lower_is_better) in _KPIS.items():
+        own = (getattr(row, num), getattr(row, den))
+        if own[1] >= rule[minimum]:
+            x, n = own
+        elif rule["small_sample_rule"] == "pool_with_parent" and parent is not None and parent[den] >= rule[minimum]:
+            x, n = parent[num], parent[den]
+        else:  # too little evidence: meets no threshold, misses none
+            insufficient += 1
+            up.append(False)
+            misses.append(False)
+            continue
+        if rule["small_sample_rule"] == "interval":
+            low, high = wilson(x, n, rule["interval_z"])
+            for_up, for_down = (high, low) if lower_is_better else (low, high)
+        else:
+            for_up = for_down = x / n
+        for_up, for_down = round(for_up, 9), round(for_down, 9)
+        if kpi == "complaint_rate":
+            up.append(for_up <= round(rule["complaint_rate_target"] - rule["rate_margin_up"], 9))
+            misses.append(for_down >= round(rule["complaint_rate_target"] + rule["rate_margin_down"], 9))
+        else:
+            prefix = kpi.removesuffix("_rate")
+            up.append(for_up >= rule[f"{prefix}_up_min"])
+            misses.append(for_down < rule[f"{prefix}_down_below"])
+    if insufficient == len(_KPIS):
+        return "not_assessed: insufficient evidence", rule
+    if all(up):
+        return "up", rule
+    if all(misses) if rule["down_when"] == "all" else any(misses):
+        return "down", rule
+    return "steady", rule
 
 
 # -- the index: which function checks which mart --------------------------------------------------

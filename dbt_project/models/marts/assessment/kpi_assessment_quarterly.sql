@@ -12,6 +12,13 @@
     or any one when down_when = 'any');
   - steady otherwise. A quarter the data does not cover whole, or a KPI without a
     denominator, is not assessed (outcome says why) rather than judged on part of it.
+  How much evidence moves a bonus is the rule's too (small_sample_rule): a KPI below its
+  minimum base (min_policies, min_complaints, min_respondents) meets no threshold and misses
+  none, unless pool_with_parent judges it on the parent unit's figures; under the interval
+  rule a threshold counts as met or missed only when the KPI's whole Wilson interval
+  (interval_z) is on that side of it. Each rate is shown with its interval (_low, _high) and
+  the figures that judged it (_basis: unit, parent or insufficient); a quarter whose three KPIs
+  all lack evidence is not assessed.
   Promotion (§6.2): up → priority, down → disqualified. Training (§6.3): the class with the
   most complaints, flagged when it holds training_class_share of at least
   training_min_complaints complaints.
@@ -145,32 +152,119 @@ quarterly as (
             and rate.year_number = satisfaction.year_number and rate.quarter_number = satisfaction.quarter_number
 ),
 
-judged as (
+with_parent as (
+    -- the parent unit's figures of the same quarter (the tree as it stood at quarter end), for
+    -- the rule that judges a short KPI on them (pool_with_parent)
     select
         quarterly.*,
+        parent.complaints as parent_complaints,
+        parent.policies as parent_policies,
+        parent.handled_on_time as parent_handled_on_time,
+        parent.complaints_received as parent_complaints_received,
+        parent.respondents_satisfied as parent_respondents_satisfied,
+        parent.respondents_reached as parent_respondents_reached
+    from quarterly
+    left join {{ ref('dim_org_history') }} as units
+        on quarterly.org_code = units.org_code
+            and quarterly.quarter_end between units.valid_from and units.valid_to
+    left join quarterly as parent
+        on units.parent_org_code = parent.org_code
+            and quarterly.year_number = parent.year_number and quarterly.quarter_number = parent.quarter_number
+),
+
+evidence as (
+    -- per KPI, whose figures judge it: the unit's when they reach the rule's minimum base, the
+    -- parent's under pool_with_parent when theirs do, else none (insufficient evidence)
+    select
+        {% for kpi, base, minimum in [
+            ('complaint_rate', 'policies', 'min_policies'),
+            ('timeliness', 'complaints_received', 'min_complaints'),
+            ('satisfaction', 'respondents_reached', 'min_respondents')] -%}
+            case
+                when with_parent.{{ base }} >= rules.{{ minimum }} then 'unit'
+                when
+                    rules.small_sample_rule = 'pool_with_parent'
+                    and with_parent.parent_{{ base }} >= rules.{{ minimum }}
+                    then 'parent'
+                else 'insufficient'
+            end as {{ kpi }}_basis,
+        {% endfor -%}
         rules.rule_version,
         rules.complaint_rate_target,
+        rules.rate_margin_up,
+        rules.rate_margin_down,
+        rules.timeliness_up_min,
+        rules.timeliness_down_below,
+        rules.satisfaction_up_min,
+        rules.satisfaction_down_below,
+        rules.down_when,
         rules.bonus_up_pct,
         rules.bonus_down_pct,
-        -- rounded before comparing: a rate exactly on a threshold must not fall off it by float noise
         rules.training_min_complaints,
         rules.training_class_share,
-        round(quarterly.complaint_rate, 9) <= rules.complaint_rate_target - rules.rate_margin_up
-        and round(quarterly.timeliness_rate, 9) >= rules.timeliness_up_min
-        and round(quarterly.satisfaction_rate, 9) >= rules.satisfaction_up_min as meets_up,
-        case when rules.down_when = 'any'
-                then
-                    round(quarterly.complaint_rate, 9) >= rules.complaint_rate_target + rules.rate_margin_down
-                    or round(quarterly.timeliness_rate, 9) < rules.timeliness_down_below
-                    or round(quarterly.satisfaction_rate, 9) < rules.satisfaction_down_below
-            else
-                round(quarterly.complaint_rate, 9) >= rules.complaint_rate_target + rules.rate_margin_down
-                and round(quarterly.timeliness_rate, 9) < rules.timeliness_down_below
-                and round(quarterly.satisfaction_rate, 9) < rules.satisfaction_down_below
-        end as meets_down
-    from quarterly
+        rules.interval_z,
+        rules.small_sample_rule,
+        with_parent.*
+    from with_parent
     inner join {{ ref('assessment_rules') }} as rules
-        on quarterly.quarter_end between rules.effective_from and {{ open_end('rules.effective_to') }}
+        on with_parent.quarter_end between rules.effective_from and {{ open_end('rules.effective_to') }}
+),
+
+judged_figures as (
+    -- the figures that judge each KPI, and the Wilson interval of the unit's own rate
+    select
+        {% for kpi, successes, trials in [
+            ('complaint_rate', 'complaints', 'policies'),
+            ('timeliness', 'handled_on_time', 'complaints_received'),
+            ('satisfaction', 'respondents_satisfied', 'respondents_reached')] -%}
+            case evidence.{{ kpi }}_basis
+                when 'unit' then evidence.{{ successes }}
+                when 'parent' then evidence.parent_{{ successes }}
+            end as {{ kpi }}_successes,
+            case evidence.{{ kpi }}_basis
+                when 'unit' then evidence.{{ trials }}
+                when 'parent' then evidence.parent_{{ trials }}
+            end as {{ kpi }}_trials,
+            {{ wilson_bound('evidence.' ~ successes, 'evidence.' ~ trials, 'evidence.interval_z', 'low') }}
+                as {{ kpi }}_low,
+            {{ wilson_bound('evidence.' ~ successes, 'evidence.' ~ trials, 'evidence.interval_z', 'high') }}
+                as {{ kpi }}_high,
+        {% endfor -%}
+        evidence.*
+    from evidence
+),
+
+compared as (
+    -- what each threshold is compared with: under the interval rule the bound on the far side
+    -- of it (the whole interval must clear it), else the judged figures' rate; null when the
+    -- KPI has too little evidence, which then meets no threshold and misses none
+    select
+        {% for kpi, lower_is_better in [('complaint_rate', true), ('timeliness', false), ('satisfaction', false)] -%}
+            {{ rate_as_judged('judged_figures', kpi, 'high' if lower_is_better else 'low') }} as {{ kpi }}_for_up,
+            {{ rate_as_judged('judged_figures', kpi, 'low' if lower_is_better else 'high') }} as {{ kpi }}_for_down,
+        {% endfor -%}
+        judged_figures.*
+    from judged_figures
+),
+
+judged as (
+    select
+        compared.*,
+        -- rounded before comparing: a rate exactly on a threshold must not fall off it by float noise
+        coalesce(
+            round(compared.complaint_rate_for_up, 9) <= compared.complaint_rate_target - compared.rate_margin_up, false
+        )
+        and coalesce(round(compared.timeliness_for_up, 9) >= compared.timeliness_up_min, false)
+        and coalesce(round(compared.satisfaction_for_up, 9) >= compared.satisfaction_up_min, false) as meets_up,
+        {%- set misses = [
+            'coalesce(round(complaint_rate_for_down, 9) >= complaint_rate_target + rate_margin_down, false)',
+            'coalesce(round(timeliness_for_down, 9) < timeliness_down_below, false)',
+            'coalesce(round(satisfaction_for_down, 9) < satisfaction_down_below, false)'] %}
+        case when compared.down_when = 'any'
+                then {{ misses | join(' or ') }}
+            else {{ misses | join(' and ') }}
+        end as meets_down
+    from compared
 ),
 
 outcome as (
@@ -181,6 +275,9 @@ outcome as (
             when months_covered < 3 then 'not_assessed: partial quarter'
             when complaint_rate is null or timeliness_rate is null or satisfaction_rate is null
                 then 'not_assessed: a KPI has no denominator'
+            when complaint_rate_basis = 'insufficient' and timeliness_basis = 'insufficient'
+                and satisfaction_basis = 'insufficient'
+                then 'not_assessed: insufficient evidence'
             when meets_up then 'up'
             when meets_down then 'down'
             else 'steady'
@@ -211,15 +308,24 @@ select
     outcome.complaints,
     outcome.policies,
     outcome.complaint_rate,
+    outcome.complaint_rate_low,
+    outcome.complaint_rate_high,
+    outcome.complaint_rate_basis,
     outcome.complaint_rate_target,
     outcome.handled_on_time,
     outcome.complaints_received,
     outcome.timeliness_rate,
+    outcome.timeliness_low,
+    outcome.timeliness_high,
+    outcome.timeliness_basis,
     outcome.company_timeliness_rate,
     outcome.regulator_timeliness_rate,
     outcome.respondents_satisfied,
     outcome.respondents_reached,
     outcome.satisfaction_rate,
+    outcome.satisfaction_low,
+    outcome.satisfaction_high,
+    outcome.satisfaction_basis,
     outcome.rule_version,
     outcome.assessment,
     case outcome.assessment

@@ -337,6 +337,17 @@ class AssessmentTrace:
             f"{r['rate_margin_up']}, on time ≥ {r['timeliness_up_min']}, satisfied ≥ {r['satisfaction_up_min']}; "
             f"down ({r['down_when']}) when rate ≥ target + {r['rate_margin_down']}, on time < "
             f"{r['timeliness_down_below']}, satisfied < {r['satisfaction_down_below']}",
+            f"  evidence     small samples judged by '{r['small_sample_rule']}' (docs/assessment.md); minimum "
+            f"{r['min_policies']} policies, {r['min_complaints']} complaints, {r['min_respondents']} respondents",
+            *(
+                f"    {rate:<18} {_share(a[rate])} (95% Wilson interval {_share(a[prefix + '_low'])} … "
+                f"{_share(a[prefix + '_high'])}), judged on: {a[prefix + '_basis']}"
+                for rate, prefix in (
+                    ("complaint_rate", "complaint_rate"),
+                    ("timeliness_rate", "timeliness"),
+                    ("satisfaction_rate", "satisfaction"),
+                )
+            ),
             f"  source       {d.get('source', '')}",
             f"  the three KPIs of the quarter ({'they add up' if self.adds_up else 'THEY DO NOT ADD UP'}):",
         ]
@@ -433,6 +444,11 @@ def _fmt_score(score) -> str:
 def _inert(value):
     """A cell starting with = + - @ (or a tab/CR) would run as a formula in a spreadsheet."""
     return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _share(value) -> str:
+    """A rate as a percentage, or '—' where there is none."""
+    return "—" if value is None or value != value else f"{100 * value:.2f}%"
 
 
 def _day(value) -> str:

@@ -346,7 +346,8 @@ def repeat_complaints(landing: Path) -> pd.DataFrame:
 
 def hotspots(landing: Path) -> pd.DataFrame:
     """Complaints per unit, month and breakdown value (class, 001 class, channel, product
-    line and reason through the items: once per value), with the previous month's count."""
+    line and reason through the items: once per value), with the previous month's count and
+    the same month's a year before, where one of the three counted anything."""
     tree = Tree(landing)
     c = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at))
     reasons = seed("complaint_reasons").set_index("reason_code").class_001
@@ -385,6 +386,16 @@ def hotspots(landing: Path) -> pd.DataFrame:
     out = _count(long[["org_code", "day", "key", "n"]], tree, by=("key",), complaints_received=("n", "sum"))
     out = out.sort_values(["org_code", "key", "period_month"])
     out["previous_month"] = out.groupby(["org_code", "key"]).complaints_received.shift()
+    a_year_later = out[["org_code", "key", "period_month", "complaints_received"]].assign(
+        period_month=lambda d: (pd.PeriodIndex(d.period_month, freq="M") + 12).astype(str)
+    )
+    out = out.merge(
+        a_year_later.rename(columns={"complaints_received": "same_month_last_year"}),
+        on=["org_code", "key", "period_month"],
+        how="left",
+    )
+    # a row where the value counted something in the month, the month before or a year before
+    out = out[(out.complaints_received > 0) | (out.previous_month > 0) | (out.same_month_last_year > 0)]
     out[["dimension_type", "dimension_value"]] = out.key.str.split("|", n=1, expand=True)
     return out.drop(columns="key")
 

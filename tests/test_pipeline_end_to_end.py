@@ -72,6 +72,8 @@ def test_hotspots_match_raw_extracts(built):
     assert (merged._merge == "both").all() and len(merged) > 1000
     assert (merged.complaints_received == merged.complaints_received_expected).all()
     assert (merged.previous_month.fillna(-1) == merged.previous_month_expected.fillna(-1)).all()
+    assert (merged.same_month_last_year.fillna(-1) == merged.same_month_last_year_expected.fillna(-1)).all()
+    assert (merged.same_month_last_year > 0).any()
     # a complaint with two products counts under each: the product shares exceed the unit's total
     products = actual[(actual.dimension_type == "product_line") & (actual.org_level == 1)]
     classes = actual[(actual.dimension_type == "complaint_class") & (actual.org_level == 1)]

@@ -13,6 +13,9 @@
         then need hold only their rows. Without it, the leaf's first to last month.
   key_values: a CTE of every combination of the keys a unit lists in each month; by default
         those the leaf holds (with months given, the leaf holds only some months' keys).
+  dense: false gives only the unit-months (and keys) with leaf rows below them, no zero rows:
+        for keys with many values (hot spots: 765 units × 126 months × 196 values on the CT
+        data, 18.9 M rows of which 0.5 % counted anything).
 
   In two steps: a unit's leaf rows are first summed per month and span of days over which
   its ancestors stay the same (cut wherever one of its pairs in bridge_org_hierarchy starts
@@ -20,10 +23,10 @@
   per unit and day, times five levels) was most of a mart's time.
 #}
 {% macro org_month_rollup(leaf, measures, keys=[], types={}, lists=[], date_column='activity_date',
-                         months=none, key_values=none) -%}
+                         months=none, key_values=none, dense=true) -%}
     {%- set month = month_of('leaf.' ~ date_column) -%}
     {%- set outer = ['orgs.org_code', 'orgs.org_name', 'orgs.org_level', 'orgs.month_start', 'orgs.period_month'] -%}
-    {%- for key in keys %}{% do outer.append('key_values.' ~ key) %}{% endfor -%}
+    {%- for key in keys %}{% do outer.append(('key_values.' if dense else 'rolled.') ~ key) %}{% endfor -%}
     {%- for measure in measures -%}
         {%- do outer.append('cast(coalesce(rolled.' ~ measure ~ ', 0) as ' ~ types.get(measure, 'bigint') ~ ') as ' ~ measure) -%}
     {%- endfor -%}
@@ -39,8 +42,8 @@
     select
         {{ outer | join(',\n        ') }}
     from {{ ref('int_org_months') }} orgs
-    {% if keys %}cross join (select distinct {{ keys | join(', ') }} from {{ key_values or leaf }}) key_values{% endif %}
-    left join (
+    {% if keys and dense %}cross join (select distinct {{ keys | join(', ') }} from {{ key_values or leaf }}) key_values{% endif %}
+    {{ 'left' if dense else 'inner' }} join (
         select {{ inner | join(', ') }}
         from (
             select {{ by_span | join(', ') }}
@@ -57,7 +60,7 @@
     ) rolled
         on rolled.org_code = orgs.org_code
         and rolled.month_start = orgs.month_start
-        {%- for key in keys %}
+        {%- for key in (keys if dense else []) %}
         and rolled.{{ key }} = key_values.{{ key }}
         {%- endfor %}
     {% if months -%}

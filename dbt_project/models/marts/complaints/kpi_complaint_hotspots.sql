@@ -7,7 +7,9 @@
   counts once per product line or reason it concerns, so those shares may add up to more
   than 1; the class and channel breakdowns count each complaint once. Kept by month
   (kept_by_month): a month is also rebuilt when the month before it or the same month a year
-  before changed, as it compares with them.
+  before changed, as it compares with them. A row stands where the value counted complaints in
+  the month, the month before or the same month a year before: a value that fell to 0 shows its
+  fall, one absent from all three months has no row.
 #}
 {%- set kept = kept_by_month(
     'month_start',
@@ -15,39 +17,12 @@
         {'model': 'fct_complaints', 'month': 'received_month', 'kept': true},
         {'model': 'bridge_complaint_product', 'month': 'received_month', 'kept': true},
         {'model': 'bridge_complaint_reason', 'month': 'received_month', 'kept': true}],
-    rules=[ref('complaint_classes'), ref('channels'), ref('complaint_reasons'), 'key_values'],
+    rules=[ref('complaint_classes'), ref('channels'), ref('complaint_reasons')],
     compares_with=[1, 12],
     spine=true
 ) %}
 {{ config(**kept.config) }}
-with key_values as (
-    select distinct
-        'complaint_class' as dimension_type,
-        complaint_class as dimension_value
-    from {{ ref('fct_complaints') }}
-    union
-    select distinct
-        'complaint_class_001',
-        complaint_class_001
-    from {{ ref('fct_complaints') }}
-    union
-    select distinct
-        'channel',
-        channel_code
-    from {{ ref('fct_complaints') }}
-    union
-    select distinct
-        'product_line',
-        product_line
-    from {{ ref('bridge_complaint_product') }}
-    union
-    select distinct
-        'reason',
-        reason_code
-    from {{ ref('bridge_complaint_reason') }}
-),
-
-months as (
+with months as (
     {{ months_to_build(kept) }}
 ),
 
@@ -135,7 +110,87 @@ leaf as (
 
 rolled as (
     {{ org_month_rollup('leaf', ['complaints_received', 'closed_on_time', 'repeat_complaints'],
-                        keys=['dimension_type', 'dimension_value'], months='read_months', key_values='key_values') }}
+                        keys=['dimension_type', 'dimension_value'], months='read_months', dense=false) }}
+),
+
+offsets as (
+    select 0 as months_later
+    union all
+    select 1
+    union all
+    select 12
+),
+
+-- each count stands in its own month, as the month before of the next month and as the same
+-- month a year before of the month a year later: one pass over rolled, not self-joins (Spark
+-- inlines a CTE once per reference, and three copies of rolled ran its unit test out of heap)
+shifted as (
+    select
+        rolled.org_code,
+        rolled.dimension_type,
+        rolled.dimension_value,
+        {{ month_number('rolled.month_start') }} + offsets.months_later as month_number,
+        sum(case when offsets.months_later = 0 then rolled.complaints_received end) as complaints_received,
+        sum(case when offsets.months_later = 0 then rolled.closed_on_time end) as closed_on_time,
+        sum(case when offsets.months_later = 0 then rolled.repeat_complaints end) as repeat_complaints,
+        sum(case when offsets.months_later = 1 then rolled.complaints_received end) as previous_month,
+        sum(case when offsets.months_later = 12 then rolled.complaints_received end) as same_month_last_year
+    from rolled
+    cross join offsets
+    group by
+        rolled.org_code,
+        rolled.dimension_type,
+        rolled.dimension_value,
+        {{ month_number('rolled.month_start') }} + offsets.months_later
+),
+
+-- a unit that did not exist in the month compared with has no figure for it (null), one that
+-- did has its count (0 when none)
+unit_months as (
+    select
+        orgs.*,
+        max(orgs.month_number) over (
+            partition by orgs.org_code order by orgs.month_number range between 1 preceding and 1 preceding
+        ) is not null as had_previous_month,
+        max(orgs.month_number) over (
+            partition by orgs.org_code order by orgs.month_number range between 12 preceding and 12 preceding
+        ) is not null as had_month_last_year
+    from (
+        select
+            org_code,
+            org_name,
+            org_level,
+            period_month,
+            month_start,
+            {{ month_number('month_start') }} as month_number
+        from {{ ref('int_org_months') }}
+        where month_start in (select month from read_months)
+    ) as orgs
+),
+
+compared as (
+    select
+        units.org_code,
+        units.org_name,
+        units.org_level,
+        units.period_month,
+        units.month_start,
+        shifted.dimension_type,
+        shifted.dimension_value,
+        cast(rank() over (
+            partition by units.org_code, units.month_start, shifted.dimension_type
+            order by coalesce(shifted.complaints_received, 0) desc
+        ) as bigint) as rank_in_unit,  -- Spark's rank() is an int
+        cast(coalesce(shifted.complaints_received, 0) as bigint) as complaints_received,
+        cast(coalesce(shifted.closed_on_time, 0) as bigint) as closed_on_time,
+        cast(coalesce(shifted.repeat_complaints, 0) as bigint) as repeat_complaints,
+        case when units.had_previous_month then cast(coalesce(shifted.previous_month, 0) as bigint) end
+            as previous_month,
+        case when units.had_month_last_year then cast(coalesce(shifted.same_month_last_year, 0) as bigint) end
+            as same_month_last_year
+    from shifted
+    inner join unit_months as units
+        on shifted.org_code = units.org_code and shifted.month_number = units.month_number
 ),
 
 names as (
@@ -164,30 +219,6 @@ names as (
         reason_code,
         reason_zh
     from {{ ref('complaint_reasons') }}
-),
-
-compared as (
-    -- the month before and the same month a year before, by month number (not by row: a unit
-    -- may not have existed in every month). Windows, not self-joins: Spark inlines a CTE once per
-    -- reference, and three copies of rolled ran its unit test out of heap.
-    select
-        rolled.*,
-        cast(rank() over (
-            partition by rolled.org_code, rolled.month_start, rolled.dimension_type
-            order by rolled.complaints_received desc
-        ) as bigint) as rank_in_unit,  -- Spark's rank() is an int
-        max(rolled.complaints_received) over (
-            partition by rolled.org_code, rolled.dimension_type, rolled.dimension_value order by rolled.month_number
-            range between 1 preceding and 1 preceding
-        ) as previous_month,
-        max(rolled.complaints_received) over (
-            partition by rolled.org_code, rolled.dimension_type, rolled.dimension_value order by rolled.month_number
-            range between 12 preceding and 12 preceding
-        ) as same_month_last_year
-    from (select
-        *,
-        {{ month_number('month_start') }} as month_number
-    from rolled) as rolled
 )
 
 select

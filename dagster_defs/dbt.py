@@ -63,8 +63,8 @@ NOTHING_NEW = (
     "Nothing new since the last published build (the same loads, models, rules, suites and "
     "settings): models, checks and publication skipped. `kefu build --force` runs them anyway."
 )
-LAYERS = ("staging", "intermediate", "core", "marts")  # dbt_project/models/<layer>/
-KPI_FIELDS = ["name_zh", "name_en", "formula", "numerator", "denominator", "grain", "source", "owner"]
+LAYERS = ("staging", "intermediate", "core", "marts", "reference")  # dbt_project/models/<layer>/
+KPI_FIELDS = ["name_zh", "name_en", "formula", "numerator", "denominator", "unit", "grain", "source", "owner"]
 
 
 class KefuDbtTranslator(DagsterDbtTranslator):

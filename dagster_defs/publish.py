@@ -5,7 +5,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from dagster_defs.dbt import kefu_dbt_models
 from kefu.build_state import remember_published
-from kefu.marts import mart_grain
+from kefu.project import published_tables
 from kefu.publish import publish_marts
 from kefu.workspace import Workspace
 
@@ -14,8 +14,9 @@ from kefu.workspace import Workspace
     key="published_marts",
     group_name="published",
     kinds={"duckdb"},
-    deps=[get_asset_key_for_model([kefu_dbt_models], mart) for mart in mart_grain()],
-    description="Read-only copy of the KPI marts for BI tools, replaced atomically after every "
+    deps=[get_asset_key_for_model([kefu_dbt_models], table) for table in published_tables()],
+    description="Read-only copy of the KPI marts, and the reference tables they are joined with, for BI "
+    "tools, every table and column commented in Chinese and English; replaced atomically after every "
     "successful run, so readers never hold the pipeline's file or see a half-built state.",
 )
 def published_marts() -> MaterializeResult:

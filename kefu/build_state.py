@@ -31,7 +31,7 @@ def _warehouse_exists(ws: Workspace) -> bool:
 # Bump when a model changes how it is stored (a table becomes incremental, an incremental
 # model gains its month or fingerprint column): an incremental run cannot read state an
 # older warehouse's tables do not hold, so such a warehouse gets one full rebuild.
-WAREHOUSE_LAYOUT = 6  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
+WAREHOUSE_LAYOUT = 7  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
 #                     complaint stages carry their unit and day
 #                     3: the six slowest marts kept by month (hotspots, segments, repeat complaints,
 #                     stage timeliness, service-quality dimensions and scores by line)
@@ -41,6 +41,8 @@ WAREHOUSE_LAYOUT = 6  # 2: complaint, claim and inspection facts and the complai
 #                     the regulator's deadline, #9)
 #                     6: assessment_rules gains its evidence columns (minimum bases, interval z,
 #                     small-sample rule); models kept by month fingerprint in kept_by_month's form
+#                     7: complaint_classes.scheme is text ('003', as the standards name it; it loaded
+#                     as the integer 3)
 
 
 def _built_with_marker(ws: Workspace) -> Path:
@@ -154,8 +156,9 @@ FORCE_ENV = "KEFU_FORCE_BUILD"  # `kefu build --force`: run every step even with
 def build_inputs(ws: Workspace) -> str:
     """A digest of everything a build's result depends on: the committed loads, the project
     (models, tests, seeds with the rules and the calendar), the GX suites, the PII key and
-    storage layout, and where dbt reads the lake. No model reads the clock, so the same
-    inputs give the same warehouse and the same published snapshot."""
+    storage layout, where dbt reads the lake, and the frozen quarters (a freeze or restatement
+    changes what the snapshot shows of them). No model reads the clock, so the same inputs
+    give the same warehouse and the same published snapshot."""
     payload = {
         "loads": sorted(p.relative_to(ws.loads).as_posix() for p in ws.loads.glob("*/*.parquet")),
         "project": project_digest(),
@@ -167,8 +170,13 @@ def build_inputs(ws: Workspace) -> str:
         ).hexdigest(),
         "built_with": _built_with(ws),
         "lake": os.environ.get("KEFU_LAKE_URI", ""),
+        "frozen": _digest(ws.home / "frozen" / "log.jsonl"),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
 
 def _inputs_marker(ws: Workspace, stage: str) -> Path:

@@ -214,8 +214,7 @@ def cmd_publish(args, ws: Workspace) -> None:
         print(f"  {mart:28} {facts['rows']:>7,} rows  {facts['content_hash']}")
     if manifest["restates"]:
         print(
-            "next: `kefu build` checks the build again and publishes the restated figures "
-            "(BI readers see the last published snapshot until then)"
+            "next: `kefu build` publishes the restated figures (BI readers see the previously frozen ones until then)"
         )
 
 
@@ -233,7 +232,14 @@ def cmd_diff(args, ws: Workspace) -> None:
     for period in periods:
         differences = diff_period(ws, period)
         changed |= bool(differences)
-        print(f"{period}: " + ("a rerun changes nothing" if not differences else "a rerun would change:"))
+        print(
+            f"{period}: "
+            + (
+                "the build agrees with the frozen figures"
+                if not differences
+                else "the build differs from the frozen figures (published: the frozen ones; restate to move them):"
+            )
+        )
         for d in differences:
             print(f"  {d.mart}: {d.problem}" + (" (frozen → rebuilt)" if d.problem == "values differ" else ""))
             for line in d.lines():
@@ -369,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--reason", help="why (required to restate)")
     p.add_argument("--by", help="who (default: KEFU_USER or the login name)")
     p.set_defaults(func=cmd_publish)
-    p = sub.add_parser("diff", help="what a rerun would change in frozen periods")
+    p = sub.add_parser("diff", help="what the build says differently of frozen quarters (frozen → rebuilt)")
     p.add_argument("--period", help="one quarter (default: every frozen one)")
     p.set_defaults(func=cmd_diff)
     p = sub.add_parser(

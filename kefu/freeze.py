@@ -1,12 +1,15 @@
 """Frozen assessment periods: once a quarter's results have moved bonuses, they must not
 change under anyone's feet (`kefu publish --period 2026-Q3`, `kefu diff`).
 
+Only a settled quarter can be frozen (reference.ref_quarter_settlement: every complaint of
+it closed or past its deadline plus a lag, and the surveys' window over; settlement_rules).
 Freezing copies the quarter's rows of the assessment and of the monthly KPI marts it rests
 on into ``$KEFU_HOME/frozen/<period>.duckdb``, with a content hash per mart and who froze
-it, when and why. Every later publish compares the new figures of each frozen period with
-the frozen ones and refuses — the published snapshot stays as it was — when any differs. A
-period changes only by an explicit restatement (``--restate --reason``), which keeps the
-earlier version and records who, when and why in ``frozen/log.jsonl``.
+it, when and why. A later build that says something else of a frozen period blocks nothing:
+the published snapshot keeps the frozen rows (what bonuses were paid on) and lists what the
+build says differently in ``post_freeze_differences`` (frozen → rebuilt; ``kefu diff``). A
+period's frozen figures change only by an explicit restatement (``--restate --reason``),
+which keeps the earlier version and records who, when and why in ``frozen/log.jsonl``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from kefu.marts import (
     figure_columns,
     mart_grain,
     mart_sql,
+    model_sql,
 )
 from kefu.periods import period_months, quarter
 from kefu.workspace import Workspace
@@ -73,6 +77,8 @@ def freeze(ws: Workspace, period: str, reason: str = "", restate: bool = False, 
         raise FrozenPeriodError("a restatement needs a reason (--reason): auditors will ask why")
     if restate and not previous:
         raise FrozenPeriodError(f"{period} is not frozen: there is nothing to restate")
+    if not restate:
+        _require_settled(ws, period)
     by = by or os.environ.get("KEFU_USER") or getpass.getuser()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     tmp = folder / f".{period}.{os.getpid()}.tmp"
@@ -118,9 +124,9 @@ def freeze(ws: Workspace, period: str, reason: str = "", restate: bool = False, 
     return manifest
 
 
-def diff_period(ws: Workspace, period: str, against: str | None = None) -> list[MartDifference]:
+def diff_period(ws: Workspace, period: str, against: str | None = None, limit: int = 10) -> list[MartDifference]:
     """What the warehouse (or the snapshot file ``against``) says now versus the frozen
-    figures of a period: empty when nothing would change."""
+    figures of a period (at most ``limit`` rows a mart and kind): empty when nothing differs."""
     con = connect_read_only(ws) if against is None else duckdb.connect()
     try:
         con.execute(f"attach '{frozen_dir(ws) / (period + '.duckdb')}' as frozen (read_only)")
@@ -130,25 +136,66 @@ def diff_period(ws: Workspace, period: str, against: str | None = None) -> list[
         for mart in MONTHLY + QUARTERLY:
             now = mart_sql(ws, mart) if against is None else f"candidate.main.{mart}"
             current = f"(select * from {now} where {period_filter(mart, period)})"
-            differences += diff_relations(con, mart, f"frozen.main.{mart}", current, mart_grain()[mart])
+            differences += diff_relations(con, mart, f"frozen.main.{mart}", current, mart_grain()[mart], limit)
         return differences
     finally:
         con.close()
 
 
-def check_frozen_periods(ws: Workspace, snapshot: Path) -> None:
-    """Refuse a snapshot that would change a frozen period (called before publishing it)."""
-    problems = []
-    for period in frozen_periods(ws):
-        for d in diff_period(ws, period, against=str(snapshot)):
-            problems.append(f"{period} {d.mart}: {d.problem}" + "".join(f"\n      {line}" for line in d.lines()[:3]))
-    if problems:
-        raise FrozenPeriodError(
-            "this run would change frozen assessment periods; the published snapshot is left as it was.\n  "
-            + "\n  ".join(problems)
-            + "\nSee `kefu diff`; if the change is right, restate the period: "
-            "kefu publish --period PERIOD --restate --reason '…'"
+POST_FREEZE_ROWS = 10_000  # differences listed per frozen period, mart and kind
+
+
+def keep_frozen_periods(ws: Workspace, snapshot: Path) -> list[tuple[str, MartDifference]]:
+    """Put the frozen rows of every frozen period in the snapshot about to be published, in
+    place of the rebuilt ones, and list what the build says differently of them in its table
+    post_freeze_differences (period, mart, kind, `keys: column frozen → rebuilt`)."""
+    periods = frozen_periods(ws)
+    differences = [(p, d) for p in periods for d in diff_period(ws, p, against=str(snapshot), limit=POST_FREEZE_ROWS)]
+    con = duckdb.connect(str(snapshot))
+    try:
+        con.execute(
+            "create table post_freeze_differences "
+            "(period_quarter varchar, kpi_mart varchar, problem varchar, difference varchar)"
         )
+        rows = [(p, d.mart, d.problem, line) for p, d in differences for line in d.lines() or [""]]
+        if rows:
+            con.executemany("insert into post_freeze_differences values (?, ?, ?, ?)", rows)
+        for period in periods:
+            con.execute(f"attach '{frozen_dir(ws) / (period + '.duckdb')}' as frozen (read_only)")
+            for mart in MONTHLY + QUARTERLY:
+                con.execute(f"delete from main.{mart} where {period_filter(mart, period)}")
+                con.execute(f"insert into main.{mart} by name select * from frozen.main.{mart}")
+            con.execute("detach frozen")
+    finally:
+        con.close()
+    return differences
+
+
+def _require_settled(ws: Workspace, period: str) -> None:
+    """Refuse to freeze a quarter whose figures may still move, saying when it settles."""
+    con = connect_read_only(ws)
+    try:
+        found = con.execute(
+            "select is_settled, settles_on, complaints, complaints_open, last_open_deadline, as_of_date, "
+            f"settlement_rule_version from {model_sql(ws, 'reference', 'ref_quarter_settlement')} "
+            "where period_quarter = ?",
+            [period],
+        ).fetchone()
+    finally:
+        con.close()
+    if found is None or found[0]:
+        return
+    _, settles_on, complaints, still_open, last_deadline, as_of, rule = found
+    waiting = (
+        f"{still_open} of its {complaints} complaints are open (the last deadline {last_deadline})"
+        if still_open
+        else "the complainants' callback surveys are still due"
+    )
+    raise FrozenPeriodError(
+        f"{period} has not settled: the data run to {as_of} and {waiting}; it settles by {settles_on} "
+        f"at the latest (settlement rule {rule}, seeds/settlement_rules.csv). Freeze it once a build "
+        "holds data to that day."
+    )
 
 
 def _manifest(path: Path) -> dict:

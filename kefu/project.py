@@ -5,6 +5,7 @@ docs/adding-a-kpi.md) and nothing else keeps a list of them by hand."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -148,6 +149,39 @@ def marts() -> dict[str, Mart]:
             contract_enforced=bool((node["config"].get("contract") or {}).get("enforced")),
         )
     return dict(sorted(found.items()))
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A table of the published snapshot as its .yml declares it."""
+
+    name: str
+    schema: str  # the warehouse schema it is built in: marts or reference
+    description: str
+    columns: dict[str, str]  # each documented column and its description
+
+
+@cache
+def published_tables() -> dict[str, PublishedTable]:
+    """What `kefu publish` copies for BI readers: the KPI marts, then what they are joined with
+    (models/reference/: the org tree, periods, classes, channels, product lines, the KPI catalogue)."""
+    found = {}
+    for layer in ("marts", "reference"):
+        for node in sorted(manifest()["nodes"].values(), key=lambda n: n["name"]):
+            if node["resource_type"] == "model" and node["fqn"][1] == layer:
+                found[node["name"]] = PublishedTable(
+                    name=node["name"],
+                    schema=layer,
+                    description=node.get("description", ""),
+                    columns={c: col.get("description", "") for c, col in node["columns"].items()},
+                )
+    return found
+
+
+def column_labels() -> dict[str, tuple[str, str]]:
+    """Each published column's Chinese and English label (seeds/column_labels.csv)."""
+    with (SEEDS_DIR / "column_labels.csv").open(encoding="utf-8", newline="") as f:
+        return {row["column_name"]: (row["label_zh"], row["label_en"]) for row in csv.DictReader(f)}
 
 
 def mart_grain() -> dict[str, list[str]]:

@@ -9,6 +9,8 @@ versions it was checked against: when one of them is upgraded, read this file fi
   (install_duckdb_result_buffering)
 - dagster 1.13.27: a warning per blocking check of a step that yielded nothing on purpose
   (quiet_unrun_blocking_checks)
+- duckdb-engine 0.17.0 with SQLAlchemy 2.1.9 (DuckDB 1.5.6): column reflection fails on
+  pg_catalog.pg_collation (fix_duckdb_engine_reflection)
 """
 
 import logging
@@ -104,3 +106,69 @@ class DbtCliResourceOfThisEnvironment(DbtCliResource):
         from packaging import version
 
         return version.parse(installed_version("dbt-core"))
+
+
+def fix_duckdb_engine_reflection() -> None:
+    """SQLAlchemy >= 2.0.45 reflects a PostgreSQL column's collation by joining pg_collation
+    with pg_namespace; DuckDB's pg_catalog has only a stub pg_collation (no collnamespace) and no
+    pg_collation_is_visible, so every get_columns() through duckdb-engine fails with "Binder
+    Error: Referenced table pg_catalog.pg_collation not found" (duckdb/duckdb#22069,
+    Mause/duckdb_engine#1379) and a BI tool's dataset editor lists no column. duckdb-engine's
+    own fix (#1393, unreleased) reflects the collation as null, as this does; DuckDB has no
+    per-column collation a BI reader needs. SQLAlchemy 2.1 also changed the signature of the
+    method duckdb-engine's get_multi_columns calls (_get_columns_info), so on 2.1 that is
+    replaced too: the same steps as SQLAlchemy's own, with the rows read at once (duckdb-engine
+    keeps one cursor per connection, which its version does for the same reason). For readers
+    of the published snapshot only (kefu.publish.snapshot_engine); idempotent."""
+    from functools import lru_cache
+
+    import duckdb_engine
+    from sqlalchemy import sql
+    from sqlalchemy.dialects.postgresql import base
+
+    dialect = duckdb_engine.Dialect
+    if getattr(dialect, "_kefu_reflects_without_collation", False):
+        return
+
+    @lru_cache
+    def _columns_query(self, schema, has_filter_names, scope, kind):
+        query = base.PGDialect._columns_query(self, schema, has_filter_names, scope, kind)
+        columns = [sql.null().label("collation") if c.name == "collation" else c for c in query.selected_columns]
+        return query.with_only_columns(*columns, maintain_column_froms=False)
+
+    dialect._columns_query = _columns_query
+    if hasattr(base, "_NamedTypeLoader"):  # SQLAlchemy 2.1
+        # its constraint and table-option queries cast to REGCLASS or read pg_am and
+        # pg_inherits, which DuckDB lacks: MetaData.reflect() and pandas.read_sql_table() failed
+        # on them. A published snapshot's tables (each created as a select) have no constraint
+        # and no PostgreSQL table option, so none is reflected.
+        from sqlalchemy.engine.reflection import ReflectionDefaults
+
+        for method, none in (
+            ("get_multi_pk_constraint", ReflectionDefaults.pk_constraint),
+            ("get_multi_foreign_keys", ReflectionDefaults.foreign_keys),
+            ("get_multi_unique_constraints", ReflectionDefaults.unique_constraints),
+            ("get_multi_check_constraints", ReflectionDefaults.check_constraints),
+            ("get_multi_table_options", ReflectionDefaults.table_options),
+        ):
+            setattr(dialect, method, _reflecting_none(none))
+
+        def get_multi_columns(self, connection, schema=None, filter_names=None, scope=None, kind=None, **kw):
+            has_filter_names, params = self._prepare_filter_names(filter_names)
+            rows = list(
+                connection.execute(self._columns_query(schema, has_filter_names, scope, kind), params).mappings()
+            )
+            return self._get_columns_info(rows, base._NamedTypeLoader(self, connection, kw), schema).items()
+
+        dialect.get_multi_columns = get_multi_columns
+    dialect._kefu_reflects_without_collation = True
+
+
+def _reflecting_none(none):
+    def get_multi(self, connection, schema=None, filter_names=None, scope=None, kind=None, **kw):
+        tables = self.get_multi_table_comment(
+            connection, schema=schema, filter_names=filter_names, scope=scope, kind=kind, **kw
+        )
+        return [(key, none()) for key, _ in tables]
+
+    return get_multi

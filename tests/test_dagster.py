@@ -59,7 +59,8 @@ def test_assets_are_grouped_by_layer_and_kpis_tagged():
     groups = {}
     for key, spec in specs.items():
         groups.setdefault(spec.group_name, set()).add(key)
-    assert set(groups) == {"raw", "rules", "staging", "intermediate", "core", "marts", "published"}
+    assert set(groups) == {"raw", "rules", "staging", "intermediate", "core", "marts", "reference", "published"}
+    assert AssetKey(["reference", "kpi_definitions"]) in groups["reference"]
     assert AssetKey(["raw", "complaints"]) in groups["raw"]
     assert AssetKey(["staging", "stg_ops__complaints"]) in groups["staging"]
     assert AssetKey(["core", "int_org_months"]) in groups["intermediate"]

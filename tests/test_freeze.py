@@ -1,6 +1,7 @@
-"""A frozen quarter stays as it was: a later run that would change it fails loudly and
-leaves the published snapshot alone; `kefu diff` says what would change; only a
-restatement, with who, when and why recorded, moves it."""
+"""A frozen quarter stays as it was: only a settled quarter can be frozen; a later build that
+says something else of it blocks nothing, the published snapshot keeps the frozen figures and
+lists what differs (post_freeze_differences, `kefu diff`); only a restatement, with who, when
+and why recorded, moves them."""
 
 import csv
 import io
@@ -9,8 +10,8 @@ import json
 import duckdb
 import pytest
 
-from kefu.freeze import FrozenPeriodError, diff_period, freeze, frozen_dir
-from kefu.pipeline import PipelineFailed, run_pipeline
+from kefu.freeze import MONTHLY, QUARTERLY, FrozenPeriodError, diff_period, freeze, frozen_dir
+from kefu.pipeline import run_pipeline
 from kefu.publish import published_hashes
 from kefu.trace import trace
 from kefu.workspace import Workspace
@@ -22,6 +23,15 @@ def frozen_value(ws: Workspace, mart: str, column: str, org_code: str, month: st
         return con.execute(
             f"select {column} from {mart} where org_code = ? and period_month = ?", [org_code, month]
         ).fetchone()[0]
+
+
+def frozen_hashes(hashes: dict[str, str]) -> dict[str, str]:
+    return {m: h for m, h in hashes.items() if m in MONTHLY + QUARTERLY}
+
+
+def published_differences(ws: Workspace) -> list[tuple]:
+    with duckdb.connect(str(ws.published_file), read_only=True) as con:
+        return con.execute("select * from post_freeze_differences order by all").fetchall()
 
 
 def late_complaint(ws: Workspace) -> None:
@@ -44,9 +54,15 @@ def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_p
         before = published_hashes(ws)
 
         late_complaint(ws)
-        with pytest.raises(PipelineFailed, match="would change frozen assessment periods"):
-            run_pipeline(ws)
-        assert published_hashes(ws) == before  # readers still see the figures that were frozen
+        run_pipeline(ws)  # publishes: a late complaint is normal, not an error
+        # readers still see the frozen figures of the marts frozen (the rest moved on)
+        assert frozen_hashes(published_hashes(ws)) == frozen_hashes(before)
+        assert published_hashes(ws) != before
+        listed = published_differences(ws)
+        assert any(
+            m == "kpi_complaint_rate" and d.startswith("org_code=HQ, month_start=2026-05-01: numerator ")
+            for _, m, _, d in listed
+        ), listed
         differences = diff_period(ws, "2026-Q2")
         assert {"kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_assessment_quarterly"} <= {
             d.mart for d in differences
@@ -68,8 +84,9 @@ def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_p
         second = freeze(ws, "2026-Q2", reason="late complaint LATE0001 from 营业部", restate=True, by="auditor-li")
         assert second["restates"] == first["hash"] != second["hash"]
         assert diff_period(ws, "2026-Q2") == []
-        run_pipeline(ws)  # the restated figures publish
-        assert published_hashes(ws) != before
+        run_pipeline(ws)  # the restated figures publish (a restatement is new input to the build)
+        assert frozen_hashes(published_hashes(ws)) != frozen_hashes(before)
+        assert published_differences(ws) == []
         assert trace(ws, "kpi_complaint_rate", "HQ", "2026-05").published is None  # one number again
     assert (frozen_dir(ws) / f"2026-Q2.{first['hash']}.duckdb").exists()  # the old version is kept
     log = [json.loads(line) for line in (frozen_dir(ws) / "log.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -77,3 +94,17 @@ def test_a_frozen_quarter_moves_only_by_a_restatement_with_a_reason(built, tmp_p
         ("auditor-zhang", "Q2 bonuses paid"),
         ("auditor-li", "late complaint LATE0001 from 营业部"),
     ]
+
+
+def test_a_quarter_that_has_not_settled_cannot_be_frozen(built, tmp_path):
+    ws = copy_workspace(built, tmp_path)
+    with duckdb.connect(str(ws.published_file), read_only=True) as con:
+        open_quarters = con.execute(
+            "select period_quarter, settles_on from ref_quarter_settlement where not is_settled order by all"
+        ).fetchall()
+    assert open_quarters  # the data's last quarter at least: its surveys are still due
+    period, settles_on = open_quarters[0]
+    with env(KEFU_HOME=str(ws.home)), pytest.raises(FrozenPeriodError, match=f"{period} has not settled") as refused:
+        freeze(ws, period, reason="too early")
+    assert f"it settles by {settles_on} at the latest (settlement rule ST1" in str(refused.value)
+    assert not (frozen_dir(ws) / f"{period}.duckdb").exists()

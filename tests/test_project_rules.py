@@ -9,6 +9,7 @@ LAYER_READS = {  # what each layer may read (dbt_project/models/<layer>/), besid
     "intermediate": {"staging", "intermediate", "core"},
     "core": {"staging", "intermediate", "core"},
     "marts": {"intermediate", "core", "marts"},
+    "reference": {"core"},  # what BI readers join the marts with (the org tree, periods, classes …)
 }
 
 

@@ -157,6 +157,7 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         yield from events
     finally:
         release_duckdb_adapter(invocation)
+        _emit_open_lineage(context, ws, target_path)
         keep_parse_state(ws, target_path)
         prune_dbt_runs(ws.dbt_runs)
     if lineage:
@@ -166,3 +167,21 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     remember_built_with(ws)
     if not context.is_subset:  # a few models materialized from the UI do not make the day's build
         remember_built(ws, inputs)
+
+
+OPEN_LINEAGE_ENV = "KEFU_OPENLINEAGE"  # on (default) or never (throwaway workspaces, tests)
+
+
+def _emit_open_lineage(context: AssetExecutionContext, ws: Workspace, target_path) -> None:
+    """The run's OpenLineage events (kefu/open_lineage.py), succeeded or failed: lineage is a
+    record of what ran, so a failure to write it warns and never fails the day."""
+    if os.environ.get(OPEN_LINEAGE_ENV, "on") == "never":
+        return
+    from kefu.open_lineage import emit_dbt_run
+
+    try:
+        written = emit_dbt_run(ws, target_path)
+    except Exception as error:  # the events are a record, not the product
+        context.log.warning(f"OpenLineage events not written: {type(error).__name__}: {error}")
+        return
+    context.log.info(f"OpenLineage events of the dbt run: {written or os.environ.get('OPENLINEAGE_URL')}")

@@ -41,7 +41,8 @@ def _no_lineage_or_docs():
     """Column-level lineage (sqlglot over every model: ~30 s of a workspace's first build)
     and dbt docs (~10 s; ~30 s on Spark) only where a test looks at them: the lineage test,
     and the built history (the auditors' documents test reads its copies). Runs are not
-    recorded in a Dagster instance (~20 s a run) but where a test reads the record."""
+    recorded in a Dagster instance (~20 s a run) but where a test reads the record, and write
+    OpenLineage events only where a test reads them."""
     # Spark keeps its two threads under two pytest-xdist workers: with one (local[1]) the Spark
     # workspace took 757–798 s in CI instead of 692 s, and the other worker was not measurably faster.
     # Its JVMs live one dbt command over little data: without the C2 compiler (half their CPU)
@@ -50,6 +51,7 @@ def _no_lineage_or_docs():
         KEFU_COLUMN_LINEAGE="never",
         KEFU_DBT_DOCS="never",
         KEFU_DAGSTER_INSTANCE="ephemeral",
+        KEFU_OPENLINEAGE="never",
         KEFU_SPARK_JAVA_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=512m",
     ):
         yield

@@ -19,6 +19,7 @@ VERSIONED = [
     "assessment_rules",
     "repeat_complaint_rules",
     "reference_thresholds",
+    "settlement_rules",
 ]
 
 

@@ -13,7 +13,15 @@ from kefu.project import column_labels, marts, published_tables
 from kefu.publish import KEFU_TABLES, snapshot_engine
 from kefu.workspace import SEEDS_DIR
 
-REFERENCE = {"ref_org_tree", "ref_months", "ref_complaint_classes", "ref_channels", "ref_product_lines"}
+REFERENCE = {
+    "ref_org_tree",
+    "ref_months",
+    "ref_complaint_classes",
+    "ref_channels",
+    "ref_product_lines",
+    "ref_quarter_settlement",
+    "ref_rule_versions",
+}
 
 
 def _read(ws, sql: str) -> pd.DataFrame:
@@ -99,3 +107,23 @@ def test_the_org_tree_gives_each_version_its_path_from_head_office(built):
     months = _read(built, "select period_quarter from ref_months")
     quarters = _read(built, "select distinct period_quarter from kpi_assessment_quarterly")
     assert set(quarters.period_quarter) <= set(months.period_quarter)
+
+
+def test_every_version_of_every_rule_is_listed_with_the_latest_marked(built):
+    from tests.test_seeds import VERSIONED, rows
+
+    listed = _read(built, "select * from ref_rule_versions")
+    assert set(listed.rule_table) == set(VERSIONED)
+    for name in VERSIONED:
+        found = rows(name)
+        column = next(
+            (c for c in ("rule_version", "standard_version", "weight_version", "band_version") if c in found[0]), None
+        )
+        versions = {r[column] if column else r["effective_from"] for r in found}
+        mine = listed[listed.rule_table == name]
+        assert set(mine.rule_version) == versions, name
+        assert mine.rule_rows.sum() == len(found), name
+        latest = max(found, key=lambda r: r["effective_from"])
+        assert set(mine[mine.is_latest].rule_version) == {latest[column] if column else latest["effective_from"]}, name
+    a2 = listed[(listed.rule_table == "assessment_rules") & (listed.rule_version == "A2")]
+    assert pd.isna(a2.effective_to.item()) and a2.is_latest.item()

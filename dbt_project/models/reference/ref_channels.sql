@@ -1,7 +1,2 @@
--- 渠道 Complaint and service channels, as the rules name them.
-select
-    channel_code,
-    channel_name_zh,
-    channel_name_en,
-    channel_group
-from {{ ref('channels') }}
+-- 渠道 Complaint and service channels for BI readers: the conformed dimension, published.
+select * from {{ ref('dim_channel') }}

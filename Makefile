@@ -42,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/kefu bench --scale $(SCALE) --seed $(SEED)
 
 clean:
-	rm -rf landing lake warehouse published dbt_project/target dbt_project/logs .dagster_home
+	rm -rf landing lake warehouse published lineage dbt_project/target dbt_project/logs .dagster_home

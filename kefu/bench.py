@@ -94,14 +94,15 @@ scale as (select * from read_csv('{seeds}/sq_rating_scale.csv')),
 items as (select * from read_csv('{seeds}/sq_items.csv')),
 weights as (select * from read_csv('{seeds}/sq_weights.csv') where line_of_business = 'all'),
 inspections as (select * from {quality_inspections}),
+source_weights as (select * from read_csv('{seeds}/sq_source_weights.csv')),
 ratings as (
-    select org_code, month, items.dimension_code as dimension, rating
+    select org_code, month, items.dimension_code as dimension, 'survey' as rating_source, rating
     from (unpivot (select org_code, date_trunc('month', surveyed_at)::date as month,
                           attitude, timeliness, professionalism, convenience, satisfaction from surveys)
           on attitude, timeliness, professionalism, convenience, satisfaction into name question value rating) s
     join items on items.item_code = 'survey_' || s.question
     union all
-    select i.org_code, date_trunc('month', i.inspected_at)::date, items.dimension_code, r.rating
+    select i.org_code, date_trunc('month', i.inspected_at)::date, items.dimension_code, i.inspection_type, r.rating
     from {inspection_items} r
     join inspections i using (inspection_id) join items using (item_code)),
 counter as (
@@ -150,9 +151,14 @@ rates as (
     select t.ancestor, date_trunc('month', i.inspected_at)::date, 'inspections',
            count(*) filter (where i.forbidden_phrase_hits = 0), count(*)
     from inspections i join tree t using (org_code) group by all),
-dimension_scores as (
-    select t.ancestor as org_code, r.month, r.dimension, sum(sc.points) / sum(sc.max_points) as share
-    from ratings r join scale sc using (rating) join tree t using (org_code) group by all)
+source_scores as (
+    select t.ancestor as org_code, r.month, r.dimension, r.rating_source, sum(sc.points) / sum(sc.max_points) as share
+    from ratings r join scale sc using (rating) join tree t using (org_code) group by all),
+dimension_scores as (  -- each source by its weight in the dimension, over the sources rated
+    select s.org_code, s.month, s.dimension, sum(w.weight * s.share) / sum(w.weight) as share
+    from source_scores s join source_weights w on w.dimension_code = s.dimension and w.rating_source = s.rating_source
+        and s.month between w.effective_from and coalesce(try_cast(w.effective_to as date), date '9999-12-31')
+    group by all)
 select org_code, month, kpi, sum(numerator) as numerator, sum(denominator) as denominator
 from rates group by all
 union all

@@ -695,19 +695,33 @@ class Insurer:
         ratings = np.digitize(-(mood[:, None] + rng.normal(0, 0.2, (n, columns))), [-0.6, -0.2]).astype(np.int8)
         return overall, ratings
 
-    def _plant_ratings(self, t: np.ndarray, org: np.ndarray, ratings: np.ndarray, dimension_of_column: list) -> None:
-        """2025-12 and 2026-01 at the planted outlet: attitude rated 差, everything else 优秀,
-        so its score is 100 × (1 − 0.8 × attitude weight) under the weights of each month."""
-        for month in ("2025-12", "2026-01"):
+    def _plant_ratings(
+        self, t: np.ndarray, org: np.ndarray, ratings: np.ndarray, dimension_of_column: list, source: str
+    ) -> None:
+        """At the planted outlet (ratings 0 优秀 … 2 差; source: survey or inspection):
+        - 2025-12 and 2026-01: attitude rated 差, everything else 优秀, so its score is
+          100 × (1 − 0.8 × attitude weight) under the weights of each month;
+        - 2026-02: the survey rates everything 优秀, the inspections rate attitude 差 and the
+          rest 优秀, so attitude's rate is its sources' weighted mean (sq_source_weights), not
+          their share of the points pooled by count."""
+        for month in ("2025-12", "2026-01", "2026-02"):
             a, b = self.month_bounds(month)
             rows = np.flatnonzero((org == self.plant_leaf) & (t >= a) & (t < b))
+            poor = month != "2026-02" or source == "inspection"
             for col, dimension in enumerate(dimension_of_column):
-                ratings[rows, col] = 2 if dimension == "attitude" else 0
+                ratings[rows, col] = 2 if dimension == "attitude" and poor else 0
         self.planted["weight_change"] = {
             "org_code": PLANT_ORG,
             "months": ["2025-12", "2026-01"],
             "attitude": "差",
             "other_dimensions": "优秀",
+        }
+        self.planted["source_weights"] = {
+            "org_code": PLANT_ORG,
+            "month": "2026-02",
+            "dimension_code": "attitude",
+            "survey": "优秀",
+            "inspections": "差",
         }
 
     def _surveys(self) -> None:
@@ -741,7 +755,7 @@ class Insurer:
         self.sv_contact = rng.choice(3, n, p=[0.85, 0.12, 0.03]).astype(np.int8)
         self.sv_overall, self.sv_ratings = self._ratings(rng, self.sv_org, is_c, len(SQ_DIMENSIONS))
         self.sv_answered = (self.sv_contact == 0) & (rng.random(n) < 0.97)
-        self._plant_ratings(self.sv_t, self.sv_org, self.sv_ratings, SQ_DIMENSIONS)
+        self._plant_ratings(self.sv_t, self.sv_org, self.sv_ratings, SQ_DIMENSIONS, "survey")
 
     def survey_employee(self, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         is_c = self.sv_kind[i] == 1
@@ -928,7 +942,7 @@ class Insurer:
         self.qi_hits = rng.poisson(0.15 * (1.6 - self.quality[self.qi_org]))
         self.qi_inspector = rng.integers(0, len(self.slot_emp), len(self.qi_t))
         _, self.qi_ratings = self._ratings(rng, self.qi_org, np.zeros(len(self.qi_t)), len(self.item_codes))
-        self._plant_ratings(self.qi_t, self.qi_org, self.qi_ratings, [r["dimension_code"] for r in items])
+        self._plant_ratings(self.qi_t, self.qi_org, self.qi_ratings, [r["dimension_code"] for r in items], "inspection")
 
     def quality_inspections(self) -> Extract:
         def render(i: np.ndarray) -> pa.Table:

@@ -35,7 +35,9 @@ class Records:
     sql: str
     keys: tuple[str, ...] = ()
     facts: tuple[str, ...] = field(default=())
-    value: str = "rate"  # the mart's figure: a rate, or a weighted score (not numerator ÷ denominator)
+    # the mart's figure: a rate (numerator ÷ denominator), or a column that is not: a weighted
+    # score, a dimension's source-weighted rate
+    value: str = "rate"
 
 
 def _counted(
@@ -59,14 +61,14 @@ def _counted(
 def _rated(keys: dict[str, str] | None = None) -> str:
     key_columns = "".join(f", {expr} as {name}" for name, expr in (keys or {}).items())
     return (
-        f"select 'rating' as record_type, rated_id || ' / ' || item_code as record_id, org_code, "
+        f"select 'rating: ' || rating_source as record_type, rated_id || ' / ' || item_code as record_id, org_code, "
         f"rated_date as day{key_columns}, points as numerator_value, max_points as denominator_value, {LINEAGE} "
         f"from {{fct_service_ratings}}"
     )
 
 
 def _records(spec: dict) -> Records:
-    """A mart's ``config.meta.trace``: its ``keys``, its ``value`` (rate, or score), and its
+    """A mart's ``config.meta.trace``: its ``keys``, its ``value`` (rate, score or weighted_rate), and its
     ``records``, each a counted record (``record``, ``id``, ``from`` fact, ``day``, conditions
     for ``numerator`` and ``denominator``, optional ``where`` and key expressions), the
     ``ratings`` behind a score (with key expressions), or plain ``sql`` over its ``facts``."""
@@ -138,10 +140,7 @@ class Trace:
         lines = [
             f"{d.get('name_zh', self.mart)} {d.get('name_en', '')} — {self.org_name} ({self.org_code}), "
             f"{self.period}{keys}",
-            f"  value        {_fmt(self.rate)} = {self.numerator:,g} ÷ {self.denominator:,g}"
-            if self.value == "rate"
-            else f"  value        score {_fmt_score(self.rate)} (weighted by dimension); points {self.numerator:,g} of "
-            f"{self.denominator:,g}",
+            self._value_line(),
             f"  formula      {d.get('formula', '')}",
             f"  numerator    {d.get('numerator', '')}",
             f"  denominator  {d.get('denominator', '')}",
@@ -150,6 +149,15 @@ class Trace:
             f"  records      {len(self.records):,}: {counted_num:,g} to the numerator, {counted_den:,g} to the "
             f"denominator ({'they add up' if adds_up else 'THEY DO NOT ADD UP'})",
         ]
+        if self.value == "weighted_rate":  # what each source adds, for the weights to apply to
+            by_source = self.records.groupby("record_type")[["numerator_value", "denominator_value"]].sum()
+            lines.insert(
+                3,
+                "  by source    "
+                + "; ".join(
+                    f"{kind.removeprefix('rating: ')} {n:,g} of {m:,g}" for kind, (n, m) in by_source.iterrows()
+                ),
+            )
         if self.published is not None:
             num, den = self.published
             lines.insert(
@@ -163,6 +171,20 @@ class Trace:
         if len(self.records) > limit:
             lines.append(f"    … {len(self.records) - limit:,} more (--out FILE.csv|.xlsx writes them all)")
         return "\n".join(lines)
+
+    def _value_line(self) -> str:
+        if self.value == "rate":
+            return f"  value        {_fmt(self.rate)} = {self.numerator:,g} ÷ {self.denominator:,g}"
+        if self.value == "score":
+            return (
+                f"  value        score {_fmt_score(self.rate)} (weighted by dimension); points {self.numerator:,g} of "
+                f"{self.denominator:,g}"
+            )
+        pooled = self.numerator / self.denominator if self.denominator else None
+        return (
+            f"  value        {_fmt(self.rate)} (each source by its weight, sq_source_weights); pooled: "
+            f"{self.numerator:,g} of {self.denominator:,g} points = {_fmt(pooled)}"
+        )
 
     def write(self, path: Path) -> None:
         """The records as an audit working paper, with a summary sheet in XLSX."""
@@ -354,6 +376,20 @@ class AssessmentTrace:
         for part in self.parts:
             lines += ["  " + line for line in part.describe(limit).splitlines()]
         return "\n".join(lines)
+
+    def _value_line(self) -> str:
+        if self.value == "rate":
+            return f"  value        {_fmt(self.rate)} = {self.numerator:,g} ÷ {self.denominator:,g}"
+        if self.value == "score":
+            return (
+                f"  value        score {_fmt_score(self.rate)} (weighted by dimension); points {self.numerator:,g} of "
+                f"{self.denominator:,g}"
+            )
+        pooled = self.numerator / self.denominator if self.denominator else None
+        return (
+            f"  value        {_fmt(self.rate)} (each source by its weight, sq_source_weights); pooled: "
+            f"{self.numerator:,g} of {self.denominator:,g} points = {_fmt(pooled)}"
+        )
 
     def write(self, path: Path) -> None:
         """One working paper: the assessment and its rule, then every record with its KPI."""

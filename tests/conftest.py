@@ -39,8 +39,9 @@ TEST_PII_KEY = "test-key-not-a-secret"
 @pytest.fixture(scope="session", autouse=True)
 def _no_lineage_or_docs():
     """Column-level lineage (sqlglot over every model: ~30 s of a workspace's first build)
-    and dbt docs (~10 s; ~30 s on Spark) only where a test looks at them: the lineage test,
-    and the built history (the auditors' documents test reads its copies). Runs are not
+    dbt docs (~10 s; ~30 s on Spark) and Great Expectations' Data Docs (~2 s a run) only where
+    a test looks at them: the lineage test, the built history and day (the auditors' documents
+    tests read them). Runs are not
     recorded in a Dagster instance (~20 s a run) but where a test reads the record, and write
     OpenLineage events only where a test reads them."""
     # Spark keeps its two threads under two pytest-xdist workers: with one (local[1]) the Spark
@@ -50,6 +51,7 @@ def _no_lineage_or_docs():
     with env(
         KEFU_COLUMN_LINEAGE="never",
         KEFU_DBT_DOCS="never",
+        KEFU_GX_DOCS="never",
         KEFU_DAGSTER_INSTANCE="ephemeral",
         KEFU_OPENLINEAGE="never",
         KEFU_SPARK_JAVA_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=512m",
@@ -127,7 +129,8 @@ def built(history, tmp_path_factory) -> Workspace:
     saved = {k: os.environ.get(k) for k in ("KEFU_HOME", PII_KEY_ENV)}
     os.environ["KEFU_HOME"] = str(ws.home)
     os.environ[PII_KEY_ENV] = TEST_PII_KEY
-    run_pipeline(ws)  # the day, on top of the history
+    with env(KEFU_GX_DOCS="always"):  # the auditors' documents tests read its Data Docs
+        run_pipeline(ws)  # the day, on top of the history
     yield ws
     for k, v in saved.items():
         if v is None:

@@ -435,13 +435,14 @@ def ratings(landing: Path) -> pd.DataFrame:
         var_name="question",
         value_name="rating",
     )
-    survey = survey.assign(item_code="survey_" + survey.question, rated_at=survey.surveyed_at)
+    survey = survey.assign(item_code="survey_" + survey.question, rated_at=survey.surveyed_at, rating_source="survey")
     inspections = extract(landing, "quality_inspections")
     rated = extract(landing, "inspection_items").merge(
-        inspections[["inspection_id", "org_code", "employee_id", "inspected_at", "product_line"]], on="inspection_id"
+        inspections[["inspection_id", "inspection_type", "org_code", "employee_id", "inspected_at", "product_line"]],
+        on="inspection_id",
     )
-    rated = rated.assign(rated_at=rated.inspected_at)
-    columns = ["org_code", "employee_id", "rated_at", "product_line", "item_code", "rating"]
+    rated = rated.assign(rated_at=rated.inspected_at, rating_source=rated.inspection_type)
+    columns = ["org_code", "employee_id", "rated_at", "product_line", "item_code", "rating", "rating_source"]
     both = pd.concat([survey[columns], rated[columns]])
     both = both[both.rating != ""].merge(scale, on="rating")
     return both.assign(dimension_code=both.item_code.map(items), day=_day(both.rated_at))
@@ -457,18 +458,46 @@ def weights_for(line: str, month: str) -> dict[str, float]:
     return dict(zip(chosen.dimension_code, chosen.weight.astype(float)))
 
 
+def source_weighted(by_source: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Dimension rows from rows per keys × month × dimension × rating source (points,
+    max_points, ratings): the points summed, and the weighted rate — each source rated in the
+    month by its weight in the dimension (sq_source_weights, in force on the month's first
+    day), over the weight of the sources rated."""
+    weights = seed("sq_source_weights")
+    in_force = pd.concat(
+        [_in_force(weights, f"{m}-01").assign(period_month=m) for m in by_source.period_month.unique()]
+    )
+    in_force = in_force.assign(source_weight=in_force.weight.astype(float))
+    df = by_source.merge(
+        in_force[["period_month", "dimension_code", "rating_source", "source_weight"]],
+        on=["period_month", "dimension_code", "rating_source"],
+        how="left",
+    )
+    rated = (df.ratings > 0) & df.source_weight.notna()
+    df = df.assign(
+        weighted=(df.source_weight * df.points / df.max_points).where(rated, 0.0),
+        weight_rated=df.source_weight.where(rated, 0.0),
+    )
+    out = (
+        df.groupby(keys + ["period_month", "dimension_code"])[
+            ["points", "max_points", "ratings", "weighted", "weight_rated"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    return out.assign(weighted_rate=out.weighted / out.weight_rated.where(out.weight_rated > 0))
+
+
 def _score(points: pd.DataFrame, keys: list[str], line_of: str | None = None) -> pd.DataFrame:
-    """Weighted score per keys × month from dimension rows (points, max_points, ratings)."""
+    """Weighted score per keys × month from dimension rows (weighted_rate: source_weighted)."""
     bands = seed("grade_bands")
     rows = []
     for key, group in points.groupby(keys + ["period_month"]):
         key = key if isinstance(key, tuple) else (key,)
         line = dict(zip(keys, key)).get(line_of, "all") if line_of else "all"
         weights = weights_for("all" if line == "unknown" else line, key[-1])
-        rated = group[group.ratings > 0].set_index("dimension_code")
-        total = sum(
-            w * rated.at[d, "points"] / rated.at[d, "max_points"] for d, w in weights.items() if d in rated.index
-        )
+        rated = group[group.weighted_rate.notna()].set_index("dimension_code")
+        total = sum(w * rated.at[d, "weighted_rate"] for d, w in weights.items() if d in rated.index)
         score = round(100 * total, 6) if all(d in rated.index for d in weights) else None
         rows.append((*key, score, _grade(score, _in_force(bands, f"{key[-1]}-01"))))
     return pd.DataFrame(rows, columns=keys + ["period_month", "score", "grade"])
@@ -483,48 +512,46 @@ def _grade(score, bands: pd.DataFrame):
     return None
 
 
-def service_quality_dimensions(landing: Path) -> pd.DataFrame:
-    """Points earned ÷ points possible per dimension, and the company-wide weight of the month."""
-    tree = Tree(landing)
+def _unit_dimensions(landing: Path) -> pd.DataFrame:
+    """Per unit (rolled up), month and dimension: points, ratings and the weighted rate."""
     r = ratings(landing).assign(n=1)
-    dims = _count(
-        r[["org_code", "day", "dimension_code", "points", "max_points", "n"]],
-        tree,
-        by=("dimension_code",),
-        numerator=("points", "sum"),
-        denominator=("max_points", "sum"),
+    by_source = _count(
+        r[["org_code", "day", "dimension_code", "rating_source", "points", "max_points", "n"]],
+        Tree(landing),
+        by=("dimension_code", "rating_source"),
+        points=("points", "sum"),
+        max_points=("max_points", "sum"),
         ratings=("n", "sum"),
     )
+    return source_weighted(by_source, ["org_code"])
+
+
+def service_quality_dimensions(landing: Path) -> pd.DataFrame:
+    """Points earned ÷ points possible per dimension (pooled), the sources' weighted rate, and
+    the company-wide weight of the month."""
+    dims = _unit_dimensions(landing)
+    dims = dims.assign(numerator=dims.points, denominator=dims.max_points)
     weight = {m: weights_for("all", m) for m in dims.period_month.unique()}
     return _rate(dims).assign(weight=[weight[m].get(d) for m, d in zip(dims.period_month, dims.dimension_code)])
 
 
 def service_quality_score(landing: Path) -> pd.DataFrame:
-    tree = Tree(landing)
-    r = ratings(landing).assign(n=1)
-    dims = _count(
-        r[["org_code", "day", "dimension_code", "points", "max_points", "n"]],
-        tree,
-        by=("dimension_code",),
-        points=("points", "sum"),
-        max_points=("max_points", "sum"),
-        ratings=("n", "sum"),
-    )
-    return _score(dims, ["org_code"])
+    return _score(_unit_dimensions(landing), ["org_code"])
 
 
 def service_quality_score_by_line(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     r = ratings(landing).assign(n=1)
     r = r.assign(line_of_business=r.product_line.replace("", "unknown"))
-    dims = _count(
-        r[["org_code", "day", "line_of_business", "dimension_code", "points", "max_points", "n"]],
+    by_source = _count(
+        r[["org_code", "day", "line_of_business", "dimension_code", "rating_source", "points", "max_points", "n"]],
         tree,
-        by=("line_of_business", "dimension_code"),
+        by=("line_of_business", "dimension_code", "rating_source"),
         points=("points", "sum"),
         max_points=("max_points", "sum"),
         ratings=("n", "sum"),
     )
+    dims = source_weighted(by_source, ["org_code", "line_of_business"])
     return _score(dims, ["org_code", "line_of_business"], line_of="line_of_business")
 
 
@@ -541,12 +568,11 @@ def staff_service_quality(landing: Path) -> pd.DataFrame:
     assignment = assignment[(assignment.valid_from <= assignment.day) & (assignment.day <= assignment.valid_to)]
     r = r.merge(assignment[["employee_id", "day", "team_code"]], on=["employee_id", "day"], how="left")
     sums = dict(points=("points", "sum"), max_points=("max_points", "sum"), ratings=("n", "sum"))
-    employee = r.groupby(["employee_id", "period_month", "dimension_code"]).agg(**sums).reset_index()
-    team = (
-        r[r.team_code.notna() & (r.team_code != "")]
-        .groupby(["team_code", "period_month", "dimension_code"])
-        .agg(**sums)
-        .reset_index()
+    by = ["period_month", "dimension_code", "rating_source"]
+    employee = source_weighted(r.groupby(["employee_id", *by]).agg(**sums).reset_index(), ["employee_id"])
+    team = source_weighted(
+        r[r.team_code.notna() & (r.team_code != "")].groupby(["team_code", *by]).agg(**sums).reset_index(),
+        ["team_code"],
     )
     return pd.concat(
         [

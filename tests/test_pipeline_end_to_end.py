@@ -99,7 +99,7 @@ def test_service_quality_dimensions_match_raw_extracts(built):
     expected = independent.service_quality_dimensions(built.landing)
     actual = mart(built, "kpi_service_quality_dimensions")
     rated = lambda d: d[d.ratings > 0].set_index(keys).sort_index()  # noqa: E731
-    columns = ["numerator", "denominator", "rate", "ratings", "weight"]
+    columns = ["numerator", "denominator", "rate", "weighted_rate", "ratings", "weight"]
     pd.testing.assert_frame_equal(rated(actual)[columns], rated(expected)[columns], check_dtype=False)
     assert len(rated(actual)) > 100 and set(actual.dimension_code) == set(independent.DIMENSIONS)
 

@@ -1,14 +1,15 @@
 """The generator plants known patterns (kefu.synthetic; _planted.json beside the extracts),
 and the marts must find exactly them: a unit with a stated number of late complaints in a
 month, new life policies never called back, claims decided late, and a unit whose ratings
-make the 2026 weight change visible (its score computed by hand from the weights seed)."""
+make the 2026 weight change visible (its score computed by hand from the weights seed) and
+whose sources disagree on a dimension (weighted by the source weights seed)."""
 
 import duckdb
 import pandas as pd
 import pytest
 
 from kefu.generate import planted
-from tests.independent import seed
+from tests.independent import extract, seed
 
 
 def row(ws, table: str, org: str, month: str, **keys) -> dict:
@@ -98,3 +99,30 @@ def test_the_two_planted_months_straddle_a_weight_change(built):
     months = planted(built.landing)["weight_change"]["months"]
     versions = {row(built, "kpi_service_quality_score", "P02C01X1W1", m)["weight_version"] for m in months}
     assert len(versions) == 2  # so the test above checks two versions, not one twice
+
+
+def test_the_planted_sources_count_by_their_weights_not_their_ratings(built):
+    """February: the survey rates attitude 优秀 (1), the inspections 差 (1 of 5 points): the
+    dimension's rate is Σ weight × rate ÷ Σ weight over the sources that rated it."""
+    plant = planted(built.landing)["source_weights"]
+    org, month = plant["org_code"], plant["month"]
+    inspections = extract(built.landing, "quality_inspections")
+    kinds = set(
+        inspections[(inspections.org_code == org) & inspections.inspected_at.str.startswith(month)].inspection_type
+    )
+    surveys = extract(built.landing, "survey_responses")
+    surveyed = ((surveys.org_code == org) & surveys.surveyed_at.str.startswith(month) & (surveys.attitude != "")).any()
+    assert surveyed and "mystery_shopper" in kinds  # both sides of the plant are there
+    weights = seed("sq_source_weights")
+    weights = weights[
+        (weights.dimension_code == "attitude")
+        & (weights.effective_from <= f"{month}-01")
+        & (weights.effective_to.replace("", "9999-12-31") >= f"{month}-01")
+    ]
+    weight = dict(zip(weights.rating_source, weights.weight.astype(float)))
+    rate = {"survey": 1.0, **dict.fromkeys(kinds, 0.2)}
+    expected = sum(weight[k] * r for k, r in rate.items()) / sum(weight[k] for k in rate)
+    found = row(built, "kpi_service_quality_dimensions", org, month, dimension_code="attitude")
+    assert found["weighted_rate"] == pytest.approx(expected, abs=1e-12)
+    assert found["source_weight_rated"] == pytest.approx(sum(weight[k] for k in rate), abs=1e-12)
+    assert abs(found["rate"] - expected) > 0.05  # pooled by count, the figure differs

@@ -15,6 +15,7 @@ VERSIONED = [
     "counter_standards",
     "satisfaction_answers",
     "sq_weights",
+    "sq_source_weights",
     "grade_bands",
     "assessment_rules",
     "repeat_complaint_rules",

@@ -4,6 +4,7 @@ point at the landing row it came from."""
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,10 @@ import pandas as pd
 import pytest
 
 from kefu.trace import _inert, resolve_kpi, trace, trace_assessment, traceable, traced_totals
+from tests.independent import seed
 
 KEFU = str(Path(sys.executable).parent / "kefu")
+RATING_SOURCES = ("survey", "call", "counter", "mystery_shopper")
 
 
 @pytest.mark.parametrize("mart", list(traceable()))
@@ -42,8 +45,27 @@ def test_a_stage_and_a_score_trace_to_their_records(built):
         stage.denominator,
     ) and stage.denominator > 0
     score = trace(built, "service_quality_score", "P02C01X1W1", "2026-01")
-    assert set(score.records.record_type) == {"rating"} and score.records.denominator_value.sum() == score.denominator
+    assert set(score.records.record_type) <= {f"rating: {kind}" for kind in RATING_SOURCES}
+    assert score.records.denominator_value.sum() == score.denominator
     assert "they add up" in score.describe()
+
+
+def test_a_dimension_weighs_its_sources_as_the_seed_says(built):
+    """Recomputed from the traced records, source by source, with the weights of the seed."""
+    found = trace(built, "service_quality_dimensions", "HQ", "2026-03", {"dimension_code": "attitude"})
+    weights = seed("sq_source_weights")
+    weights = weights[
+        (weights.dimension_code == "attitude")
+        & (weights.effective_from <= "2026-03-01")
+        & (weights.effective_to.replace("", "9999-12-31") >= "2026-03-01")
+    ].set_index("rating_source")
+    by_source = found.records.groupby("record_type")[["numerator_value", "denominator_value"]].sum()
+    rated = {kind.removeprefix("rating: "): n / d for kind, (n, d) in by_source.iterrows()}
+    weight = {kind: float(weights.weight[kind]) for kind in rated}
+    expected = sum(weight[kind] * rate for kind, rate in rated.items()) / sum(weight.values())
+    assert len(rated) >= 3 and found.rate == pytest.approx(expected, abs=1e-12)
+    assert abs(found.rate - found.numerator / found.denominator) > 1e-6  # pooling by count would differ
+    assert re.search(r"^  by source    call .*; survey \d+ of \d+", found.describe(), re.M)
 
 
 def test_a_quarter_sums_its_months_and_an_assessment_traces_to_its_rule_and_records(built, tmp_path):

@@ -1,5 +1,6 @@
 {#
-  Service-quality ratings per unit, day, line of business and dimension, in points
+  Service-quality ratings per unit, day, line of business, dimension and source (the survey or
+  an inspection type, weighted within the dimension by sq_source_weights), in points
   (fct_service_ratings: survey questions and inspection sub-items): the leaf of the weighted
   scores, kept incrementally by month; a changed item list or rating scale recomputes every
   month (see kept_by_month).
@@ -22,12 +23,13 @@ rolled as (
         rated_month,
         line_of_business,
         dimension_code,
+        rating_source,
         {{ sum_int("points") }} as points,
         {{ sum_int("max_points") }} as max_points,
         count(*) as ratings
     from {{ ref('fct_service_ratings') }}
     where rated_month in (select month from months)
-    group by org_code, rated_date, rated_month, line_of_business, dimension_code
+    group by org_code, rated_date, rated_month, line_of_business, dimension_code, rating_source
 )
 
 select

@@ -1,7 +1,7 @@
 {#
   Service-quality ratings per employee and per team (the team the employee belonged to on
-  the day of each rating) and dimension, per month, in points: the leaf of the staff scores,
-  kept incrementally by month; a changed item list, rating scale or staff history
+  the day of each rating), dimension and source (weighted by sq_source_weights), per month,
+  in points: the leaf of the staff scores, kept incrementally by month; a changed item list, rating scale or staff history
   recomputes every month (see kept_by_month).
 #}
 {%- set kept = kept_by_month(
@@ -22,6 +22,7 @@ ratings as (
         team_code,
         rated_month,
         dimension_code,
+        rating_source,
         points,
         max_points
     from {{ ref('fct_service_ratings') }}
@@ -34,23 +35,25 @@ rolled as (
         employee_id as subject_code,
         rated_month,
         dimension_code,
+        rating_source,
         {{ sum_int("points") }} as points,
         {{ sum_int("max_points") }} as max_points,
         count(*) as ratings
     from ratings
-    group by employee_id, rated_month, dimension_code
+    group by employee_id, rated_month, dimension_code, rating_source
     union all
     select
         'team',
         team_code,
         rated_month,
         dimension_code,
+        rating_source,
         {{ sum_int("points") }},
         {{ sum_int("max_points") }},
         count(*)
     from ratings
     where team_code is not null
-    group by team_code, rated_month, dimension_code
+    group by team_code, rated_month, dimension_code, rating_source
 )
 
 select

@@ -14,6 +14,7 @@
     ('counter_standards', 'standard_version'),
     ('satisfaction_answers', 'rule_version'),
     ('sq_weights', 'weight_version'),
+    ('sq_source_weights', 'weight_version'),
     ('grade_bands', 'band_version'),
     ('assessment_rules', 'rule_version'),
     ('repeat_complaint_rules', 'rule_version'),

@@ -1,19 +1,23 @@
 {#
-  Service-quality dimension scores per org unit and month (000 §4): points earned ÷ points
-  possible over every rating of the dimension's items (survey questions and inspection
-  sub-items), the company-wide weight in force at the start of the month (sq_weights seed,
-  int_sq_weight_versions for line 'all') and the dimension's contribution to the score.
-  Kept by month (kept_by_month).
+  Service-quality dimension scores per org unit and month (000 §4): each source's points
+  earned ÷ points possible (the survey's questions, each inspection type's sub-items) weighted
+  by the source's weight in the dimension (sq_source_weights, see source_weighted), beside the
+  pooled share of all the points; the company-wide weight in force at the start of the month
+  (sq_weights seed, int_sq_weight_versions for line 'all') and the dimension's contribution
+  to the score. Kept by month (kept_by_month).
 #}
 {%- set kept = kept_by_month(
     'month_start',
     inputs=[{'model': 'int_rating_days', 'month': 'rated_month', 'kept': true}],
-    rules=[ref('int_sq_weight_versions'), ref('sq_weights'), 'key_values'],
+    rules=[ref('int_sq_weight_versions'), ref('sq_weights'), ref('sq_source_weights'), 'key_values'],
     spine=true
 ) %}
 {{ config(**kept.config) }}
 with key_values as (
-    select distinct dimension_code from {{ ref('int_rating_days') }}
+    select distinct
+        dimension_code,
+        rating_source
+    from {{ ref('int_rating_days') }}
 ),
 
 months as (
@@ -25,6 +29,7 @@ leaf as (
         org_code,
         rated_date as activity_date,
         dimension_code,
+        rating_source,
         points,
         max_points,
         ratings
@@ -33,33 +38,40 @@ leaf as (
 ),
 
 rolled as (
-    {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['dimension_code'],
+    {{ org_month_rollup('leaf', ['points', 'max_points', 'ratings'], keys=['dimension_code', 'rating_source'],
                         months='months', key_values='key_values') }}
+),
+
+dimensions as (
+    {{ source_weighted('rolled', ['org_code', 'org_name', 'org_level', 'period_month', 'month_start']) }}
 )
 
 select
-    rolled.org_code,
-    rolled.org_name,
-    rolled.org_level,
-    rolled.period_month,
-    rolled.month_start,
-    rolled.dimension_code,
-    rolled.points as numerator,
-    rolled.max_points as denominator,
-    {{ safe_ratio('rolled.points', 'rolled.max_points') }} as rate,
-    rolled.points,
-    rolled.max_points,
-    rolled.ratings,
+    dimensions.org_code,
+    dimensions.org_name,
+    dimensions.org_level,
+    dimensions.period_month,
+    dimensions.month_start,
+    dimensions.dimension_code,
+    dimensions.points as numerator,
+    dimensions.max_points as denominator,
+    {{ safe_ratio('dimensions.points', 'dimensions.max_points') }} as rate,
+    dimensions.weighted_rate,
+    dimensions.source_weight_version,
+    dimensions.source_weight_rated,
+    dimensions.points,
+    dimensions.max_points,
+    dimensions.ratings,
     versions.weight_version,
     versions.weights_line,
     cast(weights.weight as double) as weight,
-    100 * cast(weights.weight as double) * {{ safe_ratio('rolled.points', 'rolled.max_points') }} as score_contribution,
+    100 * cast(weights.weight as double) * dimensions.weighted_rate as score_contribution,
     months.input_fingerprint
-from rolled
-inner join months on rolled.month_start = months.month
+from dimensions
+inner join months on dimensions.month_start = months.month
 left join {{ ref('int_sq_weight_versions') }} as versions
-    on versions.line_of_business = 'all' and rolled.month_start = versions.month_start
+    on versions.line_of_business = 'all' and dimensions.month_start = versions.month_start
 left join {{ ref('sq_weights') }} as weights
     on versions.weight_version = weights.weight_version
         and versions.weights_line = weights.line_of_business
-        and rolled.dimension_code = weights.dimension_code
+        and dimensions.dimension_code = weights.dimension_code

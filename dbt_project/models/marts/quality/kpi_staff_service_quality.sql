@@ -1,20 +1,26 @@
 {#
   服务质量综合得分 per employee and per team (000 §4: 反馈给部门和员工), per month: the weighted
   score of the ratings of the employee's services, and of the team they belonged to on the
-  day of each rating (dim_employee_history), with the company-wide weights in force. Only
-  employees and teams rated in the month have a row; org_code is the unit of the employee's
-  (or team's) assignment at the end of the month.
+  day of each rating (dim_employee_history), with the company-wide weights in force and the
+  sources weighted within each dimension (source_weighted). Only employees and teams rated
+  in the month have a row; org_code is the unit of the employee's (or team's) assignment at
+  the end of the month.
 #}
-with dimension_rows as (
+with source_rows as (
     select
         subject_type,
         subject_code,
         rated_month as month_start,
         dimension_code,
+        rating_source,
         points,
         max_points,
         ratings
     from {{ ref('int_staff_rating_months') }}
+),
+
+dimension_rows as (
+    {{ source_weighted('source_rows', ['subject_type', 'subject_code', 'month_start']) }}
 ),
 
 dimensions as (

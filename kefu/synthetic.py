@@ -217,6 +217,7 @@ class Insurer:
         self._policies()
         self._complaints()
         self._complaint_events()
+        self._second_complaints()
         self._service_events()
         self._surveys()
         self._claims()
@@ -548,6 +549,9 @@ class Insurer:
                     "customer_id_no": id_numbers(h),
                     "customer_phone": phones(h),
                     "summary": _pick(SUMMARIES, self.c_summary[i]),
+                    "original_complaint_id": _mask(
+                        _ids("TS", np.maximum(self.c_original[i], 0) + 1, 8), self.c_original[i] >= 0
+                    ),
                 }
             )
 
@@ -626,6 +630,36 @@ class Insurer:
         self.ev_seq = _seq_within(np.bincount(self.ev_complaint, minlength=n))
         # final closure: the last 'closed' not followed by a reopening (for callbacks)
         self.c_closed_at = np.where(reopened, reclose_at, np.where(done == len(STAGES), times[:, -1], -1))
+
+    def _second_complaints(self) -> None:
+        """二次投诉 (002 §6): half of the complaints whose complainant's previous complaint was
+        closed within the 60 days before are registered as second complaints of it
+        (original_complaint_id); the others are new matters, repeat complaints only."""
+        rng = self.rng("second_complaints")
+        order = np.lexsort((self.c_t, self.c_customer))
+        same = self.c_customer[order][1:] == self.c_customer[order][:-1]
+        later, earlier = order[1:][same], order[:-1][same]
+        closed = self.c_closed_at[earlier]
+        follows = (closed >= 0) & (closed < self.c_t[later]) & (self.c_t[later] - closed < 60 * DAY)
+        chosen = follows & (rng.random(len(later)) < 0.5)
+        self.c_original = np.full(self.n_complaints, -1)
+        self.c_original[later[chosen]] = earlier[chosen]
+        self._plant_second_complaints()
+
+    def _plant_second_complaints(self) -> None:
+        """2026-05: the first three complaints of the month move to the planted outlet as second
+        complaints of three complaints closed in April (their complainants'), and no other
+        complaint of the outlet that month is one."""
+        april, may = self.month_bounds("2026-04"), self.month_bounds("2026-05")
+        in_may = np.flatnonzero((self.c_t >= may[0]) & (self.c_t < may[1]))
+        originals = np.flatnonzero((self.c_closed_at >= april[0]) & (self.c_closed_at < april[1]))
+        k = min(3, len(originals), len(in_may))
+        seconds, originals = in_may[:k], originals[:k]
+        self.c_original[in_may[self.c_org[in_may] == self.plant_leaf]] = -1
+        self.c_org[seconds] = self.plant_leaf
+        self.c_customer[seconds] = self.c_customer[originals]
+        self.c_original[seconds] = originals
+        self.planted["second_complaints"] = {"org_code": PLANT_ORG, "period_month": "2026-05", "second": int(k)}
 
     def complaint_events(self) -> Extract:
         kinds = STAGES + ["extended", "extension_approved", "reopened", "closed"]

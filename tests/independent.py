@@ -216,6 +216,22 @@ def milestones(landing: Path) -> pd.DataFrame:
     return out.reset_index()
 
 
+def second_complaints(landing: Path) -> pd.DataFrame:
+    """Second complaints (naming an original) received ÷ complaints closed (final closure),
+    per unit and month."""
+    tree = Tree(landing)
+    complaints = extract(landing, "complaints")
+    original = complaints.get("original_complaint_id", pd.Series("", index=complaints.index)).fillna("")
+    second = complaints[original != ""].assign(day=lambda d: _day(d.received_at), n=1)
+    m = milestones(landing)
+    closed = m[m.closed.notna()].merge(complaints[["complaint_id", "org_code"]], on="complaint_id")
+    closed = closed.assign(day=_day(closed.closed), n=1)
+    months = _months(pd.concat([second.day, closed.day]).str[:7])
+    num = _count(second[["org_code", "day", "n"]], tree, months=months, numerator=("n", "sum"))
+    den = _count(closed[["org_code", "day", "n"]], tree, months=months, denominator=("n", "sum"))
+    return _rate(num.merge(den, on=["org_code", "period_month"]))
+
+
 def complaint_stages(landing: Path) -> pd.DataFrame:
     """Per complaint and stage with a rule: started, reached, on time."""
     complaints = extract(landing, "complaints")
@@ -813,6 +829,7 @@ RATES = {
     "kpi_complaint_timeliness": complaint_timeliness,
     "kpi_complaint_stage_timeliness": stage_timeliness,
     "kpi_repeat_complaints": repeat_complaints,
+    "kpi_second_complaints": second_complaints,
     "kpi_satisfaction": satisfaction,
     "kpi_claim_timeliness": claim_timeliness,
     "kpi_new_policy_callbacks": new_policy_callbacks,

@@ -126,3 +126,11 @@ def test_the_planted_sources_count_by_their_weights_not_their_ratings(built):
     assert found["weighted_rate"] == pytest.approx(expected, abs=1e-12)
     assert found["source_weight_rated"] == pytest.approx(sum(weight[k] for k in rate), abs=1e-12)
     assert abs(found["rate"] - expected) > 0.05  # pooled by count, the figure differs
+
+
+def test_exactly_the_planted_second_complaints(built):
+    """May: three complaints at the planted outlet are second complaints of complaints closed
+    in April (no other complaint of the outlet that month is one): each counts in May."""
+    plant = planted(built.landing)["second_complaints"]
+    found = row(built, "kpi_second_complaints", plant["org_code"], plant["period_month"])
+    assert plant["second"] == 3 and found["numerator"] == plant["second"]

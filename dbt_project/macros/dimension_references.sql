@@ -1,14 +1,16 @@
 {#
-  Every reference an extract makes to a dimension (unit, employee, channel), in one place:
+  Every reference an extract makes to a dimension (unit, employee, channel) or to another
+  record (a second complaint's original), in one place:
   unresolved_references lists the rows whose value the dimension does not hold (yet), and
   dim_org_history adds an inferred member for each unknown unit (Kimball's late-arriving
   dimension), so those rows count at head office until the unit's row arrives.
 #}
 {% macro dimension_references() -%}
     {%- set refs = [] -%}
-    {%- set columns = {'org_code': 'org_unit', 'employee_id': 'employee', 'channel_code': 'channel'} -%}
+    {%- set columns = {'org_code': 'org_unit', 'employee_id': 'employee', 'channel_code': 'channel',
+                       'original_complaint_id': 'complaint'} -%}
     {%- for extract, key, referenced in [
-            ('complaints', 'complaint_id', ['org_code', 'employee_id', 'channel_code']),
+            ('complaints', 'complaint_id', ['org_code', 'employee_id', 'channel_code', 'original_complaint_id']),
             ('claims', 'claim_id', ['org_code', 'employee_id']),
             ('policies', 'policy_no', ['org_code']),
             ('policy_callbacks', 'callback_id', ['org_code', 'employee_id']),
@@ -28,6 +30,7 @@
     {%- if dimension == 'org_unit' -%} select distinct org_code as member from {{ ref('stg_ops__org_units') }}
     {%- elif dimension == 'employee' -%} select distinct employee_id as member from {{ ref('stg_ops__employees') }}
     {%- elif dimension == 'channel' -%} select channel_code as member from {{ ref('channels') }}
+    {%- elif dimension == 'complaint' -%} select complaint_id as member from {{ ref('stg_ops__complaints') }}
     {%- else -%} {{ exceptions.raise_compiler_error('unknown dimension ' ~ dimension) }}
     {%- endif -%}
 {%- endmacro %}

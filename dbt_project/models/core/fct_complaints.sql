@@ -1,8 +1,9 @@
 {#
   Complaints as an accumulating snapshot: one row per complaint with the time each stage of
   003 §4 was first reached, the final closure (closed_at, null while open — including a
-  complaint reopened (二次投诉) and not closed again), its deadlines and on-time flags (the
-  company's per class, fct_complaint_stages; the regulator's 2020 rule with extensions),
+  complaint reopened for re-investigation and not closed again), whether it is a second
+  complaint (二次投诉, a complaint of its own naming the original), its deadlines and on-time
+  flags (the company's per class, fct_complaint_stages; the regulator's 2020 rule with extensions),
   both classifications (003 class as recorded, 001 class through the reason), and the unit
   and employee as they were on the day of receipt. No customer name, ID number or phone:
   the complainant is a keyed hash (customer_key), enough to see repeat complainants.
@@ -132,6 +133,10 @@ joined as (
         ) as is_handled_on_time,
         coalesce(regulator.is_extended, false) as is_extended,
         coalesce(regulator.is_extension_approved, false) as is_extension_approved,
+        -- 二次投诉: a complaint of its own about another's result (its own month and deadline);
+        -- a reopening of the same case is reopen_count
+        complaints.original_complaint_id,
+        complaints.original_complaint_id is not null as is_second_complaint,
         previous.previous_complaint_id,
         previous.previous_received_at,
         repeat_rule.rule_version as repeat_rule_version,

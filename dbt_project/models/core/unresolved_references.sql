@@ -1,5 +1,6 @@
 {#
-  Rows whose reference to a unit, an employee or a channel names a member the dimension does
+  Rows whose reference to a unit, an employee, a channel or an original complaint (a second
+  complaint's) names a member the dimension (or the complaints) does
   not hold (yet): extract, the record's key, the column and its value, the landing file and
   row, the load, and the load that first brought the value. Late-arriving and mistyped
   references are normal in operational data: the rows load; an unknown unit becomes an

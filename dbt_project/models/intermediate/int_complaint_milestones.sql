@@ -1,7 +1,8 @@
 {#
   When each complaint first reached each stage of 003 §4 (from its status events), and its
-  final closure: closed_at is the last 'closed' not followed by a 'reopened' (二次投诉 /
-  re-investigation), null while open. Events dated before receipt are a data error
+  final closure: closed_at is the last 'closed' not followed by a 'reopened' (a
+  re-investigation of the same case; a second complaint, 二次投诉, is a complaint of its own),
+  null while open. Events dated before receipt are a data error
   (int_complaint_events_before_receipt) and are ignored.
   Kept incrementally by month of receipt: a daily run rebuilds the months whose complaints or
   status events changed (fingerprints as in kept_by_month), so a new event of an old

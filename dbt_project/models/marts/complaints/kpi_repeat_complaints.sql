@@ -1,8 +1,8 @@
 {#
   重复投诉 Repeat complaints per org unit and month of receipt: complaints whose complainant
   complained before within the window (repeat_complaint_rules seed), the distinct
-  complainants and the repeat complainants among them, and reopened complaints (二次投诉,
-  002 §6). rate = repeat complaints ÷ complaints received. Distinct complainants do not add
+  complainants and the repeat complainants among them, and complaints reopened for
+  re-investigation (second complaints, 二次投诉, have their own mart: kpi_second_complaints). rate = repeat complaints ÷ complaints received. Distinct complainants do not add
   up across units or months, so they are counted from the records at each unit. Kept by
   month (kept_by_month).
 #}

@@ -17,6 +17,7 @@ renamed as (
         org_code,
         employee_id,
         policy_no,
+        original_complaint_id,
         {{ pii_hash('customer_id_no') }} as customer_key,
         -- strings
         channel as channel_code,

@@ -175,6 +175,14 @@ def cmd_trace(args, ws: Workspace) -> None:
         print(f"wrote the working paper to {out}")
 
 
+def cmd_report(args, ws: Workspace) -> None:
+    from kefu.report import write_report
+
+    out = output_path(args.out, (".html", ".pdf"), "the scorecard")
+    write_report(ws, args.period, args.org, out)
+    print(f"wrote the {args.period} scorecard to {out}")
+
+
 def cmd_sample(args, ws: Workspace) -> None:
     from kefu.sample import sample_complaints
 
@@ -356,6 +364,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", help="write the records to a CSV or XLSX working paper")
     p.add_argument("--limit", type=int, default=20, help="records to print (default 20)")
     p.set_defaults(func=cmd_trace)
+    p = sub.add_parser("report", help="the quarterly scorecard an assessment committee reads (HTML or PDF)")
+    p.add_argument("--period", required=True, help="the quarter, YYYY-Qn")
+    p.add_argument("--org", help="the unit (default head office); the units directly below it get a section each")
+    p.add_argument("--out", required=True, help="report.html, or report.pdf (printed by headless Chromium)")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("sample", help="a reproducible random sample of complaints for inspection (003 §7)")
     p.add_argument("--org", required=True, help="org unit code (complaints of every unit below it too)")
     p.add_argument("--period", required=True, help="YYYY-MM, YYYY-Qn or YYYY (month of receipt)")

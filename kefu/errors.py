@@ -12,11 +12,11 @@ class UserError(Exception):
     pass
 
 
-def output_path(value: str) -> Path:
-    """An --out file we can write: CSV or XLSX, in a folder that exists."""
+def output_path(value: str, suffixes: tuple[str, ...] = OUTPUT_SUFFIXES, what: str = "a working paper") -> Path:
+    """An --out file we can write: by default CSV or XLSX, in a folder that exists."""
     path = Path(value)
-    if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise UserError(f"--out {value}: write .csv or .xlsx (a working paper), not {path.suffix or 'no extension'}")
+    if path.suffix.lower() not in suffixes:
+        raise UserError(f"--out {value}: write {' or '.join(suffixes)} ({what}), not {path.suffix or 'no extension'}")
     if not path.parent.is_dir():
         raise UserError(f"--out {value}: the folder {path.parent} does not exist; create it or name another")
     return path

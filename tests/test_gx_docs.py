@@ -4,27 +4,14 @@ table of validation results (bootstrap-table fills it with JavaScript: with the 
 stayed empty and unstyled)."""
 
 import re
-import shutil
 import subprocess
 
 import pytest
 
+from kefu.browser import FLAGS, chromium
 from kefu.gx_docs import remote_assets
 
-CHROMIUM = shutil.which("chromium")
-# as the machine's notes advise: without the background-networking flags Chromium keeps
-# trying hosts this closed network refuses
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--virtual-time-budget=5000",
-]
+CHROMIUM = chromium()
 
 
 @pytest.mark.parametrize("checkpoint", ["raw_complaints", "kpi_marts"])

@@ -672,6 +672,43 @@ def counter_timeliness(landing: Path) -> pd.DataFrame:
     )
 
 
+def hotline_service_level(landing: Path) -> pd.DataFrame:
+    """Hotline calls answered (not abandoned) within the standard's seconds of their day ÷
+    calls offered; abandoned and out-of-hours figures beside it."""
+    tree = Tree(landing)
+    s = extract(landing, "service_events")
+    s = s[s.channel == "hotline"].assign(day=lambda d: _day(d.occurred_at))
+    standards = seed("hotline_standards")
+    rows = []
+    for day, calls in s.groupby("day"):
+        [standard] = _in_force(standards, day).to_dict("records")
+        hour = calls.occurred_at.str[11:13].astype(int)
+        in_time = (calls.outcome != "abandoned") & (
+            calls.wait_seconds.astype(int) <= int(standard["answer_within_seconds"])
+        )
+        late_hours = (hour < int(standard["out_of_hours_before"])) | (hour >= int(standard["out_of_hours_from"]))
+        rows.append(
+            calls.assign(
+                in_time=in_time.astype(int),
+                offered=1,
+                abandoned=(calls.outcome == "abandoned").astype(int),
+                night=late_hours.astype(int),
+                night_in_time=(late_hours & in_time).astype(int),
+            )
+        )
+    calls = pd.concat(rows)
+    out = _count(
+        calls[["org_code", "day", "in_time", "offered", "abandoned", "night", "night_in_time"]],
+        tree,
+        numerator=("in_time", "sum"),
+        denominator=("offered", "sum"),
+        abandoned=("abandoned", "sum"),
+        out_of_hours_calls=("night", "sum"),
+        out_of_hours_answered_in_time=("night_in_time", "sum"),
+    )
+    return _rate(out)
+
+
 def first_contact_resolution(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     s = extract(landing, "service_events").assign(day=lambda d: _day(d.occurred_at))
@@ -834,6 +871,7 @@ RATES = {
     "kpi_claim_timeliness": claim_timeliness,
     "kpi_new_policy_callbacks": new_policy_callbacks,
     "kpi_counter_timeliness": counter_timeliness,
+    "kpi_hotline_service_level": hotline_service_level,
     "kpi_first_contact_resolution": first_contact_resolution,
     "kpi_quality_inspections": quality_inspections,
     "kpi_service_quality_dimensions": service_quality_dimensions,

@@ -64,6 +64,16 @@ def test_every_rate_matches_raw_extracts(built, table):
     assert head.numerator.sum() > 0 and head.denominator.sum() > 0  # the sample exercises the KPI
 
 
+def test_hotline_abandoned_and_out_of_hours_calls_match_raw_extracts(built):
+    keys = ["org_code", "period_month"]
+    expected = independent.hotline_service_level(built.landing).set_index(keys).sort_index()
+    actual = mart(built, "kpi_hotline_service_level").set_index(keys).sort_index()
+    columns = ["abandoned", "out_of_hours_calls", "out_of_hours_answered_in_time"]
+    pd.testing.assert_frame_equal(actual[columns], expected[columns], check_dtype=False)
+    head = actual[actual.org_level == 1]
+    assert head.abandoned.sum() > 0 and 0 < head.out_of_hours_answered_in_time.sum() < head.out_of_hours_calls.sum()
+
+
 def test_hotspots_match_raw_extracts(built):
     expected = independent.hotspots(built.landing)
     actual = mart(built, "kpi_complaint_hotspots")

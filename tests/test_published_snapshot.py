@@ -92,6 +92,12 @@ def test_the_kpi_catalogue_holds_each_marts_definition_and_target(built):
     assert catalogue.loc["kpi_satisfaction", "target_rule_version"] == latest["rule_version"]
     assert catalogue.loc["kpi_complaint_rate", "direction"] == "lower"
     assert pd.isna(catalogue.loc["kpi_complaint_hotspots", "target"])
+    with (SEEDS_DIR / "hotline_standards.csv").open(encoding="utf-8", newline="") as f:
+        hotline = max(csv.DictReader(f), key=lambda r: r["effective_from"])
+    assert catalogue.loc["kpi_hotline_service_level", ["target", "target_rule_version"]].tolist() == [
+        float(hotline["service_level_target"]),
+        hotline["standard_version"],
+    ]
 
 
 def test_the_org_tree_gives_each_version_its_path_from_head_office(built):

@@ -13,6 +13,7 @@ VERSIONED = [
     "service_commitments",
     "new_policy_callback_scope",
     "counter_standards",
+    "hotline_standards",
     "satisfaction_answers",
     "sq_weights",
     "sq_source_weights",

@@ -1,9 +1,13 @@
 {#
   指标定义 The KPI catalogue for BI readers: one row per KPI mart, read at compile time from the
-  mart's meta.kpi in its .yml (the one place a KPI is defined; docs/adding-a-kpi.md). Where the
-  quarterly assessment judges the KPI, meta.kpi.target names the assessment_rules column of its
-  target, given here as the rule version in force last holds it.
+  mart's meta.kpi in its .yml (the one place a KPI is defined; docs/adding-a-kpi.md). Where a
+  rule sets the KPI's target, meta.kpi.target names the rule seed and column (the quarterly
+  assessment's assessment_rules, the hotline's hotline_standards), given here as the version in
+  force last holds it.
 #}
+-- depends_on: {{ ref('assessment_rules') }}
+-- depends_on: {{ ref('hotline_standards') }}
+{%- set version_columns = {'assessment_rules': 'rule_version', 'hotline_standards': 'standard_version'} -%}
 {%- set fields = ['name_zh', 'name_en', 'formula', 'numerator', 'denominator', 'unit', 'direction', 'grain',
                   'source', 'owner'] -%}
 {%- set kpis = [] -%}
@@ -14,12 +18,7 @@
         {%- endif -%}
     {%- endfor -%}
 {%- endif %}
-with latest_rules as (
-    select * from {{ ref('assessment_rules') }}
-    where effective_from = (select max(effective_from) from {{ ref('assessment_rules') }})
-),
-
-definitions as (
+with definitions as (
     {%- for node in kpis %}
         {%- set kpi = node.config.meta.kpi %}
         {%- set target = kpi.get('target', '') %}
@@ -31,8 +30,11 @@ definitions as (
                 nullif('{{ text }}', '') as {{ field }},
             {%- endfor %}
             {%- if target %}
-                (select cast({{ target.split('.')[1] }} as double) from latest_rules) as target,
-                (select rule_version from latest_rules) as target_rule_version,
+                {%- set seed, column = target.split('.') %}
+                {%- set latest = 'from ' ~ ref(seed) ~ ' where effective_from = (select max(effective_from) from '
+                                 ~ ref(seed) ~ ')' %}
+                (select cast({{ column }} as double) {{ latest }}) as target,
+                (select {{ version_columns[seed] }} {{ latest }}) as target_rule_version,
                 '{{ target }}' as target_rule
             {%- else %}
                 cast(null as double) as target,

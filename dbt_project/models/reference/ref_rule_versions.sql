@@ -12,6 +12,7 @@
     ('service_commitments', 'rule_version'),
     ('new_policy_callback_scope', none),
     ('counter_standards', 'standard_version'),
+    ('hotline_standards', 'standard_version'),
     ('satisfaction_answers', 'rule_version'),
     ('sq_weights', 'weight_version'),
     ('sq_source_weights', 'weight_version'),

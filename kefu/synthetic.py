@@ -218,6 +218,7 @@ class Insurer:
         self._complaints()
         self._complaint_events()
         self._second_complaints()
+        self._complaint_outcomes()
         self._service_events()
         self._surveys()
         self._claims()
@@ -552,6 +553,12 @@ class Insurer:
                     "original_complaint_id": _mask(
                         _ids("TS", np.maximum(self.c_original[i], 0) + 1, 8), self.c_original[i] >= 0
                     ),
+                    "outcome": _mask(
+                        _pick(["upheld", "partly_upheld", "not_upheld"], np.maximum(self.c_outcome[i], 0)),
+                        self.c_outcome[i] >= 0,
+                    ),
+                    "compensation": _numbers(self.c_compensation[i], self.c_outcome[i] >= 0),
+                    "archived_on": _mask(_dates(np.maximum(self.c_archived_at[i], 0)), self.c_archived_at[i] >= 0),
                 }
             )
 
@@ -660,6 +667,20 @@ class Insurer:
         self.c_customer[seconds] = self.c_customer[originals]
         self.c_original[seconds] = originals
         self.planted["second_complaints"] = {"org_code": PLANT_ORG, "period_month": "2026-05", "second": int(k)}
+
+    def _complaint_outcomes(self) -> None:
+        """处理结果 of each closed complaint (001 §7.1.2): upheld 30%, partly upheld 25%, not
+        upheld 45%; compensation for an upheld one (lognormal, a few hundred to a few thousand
+        CNY); the file archived 1–40 days after the closure (about one in ten past 30 days),
+        none of it before the period's end."""
+        rng = self.rng("complaint_outcomes")
+        n = self.n_complaints
+        closed = self.c_closed_at >= 0
+        self.c_outcome = np.where(closed, rng.choice(3, n, p=[0.3, 0.25, 0.45]), -1).astype(np.int8)
+        pays = closed & (self.c_outcome <= 1) & (rng.random(n) < 0.6)
+        self.c_compensation = np.where(pays, np.round(rng.lognormal(7, 0.8, n), 2), 0.0)
+        archived = self.c_closed_at + rng.gamma(2.5, 6, n).astype(np.int64) * DAY
+        self.c_archived_at = np.where(closed & (archived < self.end), archived, -1)
 
     def complaint_events(self) -> Extract:
         kinds = STAGES + ["extended", "extension_approved", "reopened", "closed"]

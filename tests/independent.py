@@ -232,6 +232,48 @@ def second_complaints(landing: Path) -> pd.DataFrame:
     return _rate(num.merge(den, on=["org_code", "period_month"]))
 
 
+def complaint_outcomes(landing: Path) -> pd.DataFrame:
+    """Per unit, month of final closure and 003 class: upheld in full or part ÷ decided; each
+    outcome, compensation, and the closures archived within the archive rule's days."""
+    tree = Tree(landing)
+    complaints = extract(landing, "complaints")
+    for column in ("outcome", "compensation", "archived_on"):
+        complaints[column] = complaints.get(column, pd.Series("", index=complaints.index)).fillna("")
+    m = milestones(landing)
+    closed = m[m.closed.notna()][["complaint_id", "closed"]].merge(complaints, on="complaint_id")
+    closed = closed.assign(day=_day(closed.closed))
+    rules = seed("complaint_archive_rules")
+    within = closed.day.map(lambda d: int(_in_force(rules, d).archive_within_days.iloc[0]))
+    deadline = [(dt.date.fromisoformat(d) + dt.timedelta(days=n)).isoformat() for d, n in zip(closed.day, within)]
+    closed = closed.assign(
+        decided=(closed.outcome != "").astype(int),
+        upheld_any=closed.outcome.isin(["upheld", "partly_upheld"]).astype(int),
+        upheld=(closed.outcome == "upheld").astype(int),
+        partly_upheld=(closed.outcome == "partly_upheld").astype(int),
+        not_upheld=(closed.outcome == "not_upheld").astype(int),
+        paid=pd.to_numeric(closed.compensation.replace("", "0")),
+        in_time=((closed.archived_on != "") & (closed.archived_on <= pd.Series(deadline, index=closed.index))).astype(
+            int
+        ),
+        n=1,
+    )
+    columns = ["upheld_any", "decided", "upheld", "partly_upheld", "not_upheld", "paid", "in_time", "n"]
+    out = _count(
+        closed[["org_code", "day", "complaint_class", *columns]],
+        tree,
+        by=("complaint_class",),
+        numerator=("upheld_any", "sum"),
+        denominator=("decided", "sum"),
+        upheld=("upheld", "sum"),
+        partly_upheld=("partly_upheld", "sum"),
+        not_upheld=("not_upheld", "sum"),
+        compensation=("paid", "sum"),
+        archived_in_time=("in_time", "sum"),
+        complaints_closed=("n", "sum"),
+    )
+    return _rate(out)
+
+
 def complaint_stages(landing: Path) -> pd.DataFrame:
     """Per complaint and stage with a rule: started, reached, on time."""
     complaints = extract(landing, "complaints")
@@ -867,6 +909,7 @@ RATES = {
     "kpi_complaint_stage_timeliness": stage_timeliness,
     "kpi_repeat_complaints": repeat_complaints,
     "kpi_second_complaints": second_complaints,
+    "kpi_complaint_outcomes": complaint_outcomes,
     "kpi_satisfaction": satisfaction,
     "kpi_claim_timeliness": claim_timeliness,
     "kpi_new_policy_callbacks": new_policy_callbacks,

@@ -74,6 +74,17 @@ def test_hotline_abandoned_and_out_of_hours_calls_match_raw_extracts(built):
     assert head.abandoned.sum() > 0 and 0 < head.out_of_hours_answered_in_time.sum() < head.out_of_hours_calls.sum()
 
 
+def test_complaint_outcomes_and_archiving_match_raw_extracts(built):
+    keys = ["org_code", "period_month", "complaint_class"]
+    expected = independent.complaint_outcomes(built.landing).set_index(keys).sort_index()
+    actual = mart(built, "kpi_complaint_outcomes").set_index(keys).sort_index()
+    columns = ["upheld", "partly_upheld", "not_upheld", "complaints_closed", "archived_in_time"]
+    pd.testing.assert_frame_equal(actual[columns], expected[columns], check_dtype=False)
+    assert ((actual.compensation.astype(float) - expected.compensation).abs() < 0.005).all()
+    head = actual[actual.org_level == 1]
+    assert 0 < head.archived_in_time.sum() < head.complaints_closed.sum() and head.compensation.sum() > 0
+
+
 def test_hotspots_match_raw_extracts(built):
     expected = independent.hotspots(built.landing)
     actual = mart(built, "kpi_complaint_hotspots")

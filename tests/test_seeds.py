@@ -14,6 +14,7 @@ VERSIONED = [
     "new_policy_callback_scope",
     "counter_standards",
     "hotline_standards",
+    "complaint_archive_rules",
     "satisfaction_answers",
     "sq_weights",
     "sq_source_weights",

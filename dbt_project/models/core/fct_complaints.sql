@@ -2,7 +2,8 @@
   Complaints as an accumulating snapshot: one row per complaint with the time each stage of
   003 §4 was first reached, the final closure (closed_at, null while open — including a
   complaint reopened for re-investigation and not closed again), whether it is a second
-  complaint (二次投诉, a complaint of its own naming the original), its deadlines and on-time
+  complaint (二次投诉, a complaint of its own naming the original), its outcome, compensation
+  and archiving (complaint_archive_rules), its deadlines and on-time
   flags (the company's per class, fct_complaint_stages; the regulator's 2020 rule with extensions),
   both classifications (003 class as recorded, 001 class through the reason), and the unit
   and employee as they were on the day of receipt. No customer name, ID number or phone:
@@ -20,6 +21,7 @@
     rules=[
         ref('complaint_deadlines'), ref('regulator_complaint_deadlines'), ref('cn_calendar_days'),
         ref('calendar_coverage'), ref('complaint_reasons'), ref('complaint_class_map'), ref('repeat_complaint_rules'),
+        ref('complaint_archive_rules'),
         '(select org_code, valid_from, valid_to, org_name from ' ~ ref('dim_org_history') ~ ')',
         '(select org_code, ancestor_org_code, ancestor_level, valid_from, valid_to from '
             ~ ref('bridge_org_hierarchy') ~ ')',
@@ -137,6 +139,19 @@ joined as (
         -- a reopening of the same case is reopen_count
         complaints.original_complaint_id,
         complaints.original_complaint_id is not null as is_second_complaint,
+        -- 处理结果 and 归档: the outcome once decided, compensation, and the archiving of a closed
+        -- complaint within the days of the archive rule in force on its closure day
+        complaints.outcome,
+        complaints.compensation,
+        complaints.archived_on,
+        archive_rule.rule_version as archive_rule_version,
+        cast({{ dbt.dateadd('day', 'archive_rule.archive_within_days', 'cast(milestones.closed_at as date)') }} as date)
+            as archive_deadline,
+        coalesce(
+            complaints.archived_on
+            <= {{ dbt.dateadd('day', 'archive_rule.archive_within_days', 'cast(milestones.closed_at as date)') }},
+            false
+        ) as is_archived_in_time,
         previous.previous_complaint_id,
         previous.previous_received_at,
         repeat_rule.rule_version as repeat_rule_version,
@@ -170,6 +185,10 @@ joined as (
     left join {{ ref('complaint_reasons') }} as reasons on complaints.reason_code = reasons.reason_code
     left join {{ ref('complaint_class_map') }} as class_map on complaints.complaint_class = class_map.class_003
     left join previous on complaints.complaint_id = previous.complaint_id
+    left join {{ ref('complaint_archive_rules') }} as archive_rule
+        on
+            cast(milestones.closed_at as date)
+            between archive_rule.effective_from and {{ open_end('archive_rule.effective_to') }}
     left join {{ ref('repeat_complaint_rules') }} as repeat_rule
         on
             cast(complaints.received_at as date)

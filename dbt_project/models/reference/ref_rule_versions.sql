@@ -13,6 +13,7 @@
     ('new_policy_callback_scope', none),
     ('counter_standards', 'standard_version'),
     ('hotline_standards', 'standard_version'),
+    ('complaint_archive_rules', 'rule_version'),
     ('satisfaction_answers', 'rule_version'),
     ('sq_weights', 'weight_version'),
     ('sq_source_weights', 'weight_version'),

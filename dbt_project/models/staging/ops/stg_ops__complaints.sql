@@ -26,6 +26,9 @@ renamed as (
         product_line,
         summary,
         coalesce(deadline_calendar, 'cn_workdays') as deadline_calendar,
+        outcome,
+        coalesce(compensation, 0) as compensation,
+        archived_on,
         -- timestamps
         received_at,
         {{ month_of('received_at') }} as received_month,

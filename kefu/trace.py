@@ -377,20 +377,6 @@ class AssessmentTrace:
             lines += ["  " + line for line in part.describe(limit).splitlines()]
         return "\n".join(lines)
 
-    def _value_line(self) -> str:
-        if self.value == "rate":
-            return f"  value        {_fmt(self.rate)} = {self.numerator:,g} ÷ {self.denominator:,g}"
-        if self.value == "score":
-            return (
-                f"  value        score {_fmt_score(self.rate)} (weighted by dimension); points {self.numerator:,g} of "
-                f"{self.denominator:,g}"
-            )
-        pooled = self.numerator / self.denominator if self.denominator else None
-        return (
-            f"  value        {_fmt(self.rate)} (each source by its weight, sq_source_weights); pooled: "
-            f"{self.numerator:,g} of {self.denominator:,g} points = {_fmt(pooled)}"
-        )
-
     def write(self, path: Path) -> None:
         """One working paper: the assessment and its rule, then every record with its KPI."""
         summary = pd.DataFrame(

@@ -123,15 +123,22 @@ def reuse_parse_state(ws: Workspace, target_path: Path) -> None:
     """Start a run from the parse state of this workspace's last run, so dbt parses only the
     files that changed since. dagster-dbt would copy the project's target/ state instead,
     left by whatever workspace parsed last; the profile names the workspace, so dbt would
-    then parse everything again (~4 s). dbt checks the state itself (files, profile, vars)."""
+    then parse everything again (~4 s). dbt checks the state itself (files, profile, vars).
+    A state saved in another folder (a copied workspace) is moved to this one first."""
     if _parse_state(ws).exists():
         target_path.mkdir(parents=True, exist_ok=True)
-        shutil.copy(_parse_state(ws), target_path / "partial_parse.msgpack")
+        state = Path(shutil.copy(_parse_state(ws), target_path / "partial_parse.msgpack"))
+        saved_in = _parse_state(ws).with_suffix(".home")
+        if saved_in.exists() and saved_in.read_text() != str(ws.home):
+            from kefu.workarounds import rehome_parse_state
+
+            rehome_parse_state(state)
 
 
 def keep_parse_state(ws: Workspace, target_path: Path) -> None:
     if (target_path / "partial_parse.msgpack").exists():
         shutil.copy(target_path / "partial_parse.msgpack", _parse_state(ws))
+        _parse_state(ws).with_suffix(".home").write_text(str(ws.home))
 
 
 KEPT_DBT_RUNS = 10

@@ -11,11 +11,16 @@ versions it was checked against: when one of them is upgraded, read this file fi
   (quiet_unrun_blocking_checks)
 - duckdb-engine 0.17.0 with SQLAlchemy 2.1.9 (DuckDB 1.5.6): column reflection fails on
   pg_catalog.pg_collation (fix_duckdb_engine_reflection)
+- dbt-core 1.11.16 / dbt-duckdb 1.11.1: a workspace copied elsewhere parses its whole project
+  again, since the profile names the workspace (rehome_parse_state)
 """
 
 import logging
+import os
+from argparse import Namespace
 from functools import cache, cached_property
 from importlib.metadata import version as installed_version
+from pathlib import Path
 
 from dagster_dbt import DbtCliInvocation, DbtCliResource
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
@@ -106,6 +111,39 @@ class DbtCliResourceOfThisEnvironment(DbtCliResource):
         from packaging import version
 
         return version.parse(installed_version("dbt-core"))
+
+
+def rehome_parse_state(state: Path) -> None:
+    """Let dbt partially parse a workspace's project from parse state saved in another folder
+    (a copied or restored workspace: every test's copy of a built one). dbt starts over when the
+    hash of the profile's connection keys differs (dbt/parser/manifest.py,
+    build_manifest_state_check): DuckDB's is the warehouse path, which names the workspace,
+    and a full parse costs ~4.5 s more a run than a partial one. No model of this project reads
+    the path while parsing (target.path); what reads KEFU_HOME dbt tracks per file as an env
+    var and parses again itself. So the saved hash is replaced by the one of the profile as
+    it renders now (the same computation as dbt's). Any failure leaves the state as it was:
+    dbt then parses everything, as it would have."""
+    import pprint
+
+    import msgpack
+    from dbt.config.runtime import load_profile
+    from dbt.contracts.files import FileHash
+    from dbt.flags import set_from_args
+    from dbt_common.context import set_invocation_context
+
+    from kefu.workspace import DBT_PROJECT_DIR
+
+    try:
+        # as dagster-dbt does before it loads the profile in-process (DbtCliResource.cli)
+        set_invocation_context(os.environ.copy())
+        set_from_args(Namespace(profiles_dir=str(DBT_PROJECT_DIR)), None)
+        profile = load_profile(str(DBT_PROJECT_DIR), {}, None, None)
+        connection_keys = sorted(profile.credentials.connection_info())
+        manifest = msgpack.unpackb(state.read_bytes())
+        manifest["state_check"]["profile_hash"] = FileHash.from_contents(pprint.pformat(connection_keys)).to_dict()
+        state.write_bytes(msgpack.packb(manifest))
+    except Exception as error:  # dbt parses everything, as without this
+        logging.getLogger(__name__).warning("dbt's parse state not moved to this workspace: %s", error)
 
 
 def fix_duckdb_engine_reflection() -> None:

@@ -16,7 +16,7 @@ from kefu.marts import mart_grain
 from kefu.pipeline import PipelineFailed, run_pipeline
 from kefu.project import manifest, marts
 from kefu.trace import definitions
-from tests.conftest import TEST_SCALE, TEST_SEED
+from tests.conftest import TEST_PII_KEY, TEST_SCALE, TEST_SEED, copy_workspace, env
 
 
 def test_graph_runs_from_ingest_assets_through_dbt_to_published():
@@ -75,11 +75,21 @@ def test_assets_are_grouped_by_layer_and_kpis_tagged():
     assert "kpi" not in specs[AssetKey(["core", "fct_complaints"])].tags
 
 
-def test_models_carry_row_counts_and_column_lineage(history_copy, monkeypatch):
-    workspace = history_copy  # built without lineage: the tests turn it off
-    monkeypatch.setenv("KEFU_COLUMN_LINEAGE", "on_change")  # the default: fetched when the models changed
-    monkeypatch.setenv("KEFU_OPENLINEAGE", "on")  # the default
-    run = run_pipeline(workspace)
+@pytest.fixture(scope="module")
+def day_as_kefu_build_runs_it(history, tmp_path_factory):
+    """The day's run on a copy of the history with `kefu build`'s defaults, which the tests turn
+    off elsewhere: column lineage when the models changed (the history was built without it),
+    OpenLineage events, and the run recorded in the workspace's Dagster instance. One run for
+    the tests that read these (xdist_group keeps them on the worker that built it)."""
+    ws = copy_workspace(history, tmp_path_factory.mktemp("day_as_kefu_build"))
+    defaults = {"KEFU_COLUMN_LINEAGE": "on_change", "KEFU_OPENLINEAGE": "on", "KEFU_DAGSTER_INSTANCE": "persistent"}
+    with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY, **defaults):
+        return ws, run_pipeline(ws)
+
+
+@pytest.mark.xdist_group("day_as_kefu_build")
+def test_models_carry_row_counts_and_column_lineage(day_as_kefu_build_runs_it):
+    workspace, run = day_as_kefu_build_runs_it
     _every_kpi_mart_has_its_open_lineage_event_with_its_inputs(workspace, run.run_id)
     timeliness = run.materializations["marts/kpi_complaint_timeliness"]
     with duckdb.connect(str(workspace.published_file), read_only=True) as con:
@@ -186,14 +196,13 @@ def test_only_the_newest_dbt_runs_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run3", "run4"]
 
 
-def test_cli_runs_are_recorded_in_the_workspaces_dagster_instance(history_copy, monkeypatch):
+@pytest.mark.xdist_group("day_as_kefu_build")
+def test_cli_runs_are_recorded_in_the_workspaces_dagster_instance(day_as_kefu_build_runs_it):
     """`kefu build` (run_pipeline) records its runs where `kefu ui` and the daemon look
     (DAGSTER_HOME inside the workspace): not "Never materialized" after a CLI build."""
     from dagster import AssetCheckKey, DagsterInstance, DagsterRunStatus
 
-    built = history_copy
-    monkeypatch.delenv("KEFU_DAGSTER_INSTANCE")  # as `kefu build` runs
-    run_pipeline(built)  # the day
+    built, _ = day_as_kefu_build_runs_it  # the history was built without an instance: the day only
     with DagsterInstance.from_config(str(built.dagster_home)) as instance:
         runs = instance.get_runs()
         assert len(runs) == 1 and runs[0].job_name == "kefu_pipeline"

@@ -506,6 +506,7 @@ def ratings(landing: Path) -> pd.DataFrame:
     return both.assign(dimension_code=both.item_code.map(items), day=_day(both.rated_at))
 
 
+@cache  # asked once per scored row (thousands): the seed read once per line and month
 def weights_for(line: str, month: str) -> dict[str, float]:
     """The weights that score a line of business in a month: the line's own version when in
     force on the month's first day, else the company-wide one."""
@@ -549,6 +550,7 @@ def source_weighted(by_source: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def _score(points: pd.DataFrame, keys: list[str], line_of: str | None = None) -> pd.DataFrame:
     """Weighted score per keys × month from dimension rows (weighted_rate: source_weighted)."""
     bands = seed("grade_bands")
+    bands_in = {m: _in_force(bands, f"{m}-01") for m in points.period_month.unique()}
     rows = []
     for key, group in points.groupby(keys + ["period_month"]):
         key = key if isinstance(key, tuple) else (key,)
@@ -557,7 +559,7 @@ def _score(points: pd.DataFrame, keys: list[str], line_of: str | None = None) ->
         rated = group[group.weighted_rate.notna()].set_index("dimension_code")
         total = sum(w * rated.at[d, "weighted_rate"] for d, w in weights.items() if d in rated.index)
         score = round(100 * total, 6) if all(d in rated.index for d in weights) else None
-        rows.append((*key, score, _grade(score, _in_force(bands, f"{key[-1]}-01"))))
+        rows.append((*key, score, _grade(score, bands_in[key[-1]])))
     return pd.DataFrame(rows, columns=keys + ["period_month", "score", "grade"])
 
 

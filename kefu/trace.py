@@ -352,7 +352,8 @@ class AssessmentTrace:
         lines = [
             f"{d.get('name_zh', mart)} {d.get('name_en', '')} — {a['org_name']} ({a['org_code']}), "
             f"{a['period_quarter']}",
-            f"  outcome      {a['assessment']}; bonus float {a['bonus_float_pct']}%; promotion {a['promotion_flag']}; "
+            f"  outcome      {a['assessment']}; bonus float {_points(a['bonus_float_pct'])}; promotion "
+            f"{a['promotion_flag'] or '—'}; "
             f"training {a['training_topic'] or 'none'} (top class {a['top_complaint_class']})",
             f"  rule         {a['rule_version']} (seeds/assessment_rules.csv, in force {_day(r['effective_from'])} … "
             f"{_day(r['effective_to'])}): target rate {r['complaint_rate_target']}, up when rate ≤ target − "
@@ -471,6 +472,11 @@ def _inert(value):
 def _share(value) -> str:
     """A rate as a percentage, or '—' where there is none."""
     return "—" if value is None or value != value else f"{100 * value:.2f}%"
+
+
+def _points(value) -> str:
+    """Percentage points of a bonus (+10%, -5%, 0%), or '—' for a quarter not assessed."""
+    return "—" if value is None or value != value else f"{value:+g}%".replace("+0%", "0%")
 
 
 def _day(value) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -81,6 +82,12 @@ def test_a_quarter_sums_its_months_and_an_assessment_traces_to_its_rule_and_reco
 
     found = trace_assessment(built, "P01", "2026-Q1")
     assert found.adds_up and found.rules["rule_version"] == found.assessment["rule_version"]
+    with duckdb.connect(str(built.published_file), read_only=True) as con:
+        [(partial,)] = con.execute(
+            "select min(period_quarter) from kpi_assessment_quarterly where org_code = 'P01' and bonus_float_pct is null"
+        ).fetchall()
+    unjudged = trace_assessment(built, "P01", partial).describe()  # a quarter not assessed moves no money
+    assert "bonus float —; promotion —" in unjudged and "nan" not in unjudged
     assert [p.mart for p in found.parts] == ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction"]
     assert found.parts[2].keys == {"survey_type": "complaint_callback"}
     out = tmp_path / "assessment.xlsx"

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -283,6 +284,17 @@ def cmd_dbt(args, ws: Workspace) -> None:
 
 
 def cmd_ui(args, ws: Workspace) -> None:
+    # dagster dev would start its daemon and code server anyway and leave them running beside
+    # the other UI's (two daemons on one instance) with only the webserver failing to bind
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the webserver binds
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as error:
+            raise UserError(
+                f"{args.host}:{args.port} is in use ({error.strerror}): is `kefu ui` already running? "
+                "Open that one, stop it, or choose another --port"
+            ) from None
     ws.ensure().activate()
     dagster_home = ws.dagster_home
     # the venv's bin first: the code server Dagster starts looks up dbt on PATH (an

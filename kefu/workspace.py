@@ -22,13 +22,15 @@ EXPECTATIONS_DIR = PROJECT_DIR / "expectations"
 SEEDS_DIR = PROJECT_DIR / "seeds"
 PII_KEY_ENV = "KEFU_PII_KEY"
 # the workspace's Dagster instance: one run at a time (DuckDB has one writer per file; the UI,
-# the schedule and the sensor queue behind each other), no telemetry (no internet here)
-DAGSTER_SETTINGS = """\
+# the schedule and the sensor queue behind each other), no telemetry (no internet here), and
+# no "Join the Dagster community" newsletter prompt over the UI at an engineer's first visit
+NO_NEWSLETTER_PROMPT = "nux:\n  enabled: false\n"
+DAGSTER_SETTINGS = f"""\
 run_queue:
   max_concurrent_runs: 1
 telemetry:
   enabled: false
-"""
+{NO_NEWSLETTER_PROMPT}"""
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class Workspace:
         settings = self.dagster_home / "dagster.yaml"
         if not settings.exists():
             settings.write_text(DAGSTER_SETTINGS)
+        elif "nux:" not in (text := settings.read_text()):  # a workspace made before the setting
+            settings.write_text(text.rstrip("\n") + "\n" + NO_NEWSLETTER_PROMPT)
         return self
 
     def pii_key(self) -> str:

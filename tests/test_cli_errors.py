@@ -101,3 +101,14 @@ def test_the_builds_terminal_output_is_dbts_progress_and_its_log_is_whole():
         progress.write(line + "\n")
     assert log.getvalue().splitlines() == [*head, *lines]
     assert terminal.getvalue().splitlines() == [f"  dbt {n}/8 models, seeds and tests" for n in (2, 4, 6, 8)]
+
+
+def test_a_second_kefu_ui_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
+    import socket
+
+    with socket.socket() as taken:  # as a running `kefu ui` holds it
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = kefu(tmp_path, "ui", "--port", port)
+    says_in_one_line(done, "ui", f"127.0.0.1:{port} is in use", "kefu ui` already running", "--port")

@@ -365,3 +365,23 @@ def test_a_reparse_is_not_a_change_of_the_project():
     assert parsed.returncode == 0, parsed.stdout[-2000:]
     assert dbt_project.manifest_path.stat().st_mtime_ns != stamp  # rewritten
     assert project_digest() == before
+
+
+def test_the_workspaces_instance_asks_no_newsletter_signup(tmp_path):
+    """Dagster's UI opens on a "Join the Dagster community" form unless the instance turns
+    it off (nux); a workspace made before the setting gets it added, its own settings kept."""
+    import yaml
+    from dagster import DagsterInstance
+
+    from kefu.workspace import Workspace
+
+    fresh = Workspace(tmp_path / "fresh").ensure()
+    older = tmp_path / "older"
+    (older / ".dagster_home").mkdir(parents=True)
+    (older / ".dagster_home" / "dagster.yaml").write_text("run_queue:\n  max_concurrent_runs: 1\n")
+    older = Workspace(older).ensure()
+    for ws in (fresh, older):
+        settings = yaml.safe_load((ws.dagster_home / "dagster.yaml").read_text())
+        assert settings["nux"] == {"enabled": False} and settings["run_queue"] == {"max_concurrent_runs": 1}
+        with DagsterInstance.from_config(str(ws.dagster_home)) as instance:  # Dagster accepts it
+            assert instance.get_settings("nux") == {"enabled": False}

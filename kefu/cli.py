@@ -299,8 +299,12 @@ def cmd_ui(args, ws: Workspace) -> None:
     dagster_home = ws.dagster_home
     # the venv's bin first: the code server Dagster starts looks up dbt on PATH (an
     # un-activated .venv/bin/kefu failed to load the definitions: "dbt ... not found on PATH")
+    # `dagster dev` warns that `dg dev` (dagster-dg-cli, not installed) supersedes it: nothing
+    # a kefu user can act on, so not on their terminal
+    superseded = "ignore:Function `dev_command` is superseded"
     env = {
         **os.environ,
+        "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), superseded])),
         "DAGSTER_HOME": str(dagster_home),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -291,8 +291,8 @@ def test_kefu_ui_stops_on_sigterm_with_every_process_it_started(tmp_path):
     ui = subprocess.Popen(
         [str(Path(sys.executable).parent / "kefu"), "ui", "--port", str(port)],
         env={**os.environ, "KEFU_HOME": str(tmp_path)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=(tmp_path / "ui.log").open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
@@ -312,6 +312,9 @@ def test_kefu_ui_stops_on_sigterm_with_every_process_it_started(tmp_path):
         while time.monotonic() < deadline and _session_processes(ui.pid):
             time.sleep(1)
         assert _session_processes(ui.pid) == []
+        # what the engineer's terminal shows: Dagster's services, not its advice to use `dg dev`
+        shown = (tmp_path / "ui.log").read_text()
+        assert "Launching Dagster services" in shown and "Warning" not in shown, shown[-2000:]
     finally:
         if _session_processes(ui.pid):
             os.killpg(ui.pid, signal.SIGKILL)

@@ -118,7 +118,7 @@ def rehome_parse_state(state: Path) -> None:
     (a copied or restored workspace: every test's copy of a built one). dbt starts over when the
     hash of the profile's connection keys differs (dbt/parser/manifest.py,
     build_manifest_state_check): DuckDB's is the warehouse path, which names the workspace,
-    and a full parse costs ~4.5 s more a run than a partial one. No model of this project reads
+    and a full parse cost 4.5–8 s more a run than a partial one (12-07). No model here reads
     the path while parsing (target.path); what reads KEFU_HOME dbt tracks per file as an env
     var and parses again itself. So the saved hash is replaced by the one of the profile as
     it renders now (the same computation as dbt's). Any failure leaves the state as it was:

@@ -21,6 +21,7 @@ REFERENCE = {
     "ref_product_lines",
     "ref_quarter_settlement",
     "ref_rule_versions",
+    "ref_assessment_rules",
 }
 
 

@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 SCALE ?= 0.1
 SEED ?= 42
 
-.PHONY: run test lint ui bench docs clean install
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.installed
+
+.PHONY: run test lint ui bi bi-install bench docs clean install
 
 install: $(STAMP)
 
@@ -19,24 +22,37 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,lint,spark]'
 	touch $(STAMP)
 
+# Apache Superset in a venv of its own: its pandas and SQLAlchemy pins conflict with the pipeline's
+bi-install: $(BI_STAMP)
+
+$(BI_STAMP): bi/superset/requirements.txt
+	test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BI_VENV)/bin/python -m pip install --quiet -r bi/superset/requirements.txt
+	touch $(BI_STAMP)
+
 run: $(STAMP)
 	$(BIN)/kefu run --scale $(SCALE) --seed $(SEED)
 
 # two workers (the machine's two cores); tests that share a module or Spark build stay on one
-test: $(STAMP)
+test: $(STAMP) $(BI_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # ruff (format and check; pyproject.toml) and sqlfluff over the dbt project (.sqlfluff): the dbt
 # templater compiles each model against an empty workspace of its own
 lint: $(STAMP)
-	$(BIN)/ruff format --check kefu dagster_defs tests
-	$(BIN)/ruff check kefu dagster_defs tests
+	$(BIN)/ruff format --check kefu dagster_defs tests bi
+	$(BIN)/ruff check kefu dagster_defs tests bi
 	@home=$$(mktemp -d) && mkdir -p $$home/warehouse && \
 	KEFU_HOME=$$home KEFU_PII_KEY=lint-only $(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/tests; \
 	status=$$?; rm -rf $$home; exit $$status
 
 ui: $(STAMP)
 	$(BIN)/kefu ui
+
+# Superset over the published snapshot (after `make run` or `kefu build`), on 127.0.0.1:8088
+bi: $(STAMP) $(BI_STAMP)
+	$(BIN)/kefu bi
 
 bench: $(STAMP)
 	$(BIN)/kefu bench --scale $(SCALE) --seed $(SEED)

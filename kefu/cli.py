@@ -283,18 +283,22 @@ def cmd_dbt(args, ws: Workspace) -> None:
     )
 
 
+def _require_free_port(host: str, port: int, command: str) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web servers bind
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UserError(
+                f"{host}:{port} is in use ({error.strerror}): is `{command}` already running? "
+                "Open that one, stop it, or choose another --port"
+            ) from None
+
+
 def cmd_ui(args, ws: Workspace) -> None:
     # dagster dev would start its daemon and code server anyway and leave them running beside
     # the other UI's (two daemons on one instance) with only the webserver failing to bind
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the webserver binds
-        try:
-            probe.bind((args.host, args.port))
-        except OSError as error:
-            raise UserError(
-                f"{args.host}:{args.port} is in use ({error.strerror}): is `kefu ui` already running? "
-                "Open that one, stop it, or choose another --port"
-            ) from None
+    _require_free_port(args.host, args.port, "kefu ui")
     ws.ensure().activate()
     dagster_home = ws.dagster_home
     # the venv's bin first: the code server Dagster starts looks up dbt on PATH (an
@@ -318,6 +322,20 @@ def cmd_ui(args, ws: Workspace) -> None:
         [str(dagster), "dev", "-m", "dagster_defs.definitions", "--host", args.host, "--port", str(args.port)],
         env,
     )
+
+
+def cmd_bi(args, ws: Workspace) -> None:
+    from kefu.bi import login_hint, provision, serve
+
+    if not args.provision_only:
+        _require_free_port(args.host, args.port, "kefu bi")
+    print(f"provisioning Superset over {ws.require_published().published_file}")
+    provision(ws)
+    if args.provision_only:
+        return
+    print(login_hint(ws, args.host, args.port), flush=True)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as kefu ui: a background start still stops on SIGINT
+    serve(ws, args.host, args.port)
 
 
 def cmd_bench(args, ws: Workspace) -> None:
@@ -436,6 +454,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
+    p = sub.add_parser(
+        "bi", help="provision Apache Superset over the published snapshot and start it (127.0.0.1 by default)"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8088)
+    p.add_argument("--provision-only", action="store_true", help="import the dashboard, do not start the server")
+    p.set_defaults(func=cmd_bi)
     p = sub.add_parser("bench", help="benchmark the pipeline against a hand-written floor query")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=42)

@@ -39,6 +39,7 @@ def says_in_one_line(done: subprocess.CompletedProcess, command: str, *fragments
         ["diff"],
         ["trace", "投诉率", "--org", "HQ", "--period", "2026-01"],
         ["sample", "--org", "HQ", "--period", "2026-01"],
+        ["bi", "--provision-only"],
     ],
     ids=lambda a: a[0],
 )

@@ -338,6 +338,19 @@ def cmd_bi(args, ws: Workspace) -> None:
     serve(ws, args.host, args.port)
 
 
+def cmd_metrics(args, ws: Workspace) -> None:
+    from kefu.metrics import engine, query
+
+    if args.list or not args.metrics:
+        for metric in sorted(engine(ws).list_metrics(), key=lambda m: m.name):
+            print(f"{metric.name:42} {metric.label or ''}  — {' '.join((metric.description or '').split())[:90]}")
+        return
+    frame, sql = query(ws, args.metrics, args.by.split(","), args.where, args.order.split(",") if args.order else None)
+    if args.sql:
+        print(sql)
+    print(frame.to_string(index=False, max_rows=500))
+
+
 def cmd_bench(args, ws: Workspace) -> None:
     from kefu.bench import run_bench
 
@@ -461,6 +474,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=8088)
     p.add_argument("--provision-only", action="store_true", help="import the dashboard, do not start the server")
     p.set_defaults(func=cmd_bi)
+    p = sub.add_parser(
+        "metrics",
+        help="query the semantic layer (MetricFlow's metrics) on the published snapshot",
+        description="e.g. kefu metrics complaint_rate --by org,metric_time__quarter "
+        "--where \"{{ Dimension('org__org_level') }} <= 2\"; with no metric, lists them",
+    )
+    p.add_argument("metrics", nargs="*", help="metric names (kefu metrics --list)")
+    p.add_argument("--by", default="org,metric_time__month", help="group-bys, comma-separated")
+    p.add_argument("--where", action="append", help="a MetricFlow filter, e.g. \"{{ Entity('org') }} = 'HQ'\"")
+    p.add_argument("--order", help="order-bys, comma-separated (-name for descending)")
+    p.add_argument("--sql", action="store_true", help="print the SQL MetricFlow wrote")
+    p.add_argument("--list", action="store_true", help="list the metrics")
+    p.set_defaults(func=cmd_metrics)
     p = sub.add_parser("bench", help="benchmark the pipeline against a hand-written floor query")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=42)

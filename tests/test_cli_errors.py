@@ -40,6 +40,7 @@ def says_in_one_line(done: subprocess.CompletedProcess, command: str, *fragments
         ["trace", "投诉率", "--org", "HQ", "--period", "2026-01"],
         ["sample", "--org", "HQ", "--period", "2026-01"],
         ["bi", "--provision-only"],
+        ["metrics", "complaint_rate"],
     ],
     ids=lambda a: a[0],
 )

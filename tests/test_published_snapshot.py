@@ -22,6 +22,7 @@ REFERENCE = {
     "ref_quarter_settlement",
     "ref_rule_versions",
     "ref_assessment_rules",
+    "ref_days",
 }
 
 

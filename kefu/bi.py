@@ -71,6 +71,11 @@ def superset_bundle(ws: Workspace) -> dict[str, str]:
         )
         for table in sorted(set(tables) | set(declared)):
             spec = declared.get(table, {"table_name": table})
+            if not spec.get("sql") and table not in tables:
+                raise UserError(
+                    f"bi/superset/datasets/{table}.yaml: the published snapshot has no table {table} "
+                    "(renamed? or run `kefu build` for a newer snapshot)"
+                )
             if spec.get("sql"):
                 described = con.execute(f"describe ({spec['sql']})").fetchall()
                 columns = [(name, kind, None) for name, kind, *_ in described]
@@ -86,6 +91,8 @@ def superset_bundle(ws: Workspace) -> dict[str, str]:
 
     charts = {p.stem: _load(p) for p in sorted((BI_SOURCE / "charts").glob("*.yaml"))}
     for name, chart in charts.items():
+        if chart["dataset"] not in set(tables) | set(declared):
+            raise UserError(f"bi/superset/charts/{name}.yaml reads dataset {chart['dataset']}, which is not there")
         files[f"charts/{name}.yaml"] = _chart(name, chart)
     dashboard = _load(BI_SOURCE / "dashboard.yaml")
     files["dashboards/kefu_quality.yaml"] = _dashboard(dashboard, charts)

@@ -11,6 +11,7 @@ read-only. The client below is MetricFlow's SqlClient protocol over that connect
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -106,18 +107,26 @@ def query(
     order_by: list[str] | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The metrics by the group-bys (MetricFlow's names: org, metric_time__quarter,
-    org__org_level …) as a frame, with the SQL MetricFlow wrote."""
+    org__org_level …), ordered by them unless told otherwise, as a frame, with the SQL
+    MetricFlow wrote."""
     from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
     mf = engine(ws)
     known = {m.name for m in mf.list_metrics()}
-    unknown = [m for m in metrics if m not in known]
-    if unknown:
-        raise UserError(f"no metric {', '.join(unknown)}: the metrics are {', '.join(sorted(known))}")
+    for name in metrics:
+        if name not in known:
+            parts = ("_numerator", "_denominator")  # suggest a rate unless a part was asked for
+            candidates = known if name.endswith(parts) else [k for k in known if not k.endswith(parts)]
+            close = difflib.get_close_matches(name, candidates, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UserError(f"no metric {name}{hint}: `kefu metrics` lists them")
     try:
         result = mf.query(
             MetricFlowQueryRequest.create(
-                metric_names=metrics, group_by_names=group_by, where_constraints=where, order_by_names=order_by
+                metric_names=metrics,
+                group_by_names=group_by,
+                where_constraints=where,
+                order_by_names=order_by or group_by,
             )
         )
     except Exception as error:  # MetricFlow's own messages say which name or filter it could not resolve

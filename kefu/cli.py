@@ -339,6 +339,8 @@ def cmd_bi(args, ws: Workspace) -> None:
 
 
 def cmd_metrics(args, ws: Workspace) -> None:
+    import pandas as pd
+
     from kefu.metrics import engine, query
 
     if args.list or not args.metrics:
@@ -348,6 +350,15 @@ def cmd_metrics(args, ws: Workspace) -> None:
     frame, sql = query(ws, args.metrics, args.by.split(","), args.where, args.order.split(",") if args.order else None)
     if args.sql:
         print(sql)
+    # periods as the marts and kefu trace name them (2026-Q1, 2026-01), not by their first day
+    periods = {
+        "metric_time__quarter": ("Q", "%Y-Q%q"),
+        "metric_time__month": ("M", "%Y-%m"),
+        "metric_time__year": ("Y", "%Y"),
+    }
+    for column, (freq, form) in periods.items():
+        if column in frame:
+            frame[column] = pd.PeriodIndex(pd.to_datetime(frame[column]), freq=freq).strftime(form)
     print(frame.to_string(index=False, max_rows=500))
 
 

@@ -94,7 +94,7 @@ def test_kefu_metrics_answers_the_complaint_rate_by_quarter_for_head_office_and_
     rows = [dict(zip(header.split(), line.split(), strict=True)) for line in lines]
     tree = _mart(built, "ref_org_tree")
     assert {r["org"] for r in rows} == set(tree[tree.org_level <= 2].org_code)
-    hq = next(r for r in rows if r["org"] == "HQ" and r["metric_time__quarter"] == "2026-01-01")
+    hq = next(r for r in rows if r["org"] == "HQ" and r["metric_time__quarter"] == "2026-Q1")
     months = _mart(built, "kpi_complaint_rate")
     q1 = months[(months.org_code == "HQ") & (months.period_month.between("2026-01", "2026-03"))]
     assert float(hq["complaint_rate"]) == pytest.approx(

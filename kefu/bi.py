@@ -213,7 +213,7 @@ def superset_env(ws: Workspace) -> dict[str, str]:
     }
 
 
-def _superset_installed() -> Path:
+def superset_installed() -> Path:
     superset = BI_VENV / "bin" / "superset"
     if not superset.exists():
         raise UserError("Superset is not installed: run `make bi` (it creates .venv-bi and starts Superset)")
@@ -224,7 +224,7 @@ def provision(ws: Workspace, log=print) -> str:
     """Superset's metadata initialised (once per Superset release), the admin user, and the
     bundle imported; returns the admin's password. Superset's own output goes to superset/provision.log."""
     ws.require_published()
-    superset = _superset_installed()
+    superset = superset_installed()
     home = bi_home(ws)
     home.mkdir(parents=True, exist_ok=True)
     env = superset_env(ws)

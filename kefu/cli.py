@@ -325,11 +325,13 @@ def cmd_ui(args, ws: Workspace) -> None:
 
 
 def cmd_bi(args, ws: Workspace) -> None:
-    from kefu.bi import login_hint, provision, serve
+    from kefu.bi import login_hint, provision, serve, superset_installed
 
     if not args.provision_only:
         _require_free_port(args.host, args.port, "kefu bi")
-    print(f"provisioning Superset over {ws.require_published().published_file}")
+    published = ws.require_published().published_file
+    superset_installed()
+    print(f"provisioning Superset over {published}")
     provision(ws)
     if args.provision_only:
         return

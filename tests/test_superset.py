@@ -288,3 +288,12 @@ def test_sql_lab_reads_the_snapshot_and_nothing_else(api):
     assert "data" not in refused and "file system operations are disabled" in str(refused), refused
     written = run("create table mine as select 1 as a")
     assert "data" not in written and written["errors"][0]["error_type"] == "DML_NOT_ALLOWED_ERROR", written
+
+
+def test_without_superset_installed_kefu_bi_says_to_run_make_bi(tmp_path, monkeypatch):
+    import kefu.bi
+    from kefu.errors import UserError
+
+    monkeypatch.setattr(kefu.bi, "BI_VENV", tmp_path / ".venv-bi")
+    with pytest.raises(UserError, match=r"Superset is not installed: run `make bi`"):
+        kefu.bi.superset_installed()

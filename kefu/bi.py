@@ -224,7 +224,7 @@ def provision(ws: Workspace, log=print) -> str:
     """Superset's metadata initialised (once per Superset release), the admin user, and the
     bundle imported; returns the admin's password. Superset's own output goes to superset/provision.log."""
     ws.require_published()
-    superset = superset_installed()
+    superset_installed()
     home = bi_home(ws)
     home.mkdir(parents=True, exist_ok=True)
     env = superset_env(ws)
@@ -240,21 +240,26 @@ def provision(ws: Workspace, log=print) -> str:
         text=True,
         check=True,
     ).stdout.strip()
-    stamp = home / f".initialised-{release}"
-    steps = [] if stamp.exists() else [("metadata database", ["db", "upgrade"]), ("roles", ["init"])]
+    stamp = home / f".initialised-{release}"  # metadata migrated and roles synced for this release
+    init = not stamp.exists()
     with open(home / "provision.log", "a", encoding="utf-8") as out:
-        for what, command in steps:
-            log(f"  superset: {what} …")
-            _run(what, [str(superset), *command], env, out, home)
-        stamp.touch()
-        log("  superset: admin user and the dashboard from bi/superset/ …")
+        log(
+            f"  superset: {'metadata database, roles, ' if init else ''}admin user and the dashboard from bi/superset/ …"
+        )
         _run(
-            "import",
-            [str(BI_VENV / "bin" / "python"), str(BI_SOURCE / "provision.py"), ADMIN, str(bundle)],
+            "provisioning",
+            [
+                str(BI_VENV / "bin" / "python"),
+                str(BI_SOURCE / "provision.py"),
+                *(["--init"] if init else []),
+                ADMIN,
+                str(bundle),
+            ],
             {**env, "KEFU_BI_ADMIN_PASSWORD": password},
             out,
             home,
         )
+    stamp.touch()
     return password
 
 

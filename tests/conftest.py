@@ -1,4 +1,5 @@
 import atexit
+import csv
 import os
 import shutil
 import tempfile
@@ -72,12 +73,32 @@ def workspace(tmp_path, monkeypatch) -> Workspace:
     return Workspace(tmp_path).ensure()
 
 
-def build_history_then_day(ws: Workspace) -> None:
-    """Two years of history (a full build), then the last day's extracts with their
-    corrections on top (an incremental run), as the daily schedule would."""
-    with daily_files_held_back(ws.landing):
-        run_pipeline(ws)
-    run_pipeline(ws)
+MONTH_MOVED = "claims_dates_corrected.csv"
+
+
+def land_a_month_moved(landing: Path) -> tuple[str, str]:
+    """With the day's files: every claim of the first month re-delivered with its report date a
+    month earlier, into a month no row was in (a mistyped date put right). The month left
+    must go from every model kept by month, on both engines: on Spark an incremental table
+    rewrites month partitions, and a month with no row left writes none (test_spark_staging).
+    Returns (the month left, the month entered) as YYYY-MM."""
+    latest = {}  # each claim as its last delivery has it: files in the order they load
+    for path in sorted((landing / "claims").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            latest.update((row["claim_id"], row) for row in csv.DictReader(f))
+    left = min(claim["reported_at"][:7] for claim in latest.values())
+    year, month = map(int, left.split("-"))
+    entered = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    moved = [
+        {**claim, "reported_at": f"{entered}-{min(int(claim['reported_at'][8:10]), 28):02d}{claim['reported_at'][10:]}"}
+        for claim in latest.values()
+        if claim["reported_at"].startswith(left)
+    ]
+    with (landing / "claims" / MONTH_MOVED).open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(moved[0]))
+        writer.writeheader()
+        writer.writerows(moved)
+    return left, entered
 
 
 def copy_workspace(source: Workspace, home) -> Workspace:
@@ -88,24 +109,31 @@ def copy_workspace(source: Workspace, home) -> Workspace:
     return Workspace(home).ensure()
 
 
+def shared_across_workers(tmp_path_factory, name: str, build) -> Path:
+    """A workspace built once per run: under pytest-xdist the first worker to need it builds it
+    into the run's folder (above each worker's) and the other waits and reads the same one, as
+    pytest-xdist's documentation shows with a file lock. Tests only ever copy it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        home = tmp_path_factory.mktemp(name)
+        build(Workspace(home))
+        return home
+    shared = tmp_path_factory.getbasetemp().parent / name
+    with FileLock(f"{shared}.lock"):
+        if not (shared / ".built").exists():
+            build(Workspace(shared))
+            (shared / ".built").touch()
+    return shared
+
+
 @pytest.fixture(scope="session")
 def history(tmp_path_factory) -> Workspace:
     """Generated extracts with two years of history built by the Dagster job (a full build);
     the last day's files wait in landing. Tests take a copy (``history_copy``) rather than
-    generate and build their own: a full build is most of what each such test cost. Under
-    pytest-xdist the first worker to need it builds it and the other waits and reads the same
-    one (it is only ever copied), as pytest-xdist's documentation shows with a file lock."""
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _build_history(Workspace(tmp_path_factory.mktemp("history")))
-    shared = tmp_path_factory.getbasetemp().parent / "history"  # the run's folder, above each worker's
-    with FileLock(f"{shared}.lock"):
-        if not (shared / ".built").exists():
-            _build_history(Workspace(shared))
-            (shared / ".built").touch()
-    return Workspace(shared)
+    generate and build their own: a full build is most of what each such test cost."""
+    return Workspace(shared_across_workers(tmp_path_factory, "history", _build_history))
 
 
-def _build_history(ws: Workspace) -> Workspace:
+def _build_history(ws: Workspace) -> None:
     ws.ensure()
     generate(TEST_SCALE, TEST_SEED, ws.landing)
     with (
@@ -113,7 +141,6 @@ def _build_history(ws: Workspace) -> Workspace:
         daily_files_held_back(ws.landing),
     ):
         run_pipeline(ws)
-    return ws
 
 
 @pytest.fixture
@@ -122,15 +149,36 @@ def history_copy(history, workspace) -> Workspace:
     return copy_workspace(history, workspace.home)
 
 
+# what `kefu build` does by default and the other tests' runs leave out (_no_lineage_or_docs)
+KEFU_BUILD_DEFAULTS = {
+    "KEFU_COLUMN_LINEAGE": "on_change",  # the history was built without it: the day fetches it
+    "KEFU_OPENLINEAGE": "on",
+    "KEFU_DAGSTER_INSTANCE": "persistent",  # the day's run only: the history's is not recorded
+    "KEFU_GX_DOCS": "always",
+}
+
+
 @pytest.fixture(scope="session")
 def built(history, tmp_path_factory) -> Workspace:
-    """One workspace with generated extracts, built by the Dagster job: history, then a day."""
-    ws = copy_workspace(history, tmp_path_factory.mktemp("built"))
+    """One workspace with generated extracts, built by the Dagster job: the history, then the
+    day's files and a month's claims moved a month back (land_a_month_moved) in a run with
+    `kefu build`'s defaults (column lineage, OpenLineage events, the run recorded in the
+    workspace's Dagster instance, Data Docs), which the auditors' documents and the Dagster
+    tests read. Built once per test run; each worker reads a copy of its own (a test may open
+    its warehouse file writable)."""
+
+    def build_the_day(ws: Workspace) -> None:
+        copy_workspace(history, ws.home)
+        land_a_month_moved(ws.landing)
+        with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY, **KEFU_BUILD_DEFAULTS):
+            run_pipeline(ws)
+
+    ws = copy_workspace(
+        Workspace(shared_across_workers(tmp_path_factory, "built", build_the_day)), tmp_path_factory.mktemp("built")
+    )
     saved = {k: os.environ.get(k) for k in ("KEFU_HOME", PII_KEY_ENV)}
     os.environ["KEFU_HOME"] = str(ws.home)
     os.environ[PII_KEY_ENV] = TEST_PII_KEY
-    with env(KEFU_GX_DOCS="always"):  # the auditors' documents tests read its Data Docs
-        run_pipeline(ws)  # the day, on top of the history
     yield ws
     for k, v in saved.items():
         if v is None:
@@ -152,10 +200,14 @@ def env(**values):
 
 @pytest.fixture(scope="session")
 def built_on_spark(tmp_path_factory):
+    """`built` on Spark: the same extracts (same seed, same bytes) loaded into a lake of its
+    own, generated here rather than copied so that the Spark build needs not wait for `built`;
+    the history (a full build), then the day with the same month moved (an incremental run)."""
     ws = Workspace(tmp_path_factory.mktemp("spark")).ensure()
-    # the same extracts as `built` (same seed, same bytes), loaded into a lake of its own;
-    # generated here rather than copied, so the Spark build needs not wait for `built`
     generate(TEST_SCALE, TEST_SEED, ws.landing)
     with env(KEFU_DBT_TARGET="spark", KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY):  # only while building
-        build_history_then_day(ws)  # the same Dagster job, full then incremental, on Spark
+        with daily_files_held_back(ws.landing):
+            run_pipeline(ws)
+        land_a_month_moved(ws.landing)
+        run_pipeline(ws)
     return ws

@@ -16,7 +16,7 @@ from kefu.marts import mart_grain
 from kefu.pipeline import PipelineFailed, run_pipeline
 from kefu.project import manifest, marts
 from kefu.trace import definitions
-from tests.conftest import TEST_PII_KEY, TEST_SCALE, TEST_SEED, copy_workspace, env
+from tests.conftest import TEST_SCALE, TEST_SEED
 
 
 def test_graph_runs_from_ingest_assets_through_dbt_to_published():
@@ -75,36 +75,38 @@ def test_assets_are_grouped_by_layer_and_kpis_tagged():
     assert "kpi" not in specs[AssetKey(["core", "fct_complaints"])].tags
 
 
-@pytest.fixture(scope="module")
-def day_as_kefu_build_runs_it(history, tmp_path_factory):
-    """The day's run on a copy of the history with `kefu build`'s defaults, which the tests turn
-    off elsewhere: column lineage when the models changed (the history was built without it),
-    OpenLineage events, and the run recorded in the workspace's Dagster instance. One run for
-    the tests that read these (xdist_group keeps them on the worker that built it)."""
-    ws = copy_workspace(history, tmp_path_factory.mktemp("day_as_kefu_build"))
-    defaults = {"KEFU_COLUMN_LINEAGE": "on_change", "KEFU_OPENLINEAGE": "on", "KEFU_DAGSTER_INSTANCE": "persistent"}
-    with env(KEFU_HOME=str(ws.home), KEFU_PII_KEY=TEST_PII_KEY, **defaults):
-        return ws, run_pipeline(ws)
+def _recorded_run(ws):
+    """The workspace's one recorded run (`built`'s day, run with `kefu build`'s defaults: the
+    history was built without an instance) and its materializations' metadata by asset, as
+    `kefu ui` reads them."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+        [run] = instance.get_runs()
+        records = instance.get_records_for_run(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+        return run, {
+            m.asset_key.to_user_string(): dict(m.metadata)
+            for m in (r.event_log_entry.asset_materialization for r in records)
+        }
 
 
-@pytest.mark.xdist_group("day_as_kefu_build")
-def test_models_carry_row_counts_and_column_lineage(day_as_kefu_build_runs_it):
-    workspace, run = day_as_kefu_build_runs_it
-    _every_kpi_mart_has_its_open_lineage_event_with_its_inputs(workspace, run.run_id)
-    timeliness = run.materializations["marts/kpi_complaint_timeliness"]
-    with duckdb.connect(str(workspace.published_file), read_only=True) as con:
+def test_models_carry_row_counts_and_column_lineage(built):
+    run, materializations = _recorded_run(built)
+    _every_kpi_mart_has_its_open_lineage_event_with_its_inputs(built, run.run_id)
+    timeliness = materializations["marts/kpi_complaint_timeliness"]
+    with duckdb.connect(str(built.published_file), read_only=True) as con:
         rows = con.execute("select count(*) from kpi_complaint_timeliness").fetchone()[0]
     assert timeliness["dagster/row_count"].value == rows
 
     def deps(asset: str, column: str) -> set[str]:
-        lineage = run.materializations[asset]["dagster/column_lineage"].value.deps_by_column
+        lineage = materializations[asset]["dagster/column_lineage"].value.deps_by_column
         return {f"{d.asset_key.to_user_string()}.{d.column_name}" for d in lineage[column]}
 
     # a KPI column back to the raw extract's column, hop by hop
     assert deps("marts/kpi_complaint_timeliness", "numerator") == {"core/fct_complaints.is_handled_on_time"}
     assert "staging/stg_ops__complaints.received_at" in deps("core/fct_complaints", "received_date")
     assert deps("staging/stg_ops__complaints", "received_at") == {"raw/complaints.received_at"}
-    schema = run.materializations["marts/kpi_complaint_timeliness"]["dagster/column_schema"].value
+    schema = materializations["marts/kpi_complaint_timeliness"]["dagster/column_schema"].value
     assert {"numerator", "denominator", "rate"} <= {c.name for c in schema.columns}
 
 
@@ -196,13 +198,11 @@ def test_only_the_newest_dbt_runs_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run3", "run4"]
 
 
-@pytest.mark.xdist_group("day_as_kefu_build")
-def test_cli_runs_are_recorded_in_the_workspaces_dagster_instance(day_as_kefu_build_runs_it):
+def test_cli_runs_are_recorded_in_the_workspaces_dagster_instance(built):
     """`kefu build` (run_pipeline) records its runs where `kefu ui` and the daemon look
     (DAGSTER_HOME inside the workspace): not "Never materialized" after a CLI build."""
     from dagster import AssetCheckKey, DagsterInstance, DagsterRunStatus
 
-    built, _ = day_as_kefu_build_runs_it  # the history was built without an instance: the day only
     with DagsterInstance.from_config(str(built.dagster_home)) as instance:
         runs = instance.get_runs()
         assert len(runs) == 1 and runs[0].job_name == "kefu_pipeline"

@@ -21,11 +21,11 @@ def newest_load(ws: Workspace) -> str | None:
 
 
 def _tested_marker(ws: Workspace) -> Path:
-    return ws.warehouse_file.with_name(f".tested_through_load.{ws.dbt_target}.json")
+    return ws.warehouse_file.with_name(f".tested_through_load.{ws.engine}.json")
 
 
 def _warehouse_exists(ws: Workspace) -> bool:
-    return (ws.warehouse_file if ws.dbt_target == "duckdb" else ws.spark_warehouse).exists()
+    return (ws.warehouse_file if ws.engine == "duckdb" else ws.spark_warehouse).exists()
 
 
 # Bump when a model changes how it is stored (a table becomes incremental, an incremental
@@ -50,7 +50,7 @@ WAREHOUSE_LAYOUT = 10  # 2: complaint, claim and inspection facts and the compla
 
 
 def _built_with_marker(ws: Workspace) -> Path:
-    return ws.warehouse_file.with_name(f".built_with.{ws.dbt_target}.json")
+    return ws.warehouse_file.with_name(f".built_with.{ws.engine}.json")
 
 
 def _built_with(ws: Workspace) -> dict:
@@ -191,7 +191,7 @@ def _digest(path: Path) -> str:
 
 
 def _inputs_marker(ws: Workspace, stage: str) -> Path:
-    return ws.warehouse_file.with_name(f".{stage}_inputs.{ws.dbt_target}")
+    return ws.warehouse_file.with_name(f".{stage}_inputs.{ws.engine}")
 
 
 def nothing_new(ws: Workspace, inputs: str) -> bool:

@@ -340,6 +340,23 @@ def cmd_bi(args, ws: Workspace) -> None:
     serve(ws, args.host, args.port)
 
 
+def cmd_spark(args, ws: Workspace) -> None:
+    from kefu import spark_cluster
+
+    ws.ensure()
+    if args.action == "up":
+        print(f"starting a Spark cluster for {ws.home} (logs in {spark_cluster.cluster_dir(ws) / 'logs'})")
+        spark_cluster.up(ws)
+        print(
+            f"Spark Thrift server on {spark_cluster.HOST}:{spark_cluster.Ports().thrift}: "
+            "KEFU_DBT_TARGET=spark_cluster kefu build runs the pipeline on it; `kefu spark down` stops it"
+        )
+    elif args.action == "down":
+        spark_cluster.down(ws)
+    else:
+        print("\n".join(spark_cluster.status(ws)))
+
+
 def cmd_metrics(args, ws: Workspace) -> None:
     import pandas as pd
 
@@ -500,6 +517,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sql", action="store_true", help="print the SQL MetricFlow wrote")
     p.add_argument("--list", action="store_true", help="list the metrics")
     p.set_defaults(func=cmd_metrics)
+    p = sub.add_parser(
+        "spark",
+        help="a Spark cluster on this machine (master, worker, Thrift server) for KEFU_DBT_TARGET=spark_cluster",
+    )
+    p.add_argument("action", choices=["up", "down", "status"])
+    p.set_defaults(func=cmd_spark)
     p = sub.add_parser("bench", help="benchmark the pipeline against a hand-written floor query")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=42)

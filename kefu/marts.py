@@ -56,7 +56,7 @@ def figure_columns(con: duckdb.DuckDBPyConnection, relation: str) -> str:
 
 def model_sql(ws: Workspace, schema: str, model: str, target: str | None = None, alias: str = "kefu") -> str:
     """A FROM-clause relation for any table model (Spark keeps tables as Parquet folders)."""
-    if (target or ws.dbt_target) == "spark":
+    if (target or ws.engine) == "spark":
         return f"read_parquet('{ws.spark_warehouse}/{schema}.db/{model}/*.parquet')"
     return f"{alias}.{schema}.{model}"
 

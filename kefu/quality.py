@@ -171,7 +171,7 @@ def run_checkpoint(ws: Workspace, name: str) -> CheckpointOutcome:
         else:
             # a query asset, not a table asset: GX's column reflection drops the schema name
             label = data["table"]
-            if ws.dbt_target == "spark":  # Spark's Parquet tables, read in place by DuckDB
+            if ws.engine == "spark":  # Spark's Parquet tables, read in place by DuckDB
                 query = f"select * from {mart_sql(ws, label.split('.')[-1])}"
                 asset = source("lake").add_query_asset(name=label, query=query)
             else:

@@ -75,8 +75,15 @@ class Workspace:
 
     @property
     def dbt_target(self) -> str:
-        """The engine dbt builds on: duckdb (default) or spark, from KEFU_DBT_TARGET."""
+        """The dbt target (profiles.yml) builds run on, from KEFU_DBT_TARGET: duckdb (default),
+        spark (in-process) or spark_cluster (a Thrift server: `kefu spark up`)."""
         return os.environ.get("KEFU_DBT_TARGET", "duckdb")
+
+    @property
+    def engine(self) -> str:
+        """Where the built tables live: duckdb (the warehouse file) or spark (Parquet folders in
+        spark_warehouse and the workspace's metastore, which both Spark targets share)."""
+        return "duckdb" if self.dbt_target == "duckdb" else "spark"
 
     @property
     def dbt_runs(self) -> Path:

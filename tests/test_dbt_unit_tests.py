@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from kefu.workspace import DBT_PROJECT_DIR
+from tests.conftest import SPARK_TARGET
 
 # every unit test the project defines must run and pass, not just some
 DEFINED = sorted(
@@ -53,4 +54,4 @@ def test_unit_tests_pass_on_duckdb(built):
 
 @pytest.mark.xdist_group("spark")  # on the worker that builds Spark for the parity tests
 def test_unit_tests_pass_on_spark(built_on_spark):
-    assert _passed(_dbt_unit_tests(built_on_spark, "spark")) == DEFINED
+    assert _passed(_dbt_unit_tests(built_on_spark, SPARK_TARGET)) == DEFINED

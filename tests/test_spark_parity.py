@@ -1,4 +1,4 @@
-"""The same dbt project on Apache Spark (dbt-spark, session method): built by the same
+"""The same dbt project on an Apache Spark cluster (dbt-spark over its Thrift server): built by the same
 Dagster job from the same extracts — history first, then a daily incremental run with
 corrections — every KPI mart must equal the DuckDB build row for row, and the Great
 Expectations suites must pass on Spark's output."""
@@ -10,7 +10,7 @@ import pytest
 from kefu.marts import compare_marts, mart_grain
 from kefu.quality import run_checkpoint
 from kefu.workspace import Workspace
-from tests.conftest import env
+from tests.conftest import SPARK_TARGET, env
 
 # one worker builds Spark once for every test that reads it (make test runs two workers)
 pytestmark = pytest.mark.xdist_group("spark")
@@ -24,7 +24,7 @@ def test_every_kpi_mart_matches_duckdb_row_for_row(built, built_on_spark):
 
 
 def test_gx_suites_pass_on_spark_output(built_on_spark):
-    with env(KEFU_DBT_TARGET="spark"):
+    with env(KEFU_DBT_TARGET=SPARK_TARGET):
         outcome = run_checkpoint(built_on_spark, "kpi_marts")
     assert outcome.success, outcome.describe()
     assert len(outcome.outcomes) > 20

@@ -22,12 +22,47 @@ def test_status_names_each_daemon_of_the_running_cluster(built_on_spark):
     assert re.fullmatch(r"master: running \(pid \d+, 127\.0\.0\.1:\d+\)", lines[0]), lines
     assert re.fullmatch(r"worker: running \(pid \d+\)", lines[1]), lines
     assert re.fullmatch(rf"thrift server: running \(pid \d+, 127\.0\.0\.1:{port}\)", lines[2]), lines
-    # every port of the cluster on the loopback interface only
-    listening = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True).stdout
+    # every port of the cluster's processes (the daemons and the executor the worker started)
+    # on the loopback interface only
     pids = {int(p) for p in re.findall(r"pid (\d+)", "\n".join(lines))}
-    for line in listening.splitlines():
-        if any(f"pid={pid}," in line for pid in pids):
-            assert re.match(r"(\[::ffff:)?127\.0\.0\.1\]?:\d+$", line.split()[3]), line
+    addresses = listening_addresses(pids | children_of(pids))
+    assert len(addresses) >= 5 and addresses <= LOOPBACK, addresses
+
+
+# /proc/net/tcp{,6} local addresses: 127.0.0.1, ::ffff:127.0.0.1 and ::1 as the kernel writes them
+LOOPBACK = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
+
+
+def children_of(pids: set[int]) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid in pids:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def listening_addresses(pids: set[int]) -> set[str]:
+    """The local addresses (hex, as /proc/net/tcp writes them) of the processes' listening TCP sockets."""
+    sockets = set()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                link = os.readlink(fd)
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                sockets.add(link[len("socket:[") : -1])
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in sockets:  # 0A: LISTEN; fields[9]: the socket's inode
+                addresses.add(fields[1].split(":")[0])
+    return addresses
 
 
 def test_status_of_a_workspace_without_a_cluster(workspace):

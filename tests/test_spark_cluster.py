@@ -1,5 +1,5 @@
 """`kefu spark up | down | status`: a Spark standalone cluster with its Thrift server on this
-machine, which the Spark tests build on (conftest.built_on_spark starts and stops it)."""
+machine, for the spark_cluster target (the Spark tests build in-process: conftest.SPARK_TARGET)."""
 
 import os
 import re
@@ -15,18 +15,36 @@ from tests.conftest import kefu_spark
 KEFU = str(Path(sys.executable).parent / "kefu")
 
 
-@pytest.mark.xdist_group("spark")
-def test_status_names_each_daemon_of_the_running_cluster(built_on_spark):
-    lines = kefu_spark(built_on_spark.home, "status")  # the cluster's ports: in the environment (built_on_spark)
-    port = os.environ["KEFU_SPARK_PORT"]
-    assert re.fullmatch(r"master: running \(pid \d+, 127\.0\.0\.1:\d+\)", lines[0]), lines
-    assert re.fullmatch(r"worker: running \(pid \d+\)", lines[1]), lines
-    assert re.fullmatch(rf"thrift server: running \(pid \d+, 127\.0\.0\.1:{port}\)", lines[2]), lines
-    # every port of the cluster's processes (the daemons and the executor the worker started)
-    # on the loopback interface only
-    pids = {int(p) for p in re.findall(r"pid (\d+)", "\n".join(lines))}
-    addresses = listening_addresses(pids | children_of(pids))
-    assert len(addresses) >= 5 and addresses <= LOOPBACK, addresses
+@pytest.mark.xdist_group("spark")  # its JVMs beside the Spark build's, not beside the other worker's
+def test_up_starts_each_daemon_on_the_loopback_and_down_stops_them(workspace, monkeypatch):
+    for name in ("KEFU_SPARK_MASTER_PORT", "KEFU_SPARK_MASTER_UI_PORT", "KEFU_SPARK_WORKER_UI_PORT", "KEFU_SPARK_PORT"):
+        monkeypatch.setenv(name, str(_free_port()))
+    try:
+        started = kefu_spark(workspace.home, "up")
+        assert started[-1].startswith(f"Spark Thrift server on 127.0.0.1:{os.environ['KEFU_SPARK_PORT']}: "), started
+        lines = kefu_spark(workspace.home, "status")
+        port = os.environ["KEFU_SPARK_PORT"]
+        assert re.fullmatch(r"master: running \(pid \d+, 127\.0\.0\.1:\d+\)", lines[0]), lines
+        assert re.fullmatch(r"worker: running \(pid \d+\)", lines[1]), lines
+        assert re.fullmatch(rf"thrift server: running \(pid \d+, 127\.0\.0\.1:{port}\)", lines[2]), lines
+        # every port of the cluster's processes (the daemons and the executor the worker started)
+        # on the loopback interface only
+        pids = {int(p) for p in re.findall(r"pid (\d+)", "\n".join(lines))}
+        addresses = listening_addresses(pids | children_of(pids))
+        assert len(addresses) >= 3 and set(addresses) <= LOOPBACK, addresses  # the RPC ports, the UIs, Thrift
+    finally:
+        stopped = kefu_spark(workspace.home, "down")
+    assert stopped == ["  thrift server: stopped", "  worker: stopped", "  master: stopped"]
+    assert not any(_alive(pid) for pid in pids | children_of(pids))
+    assert kefu_spark(workspace.home, "status") == [
+        "master: not running",
+        "worker: not running",
+        "thrift server: not running",
+    ]
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
 
 
 # /proc/net/tcp{,6} local addresses: 127.0.0.1, ::ffff:127.0.0.1 and ::1 as the kernel writes them
@@ -45,8 +63,8 @@ def children_of(pids: set[int]) -> set[int]:
     return found
 
 
-def listening_addresses(pids: set[int]) -> set[str]:
-    """The local addresses (hex, as /proc/net/tcp writes them) of the processes' listening TCP sockets."""
+def listening_addresses(pids: set[int]) -> list[str]:
+    """The local address (hex, as /proc/net/tcp writes it) of each of the processes' listening TCP sockets."""
     sockets = set()
     for pid in pids:
         for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -56,12 +74,12 @@ def listening_addresses(pids: set[int]) -> set[str]:
                 continue
             if link.startswith("socket:["):
                 sockets.add(link[len("socket:[") : -1])
-    addresses = set()
+    addresses = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             if fields[3] == "0A" and fields[9] in sockets:  # 0A: LISTEN; fields[9]: the socket's inode
-                addresses.add(fields[1].split(":")[0])
+                addresses.append(fields[1].split(":")[0])
     return addresses
 
 

@@ -1,4 +1,4 @@
-"""The same dbt project on an Apache Spark cluster (dbt-spark over its Thrift server): built by the same
+"""The same dbt project on Apache Spark (dbt-spark, session method): built by the same
 Dagster job from the same extracts — history first, then a daily incremental run with
 corrections — every KPI mart must equal the DuckDB build row for row, and the Great
 Expectations suites must pass on Spark's output."""

@@ -44,7 +44,11 @@ def test_up_starts_each_daemon_on_the_loopback_and_down_stops_them(workspace, mo
 
 
 def _alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
+    """Running: a process that exited but whose parent has not reaped it yet (a zombie) is not."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 # /proc/net/tcp{,6} local addresses: 127.0.0.1, ::ffff:127.0.0.1 and ::1 as the kernel writes them

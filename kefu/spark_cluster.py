@@ -16,7 +16,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kefu.errors import UserError
@@ -30,12 +30,20 @@ IDENT = "kefu"
 START_TIMEOUT_S = 180
 
 
+def _port(env: str, default: int) -> int:
+    return int(os.environ.get(env, default))
+
+
 @dataclass(frozen=True)
 class Ports:
-    master: int = int(os.environ.get("KEFU_SPARK_MASTER_PORT", "7077"))
-    master_ui: int = int(os.environ.get("KEFU_SPARK_MASTER_UI_PORT", "8080"))
-    worker_ui: int = int(os.environ.get("KEFU_SPARK_WORKER_UI_PORT", "8081"))
-    thrift: int = int(os.environ.get("KEFU_SPARK_PORT", "10000"))  # what the spark_cluster profile reaches
+    """The cluster's ports, read from the environment when asked (not when kefu is imported)."""
+
+    master: int = field(default_factory=lambda: _port("KEFU_SPARK_MASTER_PORT", 7077))
+    master_ui: int = field(default_factory=lambda: _port("KEFU_SPARK_MASTER_UI_PORT", 8080))
+    worker_ui: int = field(default_factory=lambda: _port("KEFU_SPARK_WORKER_UI_PORT", 8081))
+    thrift: int = field(
+        default_factory=lambda: _port("KEFU_SPARK_PORT", 10000)
+    )  # what the spark_cluster profile reaches
 
 
 def spark_home() -> Path:

@@ -114,9 +114,11 @@ def remember_tested(ws: Workspace, through_load: str | None) -> None:
 
 
 def _parse_state(ws: Workspace) -> Path:
-    # per clone of the project too: the state holds absolute paths (seeds' root_path)
-    clone = hashlib.sha256(str(DBT_PROJECT_DIR).encode()).hexdigest()[:12]
-    return ws.dbt_runs / f"partial_parse.{ws.dbt_target}.{clone}.msgpack"
+    return ws.dbt_runs / f"partial_parse.{ws.dbt_target}.msgpack"
+
+
+def _saved_where(ws: Workspace) -> dict:
+    return {"workspace": str(ws.home), "project": str(DBT_PROJECT_DIR)}
 
 
 def reuse_parse_state(ws: Workspace, target_path: Path) -> None:
@@ -124,21 +126,24 @@ def reuse_parse_state(ws: Workspace, target_path: Path) -> None:
     files that changed since. dagster-dbt would copy the project's target/ state instead,
     left by whatever workspace parsed last; the profile names the workspace, so dbt would
     then parse everything again (~4 s). dbt checks the state itself (files, profile, vars).
-    A state saved in another folder (a copied workspace) is moved to this one first."""
-    if _parse_state(ws).exists():
-        target_path.mkdir(parents=True, exist_ok=True)
-        state = Path(shutil.copy(_parse_state(ws), target_path / "partial_parse.msgpack"))
-        saved_in = _parse_state(ws).with_suffix(".home")
-        if saved_in.exists() and saved_in.read_text() != str(ws.home):
-            from kefu.workarounds import rehome_parse_state
+    A state saved in another folder (a copied workspace) or by another checkout of the project
+    is moved to this one first."""
+    if not _parse_state(ws).exists():
+        return
+    target_path.mkdir(parents=True, exist_ok=True)
+    state = Path(shutil.copy(_parse_state(ws), target_path / "partial_parse.msgpack"))
+    saved_in = _parse_state(ws).with_suffix(".where.json")
+    saved = json.loads(saved_in.read_text()) if saved_in.exists() else {}
+    if saved != _saved_where(ws):
+        from kefu.workarounds import rehome_parse_state
 
-            rehome_parse_state(state)
+        rehome_parse_state(state, saved.get("project"), str(DBT_PROJECT_DIR))
 
 
 def keep_parse_state(ws: Workspace, target_path: Path) -> None:
     if (target_path / "partial_parse.msgpack").exists():
         shutil.copy(target_path / "partial_parse.msgpack", _parse_state(ws))
-        _parse_state(ws).with_suffix(".home").write_text(str(ws.home))
+        _parse_state(ws).with_suffix(".where.json").write_text(json.dumps(_saved_where(ws)))
 
 
 KEPT_DBT_RUNS = 10

@@ -113,16 +113,18 @@ class DbtCliResourceOfThisEnvironment(DbtCliResource):
         return version.parse(installed_version("dbt-core"))
 
 
-def rehome_parse_state(state: Path) -> None:
+def rehome_parse_state(state: Path, from_project: str | None, to_project: str) -> None:
     """Let dbt partially parse a workspace's project from parse state saved in another folder
-    (a copied or restored workspace: every test's copy of a built one). dbt starts over when the
-    hash of the profile's connection keys differs (dbt/parser/manifest.py,
-    build_manifest_state_check): DuckDB's is the warehouse path, which names the workspace,
-    and a full parse cost 4.5–8 s more a run than a partial one (12-07). No model here reads
-    the path while parsing (target.path); what reads KEFU_HOME dbt tracks per file as an env
-    var and parses again itself. So the saved hash is replaced by the one of the profile as
-    it renders now (the same computation as dbt's). Any failure leaves the state as it was:
-    dbt then parses everything, as it would have."""
+    (a copied or restored workspace: every test's copy of a built one) or by another checkout
+    of the project. dbt starts over when the hash of the profile's connection keys differs
+    (dbt/parser/manifest.py, build_manifest_state_check): DuckDB's is the warehouse path, which
+    names the workspace, and a full parse cost 4.5–8 s more a run than a partial one (12-07).
+    No model here reads the path while parsing (target.path); what reads KEFU_HOME dbt tracks
+    per file as an env var and parses again itself. So the saved hash is replaced by the one of
+    the profile as it renders now (the same computation as dbt's). dbt compares the project's
+    files by relative path and checksum, yet keeps each one's absolute root (files' project_root,
+    nodes' root_path: a seed is loaded from it), so those are moved to this checkout. Any
+    failure leaves the state as it was: dbt then parses everything, as it would have."""
     import pprint
 
     import msgpack
@@ -133,6 +135,15 @@ def rehome_parse_state(state: Path) -> None:
 
     from kefu.workspace import DBT_PROJECT_DIR
 
+    def moved(value):
+        if isinstance(value, dict):
+            return {key: moved(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [moved(item) for item in value]
+        if isinstance(value, str) and (value == from_project or value.startswith(f"{from_project}/")):
+            return to_project + value[len(from_project) :]
+        return value
+
     try:
         # as dagster-dbt does before it loads the profile in-process (DbtCliResource.cli)
         set_invocation_context(os.environ.copy())
@@ -141,6 +152,8 @@ def rehome_parse_state(state: Path) -> None:
         connection_keys = sorted(profile.credentials.connection_info())
         manifest = msgpack.unpackb(state.read_bytes())
         manifest["state_check"]["profile_hash"] = FileHash.from_contents(pprint.pformat(connection_keys)).to_dict()
+        if from_project and from_project != to_project:
+            manifest = moved(manifest)
         state.write_bytes(msgpack.packb(manifest))
     except Exception as error:  # dbt parses everything, as without this
         logging.getLogger(__name__).warning("dbt's parse state not moved to this workspace: %s", error)

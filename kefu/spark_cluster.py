@@ -85,10 +85,9 @@ def _pid(ws: Workspace, main_class: str) -> int | None:
     path = cluster_dir(ws) / "pids" / f"spark-{IDENT}-{main_class}-1.pid"
     try:
         pid = int(path.read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+    except (FileNotFoundError, ValueError):
         return None
-    return pid
+    return pid if _alive(pid) else None
 
 
 def _listening(port: int) -> bool:
@@ -235,8 +234,16 @@ def down(ws: Workspace, log=print) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Running. A daemon that exited is a zombie until its parent reaps it: spark-daemon.sh
+    leaves it to the machine's init, and where that reaps nothing (a container's first process
+    often does not) `down` waited its 60 s for each daemon (3 min in CI, 12-07)."""
+    if not Path("/proc/self/stat").exists():  # no procfs (macOS): a zombie counts as running
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
         return False
-    return True

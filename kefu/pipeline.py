@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import duckdb
 from dagster import AssetCheckSeverity, DagsterInstance
 
+from kefu.workarounds import sigterm_kept
 from kefu.workspace import Workspace
 
 JOB = "kefu_pipeline"
@@ -46,7 +47,10 @@ def run_pipeline(ws: Workspace, log_level: str = "WARNING") -> PipelineRun:
     # KEFU_DAGSTER_INSTANCE=ephemeral records nothing (throwaway workspaces: the tests); each
     # of a run's ~900 events costs the SQLite instance a connection and a commit (~20 s a run)
     ephemeral = os.environ.get(INSTANCE_ENV) == "ephemeral"
-    with DagsterInstance.ephemeral() if ephemeral else DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+    with (
+        DagsterInstance.ephemeral() if ephemeral else DagsterInstance.from_config(str(ws.dagster_home)) as instance,
+        sigterm_kept(),
+    ):
         result = defs.resolve_job_def(JOB).execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -78,6 +78,9 @@ def _daemon(ws: Workspace, action: str, main_class: str, *args: str) -> subproce
         env=_daemon_env(ws),
         capture_output=True,
         text=True,
+        # a daemon stops on SIGTERM (`down`) even if this process was started ignoring it
+        # (inherited: a shell's background job, kefu.workarounds.sigterm_kept)
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL),
     )
 
 

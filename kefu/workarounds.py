@@ -13,11 +13,16 @@ versions it was checked against: when one of them is upgraded, read this file fi
   pg_catalog.pg_collation (fix_duckdb_engine_reflection)
 - dbt-core 1.11.16 / dbt-duckdb 1.11.1: a workspace copied elsewhere parses its whole project
   again, since the profile names the workspace (rehome_parse_state)
+- dagster 1.13.27: a run in a process that ignores SIGINT leaves SIGTERM ignored (sigterm_kept)
 """
 
 import logging
 import os
+import signal
+import threading
 from argparse import Namespace
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache, cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -223,3 +228,19 @@ def _reflecting_none(none):
         return [(key, none()) for key, _ in tables]
 
     return get_multi
+
+
+@contextmanager
+def sigterm_kept() -> Iterator[None]:
+    """Dagster's capture_interrupts (around execute_in_process) ends by giving SIGTERM whatever
+    handler SIGINT has (dagster/_utils/interrupts.py, setup_interrupt_handlers: "for k8s").
+    Where SIGINT is ignored (a background job of a non-interactive shell, as CI's, and its
+    pytest workers), SIGTERM then stays ignored for the rest of the process, and every process
+    it starts inherits that: the Spark daemons of `kefu spark up` ignored `kefu spark down` and
+    were killed after 60 s each (214 s in CI, 12-07). SIGTERM is put back as it was."""
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if threading.current_thread() is threading.main_thread() and before is not None:
+            signal.signal(signal.SIGTERM, before)

@@ -36,6 +36,10 @@ def test_up_starts_each_daemon_on_the_loopback_and_down_stops_them(workspace, mo
         stopped = kefu_spark(workspace.home, "down")
     assert stopped == ["  thrift server: stopped", "  worker: stopped", "  master: stopped"]
     assert not any(_alive(pid) for pid in pids | children_of(pids))
+    # each stopped on SIGTERM (its shutdown hooks ran), not killed after the wait: this worker
+    # may have run a Dagster job before (kefu.workarounds.sigterm_kept)
+    logs = sorted((workspace.home / "spark_cluster" / "logs").glob("*.out"))
+    assert len(logs) == 3 and all("RECEIVED SIGNAL TERM" in log.read_text(errors="replace") for log in logs)
     assert kefu_spark(workspace.home, "status") == [
         "master: not running",
         "worker: not running",

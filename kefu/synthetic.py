@@ -44,14 +44,18 @@ PROVINCES = [
     ("湖北省", ["武汉市", "宜昌市", "襄阳市", "荆州市"]),
 ]
 DISTRICTS = ["城区", "开发区", "高新区"]
-OUTLET_TYPES = ["旗舰服务中心", "标准服务中心", "服务厅", "定损中心", "服务站"]
+OUTLET_TYPES = ["旗舰服务中心", "标准服务中心", "服务厅", "理赔服务中心", "服务站"]
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂柴焦向柳邢岳齐梅莫庄辛管祝左涂谷"
 )
 GIVEN_CHARS = list(
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志文斌宇浩凯健俊帆帅旭宁龙林欣晨阳雪梅琳晶瑶婷雯倩颖慧佳怡思嘉"
 )
+# the lines the extracts may name; 康福人寿 is a life company, which writes the first three only
+# (分业经营, 保险法 §95: a life insurer sells 寿险, 健康险, 意外险). A property-and-casualty
+# sibling's 财险 and 车险 keep their own weights in the rule seeds (sq_weights, 000 策略1)
 PRODUCT_LINES = ["寿险", "健康险", "意外险", "财险", "车险"]
+LIFE_LINES = 3
 LINE_LETTERS = ["L", "H", "A", "P", "V"]
 SALES_CHANNELS = ["个险", "银保", "团险", "网销", "电销"]
 COMPLAINT_CHANNELS = ["hotline", "online", "letter", "visit", "email", "regulator"]
@@ -197,7 +201,7 @@ def _seconds(day: dt.date) -> int:
 
 
 class Insurer:
-    """A life and property insurer's two years of operations, as plans of every extract."""
+    """A life insurer's two years of operations, as plans of every extract."""
 
     def __init__(self, scale: float, seed: int):
         if scale <= 0:
@@ -390,7 +394,9 @@ class Insurer:
         n = self.n_policies
         self.pol_t = self.times(rng, n)
         self.pol_org = rng.choice(len(self.leaves), n, p=self.leaf_weights)
-        self.pol_line = rng.choice(len(PRODUCT_LINES), n, p=[0.35, 0.25, 0.1, 0.15, 0.15]).astype(np.int8)
+        # a life company's new business by line (policies, not premium: accident and short-term
+        # health policies are many and small)
+        self.pol_line = rng.choice(len(PRODUCT_LINES), n, p=[0.5, 0.35, 0.15, 0, 0]).astype(np.int8)
         self.pol_product = rng.integers(0, 10, n).astype(np.int8)
         self.pol_channel = rng.integers(0, len(SALES_CHANNELS), n).astype(np.int8)
         self.pol_premium = np.round(rng.lognormal(8, 1.0, n) * np.array([3, 1, 0.3, 2, 1])[self.pol_line], 2)
@@ -1046,6 +1052,56 @@ class Insurer:
 
         return Extract("inspection_items", np.repeat(self.qi_t, k), render)
 
+    # -- the book: policies in force and premium income ---------------------------------------
+    def policy_book(self) -> Extract:
+        """Each unit's book per month-end and line, sized so that the company's complaints fall
+        near the medians of life insurers in the regulator's bulletin on 2021 Q1 (银保监消保发
+        〔2021〕9号): 0.26 complaints a quarter per 10,000 policies in force, 0.09 per 10,000
+        persons insured, 1.43 per 100 million CNY of premium income. (Its complaints per new
+        policy stay far above a real company's: a plausible one would need ~50 times the policy
+        rows.) The book grows 0.3% a month; premium income peaks in January to March (开门红)."""
+        rng = self.rng("policy_book")
+        per_quarter = self.n_complaints / (PERIOD_MONTHS / 3)
+        months = np.datetime64(PERIOD_START, "M") + np.arange(PERIOD_MONTHS)
+        month, leaf, line = (
+            a.ravel()
+            for a in np.meshgrid(
+                np.arange(PERIOD_MONTHS), np.arange(len(self.leaves)), np.arange(LIFE_LINES), indexing="ij"
+            )
+        )
+        season = np.array([2.2, 1.4, 1.3, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9])
+        month_of_year = (months.astype(int) % 12)[month]
+        size = self.leaf_weights[leaf] * (1 + 0.003 * month) * rng.lognormal(0, 0.05, len(month))
+        policies = np.round(per_quarter / 0.26 * 10_000 * np.array([0.45, 0.40, 0.15])[line] * size)
+        insured = np.round(policies * (0.26 / 0.09) * rng.lognormal(0, 0.05, len(month)))
+        premium = np.round(
+            per_quarter
+            / 1.43
+            * 1e8
+            / 3
+            * np.array([0.75, 0.20, 0.05])[line]
+            * size
+            * season[month_of_year]
+            / season.mean(),
+            2,
+        )
+        as_of = ((months + 1).astype("datetime64[D]") - 1).astype("datetime64[s]").astype(np.int64)[month]
+
+        def render(i: np.ndarray) -> pa.Table:
+            return pa.table(
+                {
+                    "org_code": _pick(self.leaves, leaf[i]),
+                    "as_of": _dates(as_of[i]),
+                    "product_line": _pick(PRODUCT_LINES, line[i]),
+                    "policies_in_force": _numbers(policies[i].astype(np.int64)),
+                    "insured_in_force": _numbers(insured[i].astype(np.int64)),
+                    "premium_income": _numbers(premium[i]),
+                }
+            )
+
+        # the finance system closes a month in the evening of its last day
+        return Extract("policy_book", as_of + 20 * HOUR, render)
+
     # -- all of it -------------------------------------------------------------------------
     def extracts(self) -> list[Extract]:
         small = [("org_units", pa.Table.from_pylist(self.org_rows)), ("employees", self.employee_table())]
@@ -1061,6 +1117,7 @@ class Insurer:
                 for name, table in small
             ),
             self.policies(),
+            self.policy_book(),
             self.complaints(),
             self.complaint_items(),
             self.complaint_events(),

@@ -154,6 +154,33 @@ def complaint_rate(landing: Path) -> pd.DataFrame:
     return _rate(num.merge(den, on=["org_code", "period_month"]))
 
 
+def regulator_forms(landing: Path) -> pd.DataFrame:
+    """The regulator's complaint forms per unit and month, on the book at the month's end
+    (policy_book: the unit counts under its parent of that day): complaints per 100 million
+    CNY of premium income, per 10,000 policies in force and per 10,000 persons insured."""
+    tree = Tree(landing)
+    complaints = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at), n=1)
+    book = extract(landing, "policy_book").assign(day=lambda d: _day(d.as_of))
+    book = book.astype({"policies_in_force": int, "insured_in_force": int, "premium_income": float})
+    months = _months(pd.concat([complaints.day, book.day]).str[:7])
+    num = _count(complaints[["org_code", "day", "n"]], tree, months=months, numerator=("n", "sum"))
+    base = _count(
+        book[["org_code", "day", "policies_in_force", "insured_in_force", "premium_income"]],
+        tree,
+        months=months,
+        policies_in_force=("policies_in_force", "sum"),
+        insured_in_force=("insured_in_force", "sum"),
+        premium_income=("premium_income", "sum"),
+    )
+    forms = num.merge(base, on=["org_code", "period_month"])
+    per = lambda scale, basis: forms.numerator * scale / forms[basis].where(forms[basis] > 0)  # noqa: E731
+    return forms.assign(
+        complaints_per_100m_premium=per(1e8, "premium_income"),
+        complaints_per_10k_policies=per(1e4, "policies_in_force"),
+        complaints_per_10k_insured=per(1e4, "insured_in_force"),
+    )
+
+
 def complaint_rate_by_segment(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
     policies = extract(landing, "policies").assign(day=lambda d: _day(d.underwritten_on), n=1)

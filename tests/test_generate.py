@@ -33,4 +33,4 @@ def test_encodings_and_identifiers(tmp_path):
     assert (ids.str.len() == 18).all() and (check == ids.str[17]).all()
     assert complaints.customer_phone.str.fullmatch(r"1[3-9]\d{9}").all()
     assert complaints.received_at.str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}").all()
-    assert len(daily_files(tmp_path)) == 10  # the last day of each monthly extract, on its own
+    assert len(daily_files(tmp_path)) == 11  # the last day of each monthly extract, on its own

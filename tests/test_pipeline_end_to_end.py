@@ -64,6 +64,32 @@ def test_every_rate_matches_raw_extracts(built, table):
     assert head.numerator.sum() > 0 and head.denominator.sum() > 0  # the sample exercises the KPI
 
 
+def test_the_regulators_forms_are_on_its_bases_from_raw_extracts(built):
+    """亿元保费, 万张保单 and 万人次 forms of 投诉率 on premium income, policies in force and
+    persons insured at the month's end (policy_book), not on the month's new policies."""
+    keys = ["org_code", "period_month"]
+    expected = independent.regulator_forms(built.landing).set_index(keys).sort_index()
+    actual = mart(built, "kpi_complaint_rate").set_index(keys).sort_index()
+    assert actual.index.equals(expected.index)
+    pd.testing.assert_frame_equal(
+        actual[["policies_in_force", "insured_in_force"]],
+        expected[["policies_in_force", "insured_in_force"]],
+        check_dtype=False,
+    )
+    forms = [
+        "premium_income",
+        "complaints_per_100m_premium",
+        "complaints_per_10k_policies",
+        "complaints_per_10k_insured",
+    ]
+    pd.testing.assert_frame_equal(actual[forms].astype(float), expected[forms], rtol=1e-9)
+    # a life insurer near the regulator's medians for 2021 Q1 (0.26 per 万张, 1.43 per 亿元 a quarter)
+    head = actual[actual.org_level == 1]
+    quarterly = head.numerator.sum() / len(head) * 3
+    assert 0.1 < quarterly * 1e4 / head.policies_in_force.mean() < 0.6
+    assert 0.5 < quarterly * 1e8 / (head.premium_income.astype(float).mean() * 3) < 3
+
+
 def test_hotline_abandoned_and_out_of_hours_calls_match_raw_extracts(built):
     keys = ["org_code", "period_month"]
     expected = independent.hotline_service_level(built.landing).set_index(keys).sort_index()

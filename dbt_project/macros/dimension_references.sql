@@ -13,6 +13,7 @@
             ('complaints', 'complaint_id', ['org_code', 'employee_id', 'channel_code', 'original_complaint_id']),
             ('claims', 'claim_id', ['org_code', 'employee_id']),
             ('policies', 'policy_no', ['org_code']),
+            ('policy_book', 'book_key', ['org_code']),
             ('policy_callbacks', 'callback_id', ['org_code', 'employee_id']),
             ('quality_inspections', 'inspection_id', ['org_code', 'employee_id']),
             ('service_events', 'service_event_id', ['org_code', 'employee_id', 'channel_code']),

@@ -159,7 +159,7 @@ select
     policies_underwritten as denominator,
     {{ safe_ratio('complaints_received', 'policies_underwritten') }} as rate,
     premium,
-    {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_premium,
+    {{ safe_ratio('complaints_received * 100000000', 'premium') }} as complaints_per_100m_new_premium,
     months.input_fingerprint
 from rolled
 inner join months on rolled.month_start = months.month

@@ -1072,19 +1072,16 @@ class Insurer:
         season = np.array([2.2, 1.4, 1.3, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9])
         month_of_year = (months.astype(int) % 12)[month]
         size = self.leaf_weights[leaf] * (1 + 0.003 * month) * rng.lognormal(0, 0.05, len(month))
-        policies = np.round(per_quarter / 0.26 * 10_000 * np.array([0.45, 0.40, 0.15])[line] * size)
-        insured = np.round(policies * (0.26 / 0.09) * rng.lognormal(0, 0.05, len(month)))
-        premium = np.round(
-            per_quarter
-            / 1.43
-            * 1e8
-            / 3
-            * np.array([0.75, 0.20, 0.05])[line]
-            * size
-            * season[month_of_year]
-            / season.mean(),
-            2,
+        # the company's book at the medians: in force, insured, and a month's premium income
+        in_force, insured_total, month_premium = (
+            per_quarter / 0.26 * 1e4,
+            per_quarter / 0.09 * 1e4,
+            per_quarter / 1.43 * 1e8 / 3,
         )
+        policies = np.round(in_force * np.array([0.45, 0.40, 0.15])[line] * size)
+        insured = np.round(policies * (insured_total / in_force) * rng.lognormal(0, 0.05, len(month)))
+        premium_mix = np.array([0.75, 0.20, 0.05])[line]
+        premium = np.round(month_premium * premium_mix * size * season[month_of_year] / season.mean(), 2)
         as_of = ((months + 1).astype("datetime64[D]") - 1).astype("datetime64[s]").astype(np.int64)[month]
 
         def render(i: np.ndarray) -> pa.Table:

@@ -363,12 +363,12 @@ class AssessmentTrace:
             f"  evidence     small samples judged by '{r['small_sample_rule']}' (docs/assessment.md); minimum "
             f"{r['min_policies']} policies, {r['min_complaints']} complaints, {r['min_respondents']} respondents",
             *(
-                f"    {rate:<18} {_share(a[rate])} (95% Wilson interval {_share(a[prefix + '_low'])} … "
+                f"    {rate:<18} {_share(a[rate])} (95% {kind} interval {_share(a[prefix + '_low'])} … "
                 f"{_share(a[prefix + '_high'])}), judged on: {a[prefix + '_basis']}"
-                for rate, prefix in (
-                    ("complaint_rate", "complaint_rate"),
-                    ("timeliness_rate", "timeliness"),
-                    ("satisfaction_rate", "satisfaction"),
+                for rate, prefix, kind in (
+                    ("complaint_rate", "complaint_rate", "Poisson score"),  # complaints per policy
+                    ("timeliness_rate", "timeliness", "Wilson"),
+                    ("satisfaction_rate", "satisfaction", "Wilson"),
                 )
             ),
             f"  source       {d.get('source', '')}",

@@ -874,6 +874,19 @@ def wilson(successes: float, trials: float, z: float) -> tuple[float, float]:
     return center - half, center + half
 
 
+def poisson_score(events: float, exposure: float, z: float) -> tuple[float, float]:
+    """The score interval of a Poisson rate events ÷ exposure (textbook form: the roots in λ
+    of (x − nλ)² = z²·nλ)."""
+    center, half = events + z * z / 2, z * math.sqrt(events + z * z / 4)
+    return (center - half) / exposure, (center + half) / exposure
+
+
+def interval(kpi: str, x: float, n: float, z: float) -> tuple[float, float]:
+    """The interval the assessment shows for a KPI: the complaint rate is complaints per
+    policy (it can pass 1), the others proportions."""
+    return poisson_score(x, n, z) if kpi == "complaint_rate" else wilson(x, n, z)
+
+
 # per KPI: numerator, denominator, its minimum base in the rules, and whether lower is better
 _KPIS = {
     "complaint_rate": ("complaints", "policies", "min_policies", True),
@@ -907,7 +920,7 @@ def _judge(row, rules: list[dict], tree: Tree, figures: pd.DataFrame) -> tuple[s
             misses.append(False)
             continue
         if rule["small_sample_rule"] == "interval":
-            low, high = wilson(x, n, rule["interval_z"])
+            low, high = interval(kpi, x, n, rule["interval_z"])
             for_up, for_down = (high, low) if lower_is_better else (low, high)
         else:
             for_up = for_down = x / n

@@ -256,7 +256,8 @@ def test_quarterly_assessment_matches_raw_extracts_and_the_rules(built):
     for column in ("complaint_rate", "timeliness_rate", "satisfaction_rate"):
         gap = (merged[column] - merged[f"{column}_expected"]).abs()
         assert ((gap < 1e-9) | (merged[column].isna() & merged[f"{column}_expected"].isna())).all(), column
-    # each rate's Wilson interval, at the z of the rule it was judged by
+    # each rate's interval (Poisson score for the complaint rate, Wilson for the proportions), at
+    # the z of the rule it was judged by
     z = independent.seed("assessment_rules").set_index("rule_version").interval_z.astype(float)
     for kpi, x, n in (
         ("complaint_rate", "complaints", "policies"),
@@ -264,7 +265,7 @@ def test_quarterly_assessment_matches_raw_extracts_and_the_rules(built):
         ("satisfaction", "respondents_satisfied", "respondents_reached"),
     ):
         rows = actual[actual[n] > 0]
-        bounds = [independent.wilson(a, b, z[v]) for a, b, v in zip(rows[x], rows[n], rows.rule_version)]
+        bounds = [independent.interval(kpi, a, b, z[v]) for a, b, v in zip(rows[x], rows[n], rows.rule_version)]
         assert (rows[f"{kpi}_low"] - [lo for lo, _ in bounds]).abs().max() < 1e-9, kpi
         assert (rows[f"{kpi}_high"] - [hi for _, hi in bounds]).abs().max() < 1e-9, kpi
         assert actual.loc[actual[n] == 0, f"{kpi}_low"].isna().all(), kpi

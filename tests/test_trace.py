@@ -102,6 +102,7 @@ def test_a_quarter_sums_its_months_and_an_assessment_traces_to_its_rule_and_reco
     # how much evidence judged it: the rule for small samples, each rate's interval and basis
     assert f"judged by '{found.rules['small_sample_rule']}'" in done.stdout
     assert f"judged on: {found.assessment['timeliness_basis']}" in done.stdout and "95% Wilson interval" in done.stdout
+    assert re.search(r"complaint_rate +\S+ \(95% Poisson score interval", done.stdout), done.stdout
     records = pd.read_excel(out, sheet_name="records")
     assert set(records.kpi) == {"投诉率", "投诉处理及时率", "客户满意度"}
     assert len(records) == sum(len(p.records) for p in found.parts)

@@ -15,10 +15,10 @@
   How much evidence moves a bonus is the rule's too (small_sample_rule): a KPI below its
   minimum base (min_policies, min_complaints, min_respondents) meets no threshold and misses
   none, unless pool_with_parent judges it on the parent unit's figures; under the interval
-  rule a threshold counts as met or missed only when the KPI's whole Wilson interval
-  (interval_z) is on that side of it. Each rate is shown with its interval (_low, _high) and
-  the figures that judged it (_basis: unit, parent or insufficient); a quarter whose three KPIs
-  all lack evidence is not assessed.
+  rule a threshold counts as met or missed only when the KPI's whole interval at interval_z
+  (Poisson score for the complaint rate, Wilson for the proportions) is on that side of it.
+  Each rate is shown with its interval (_low, _high) and the figures that judged it (_basis:
+  unit, parent or insufficient); a quarter whose three KPIs all lack evidence is not assessed.
   Promotion (§6.2): up → priority, down → disqualified. Training (§6.3): the class with the
   most complaints, flagged when it holds training_class_share of at least
   training_min_complaints complaints.
@@ -211,7 +211,9 @@ evidence as (
 ),
 
 judged_figures as (
-    -- the figures that judge each KPI, and the Wilson interval of the unit's own rate
+    -- the figures that judge each KPI, and the interval of the unit's own rate: a Poisson
+    -- score interval for the complaint rate (complaints per policy, which can pass 1), the
+    -- Wilson interval for the two proportions
     select
         {% for kpi, successes, trials, rate in [
             ('complaint_rate', 'complaints', 'policies', 'complaint_rate'),
@@ -225,8 +227,13 @@ judged_figures as (
                 when 'unit' then evidence.{{ trials }}
                 when 'parent' then evidence.parent_{{ trials }}
             end as {{ kpi }}_trials,
-            {{ wilson_bound('evidence.' ~ rate, 'evidence.' ~ trials, 'evidence.z', 'low') }} as {{ kpi }}_low,
-            {{ wilson_bound('evidence.' ~ rate, 'evidence.' ~ trials, 'evidence.z', 'high') }} as {{ kpi }}_high,
+            {% for side in ['low', 'high'] -%}
+                {% if kpi == 'complaint_rate' -%}
+                    {{ poisson_score_bound('evidence.' ~ successes, 'evidence.' ~ trials, 'evidence.z', side) }}
+                {%- else -%}
+                    {{ wilson_bound('evidence.' ~ rate, 'evidence.' ~ trials, 'evidence.z', side) }}
+                {%- endif %} as {{ kpi }}_{{ side }},
+            {% endfor -%}
         {% endfor -%}
         evidence.*
     from evidence

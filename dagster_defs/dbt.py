@@ -128,9 +128,16 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         context.log.warning(f"{rebuild}: rebuilding every model from the lake (--full-refresh).")
     target_path = ws.dbt_runs / context.run.run_id
     reuse_parse_state(ws, target_path)
-    # read when the tests compile (macros/test_scope.sql); in the environment only while dbt's
-    # process starts, so that no other dbt command of this process inherits it
-    os.environ[TESTS_AFTER_LOAD_ENV] = "" if rebuild else tests_after_load(ws) or ""
+    # in the environment only while dbt's process starts, so that no other dbt command of this
+    # process inherits them: the tests' scope, read when they compile (macros/test_scope.sql),
+    # and the run's dbt.log at info level unless DBT_LOG_LEVEL_FILE says otherwise (dbt's
+    # default, debug, writes every statement's SQL: 10 MB a run at test scale and ~10% of it)
+    started_with = {
+        TESTS_AFTER_LOAD_ENV: "" if rebuild else tests_after_load(ws) or "",
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info"),
+    }
+    kept = {name: os.environ.get(name) for name in started_with}
+    os.environ.update(started_with)
     try:
         invocation = dbt.cli(
             ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if rebuild else [])],
@@ -138,7 +145,11 @@ def kefu_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
             target_path=target_path,
         )
     finally:
-        del os.environ[TESTS_AFTER_LOAD_ENV]
+        for name, value in kept.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
     events = invocation.stream()
     lineage_marker = ws.warehouse_file.with_name(".column_lineage.manifest")
     when = os.environ.get(LINEAGE_ENV, "on_change")

@@ -138,7 +138,9 @@ def test_daily_tests_of_large_tables_read_the_rows_of_untested_loads(history_cop
     assert f"load_id > '{history}'" in _compiled_test(workspace, not_null)
     # the copy's first run too: the history's parse state was saved in another folder, which
     # the profile names, by another checkout of the project (kefu.workarounds.rehome_parse_state)
-    assert "Unable to do partial parsing" not in (_newest_dbt_run(workspace) / "dbt.log").read_text()
+    log = (_newest_dbt_run(workspace) / "dbt.log").read_text()
+    assert "Unable to do partial parsing" not in log  # an info-level message ...
+    assert '"name": "SQLQuery"' not in log  # ... in a log at info level: no debug events (each statement's SQL)
     assert (
         b"/elsewhere/" not in (workspace.dbt_runs / "partial_parse.duckdb.msgpack").read_bytes()
     )  # (seeds load from it)

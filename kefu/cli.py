@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from kefu.errors import UserError, output_path
+from kefu.errors import PipelineFailed, UserError, output_path
 from kefu.workspace import DBT_PROJECT_DIR, SEEDS_DIR, Workspace
 
 
@@ -532,8 +532,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if getattr(args, "dbt_args", None) and args.dbt_args[0] == "--":
         args.dbt_args = args.dbt_args[1:]
-    from kefu.pipeline import PipelineFailed
-
     try:
         args.func(args, Workspace.from_env())
     except PipelineFailed as e:

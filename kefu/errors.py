@@ -12,6 +12,12 @@ class UserError(Exception):
     pass
 
 
+class PipelineFailed(RuntimeError):
+    """A pipeline run that failed (a failed dbt test, a blocking check, a threshold passed):
+    its message names the step and the rows. Here, not in kefu.pipeline, so that `kefu`
+    catches it without importing Dagster and dbt for every command (3 s of each start)."""
+
+
 def output_path(value: str, suffixes: tuple[str, ...] = OUTPUT_SUFFIXES, what: str = "a working paper") -> Path:
     """An --out file we can write: by default CSV or XLSX, in a folder that exists."""
     path = Path(value)

@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 import duckdb
 from dagster import AssetCheckSeverity, DagsterInstance
 
+from kefu.errors import PipelineFailed
 from kefu.workarounds import sigterm_kept
 from kefu.workspace import Workspace
 
+__all__ = ["PipelineFailed", "PipelineRun", "run_pipeline"]  # PipelineFailed lives in kefu.errors
+
 JOB = "kefu_pipeline"
 INSTANCE_ENV = "KEFU_DAGSTER_INSTANCE"  # persistent (default) or ephemeral
-
-
-class PipelineFailed(RuntimeError):
-    pass
 
 
 @dataclass

@@ -114,3 +114,21 @@ def test_a_second_kefu_ui_on_a_port_in_use_says_so_and_starts_nothing(tmp_path):
         port = str(taken.getsockname()[1])
         done = kefu(tmp_path, "ui", "--port", port)
     says_in_one_line(done, "ui", f"127.0.0.1:{port} is in use", "kefu ui` already running", "--port")
+
+
+# what only running the pipeline needs: a command that reads the published snapshot starts in
+# well under a second without them (with them, each start took 3 s more)
+PIPELINE_ONLY = ("dagster", "dagster_dbt", "dbt", "great_expectations")
+
+
+@pytest.mark.parametrize("command", [["summary"], ["trace", "投诉率", "--org", "HQ", "--period", "2026-01"]])
+def test_a_command_that_runs_no_pipeline_loads_neither_dagster_nor_dbt(tmp_path, command):
+    code = (
+        "import sys\nfrom kefu.cli import main\n"
+        f"try:\n    main({command!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(set({PIPELINE_ONLY!r}) & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "KEFU_HOME": str(tmp_path)}
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr

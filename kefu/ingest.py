@@ -149,25 +149,25 @@ class Ingestor:
     def known_checksums(self, log: list[tuple] | None = None) -> dict[tuple[str, str, str], str]:
         """(extract, file checksum, mapping) of every committed load → the file it came from.
         ``log``: the load log when the caller has read it already (see _load_log)."""
-        return {(entity, sha, mapping): source for entity, sha, mapping, source, _ in log or self._load_log()}
+        log = self._load_log() if log is None else log
+        return {(entity, sha, mapping): source for entity, sha, mapping, source, _ in log}
 
-    def landing_registry(self, log: list[tuple] | None = None) -> dict[tuple[str, str, str], str]:
+    def landing_registry(
+        self, log: list[tuple] | None = None, entity: str | None = None
+    ) -> dict[tuple[str, str, str], str]:
         """(extract, landing file, "size:mtime_ns") of every committed landing-file load →
         its checksum. A landing file whose size and modification time are those it had when
         it was loaded is taken to be the same file, without reading it again (the test git
         and rsync use): the landing folder keeps every month's files, and hashing them all
         again cost a scale-100 daily run ~20 s. Rewriting a file in place with the same size
-        and the same nanosecond timestamp would go unnoticed."""
-        registry = {
-            (entity, source, stat): sha
-            for entity, sha, mapping, source, stat in log or self._load_log()
-            if not mapping and stat
-        }
-        return {**self._seen_duplicates(), **registry}
+        and the same nanosecond timestamp would go unnoticed. ``entity``: one extract's only."""
+        log = self._load_log(entity) if log is None else log
+        registry = {(entity, source, stat): sha for entity, sha, mapping, source, stat in log if not mapping and stat}
+        return {**self._seen_duplicates(entity), **registry}
 
-    def _seen_duplicates(self) -> dict[tuple[str, str, str], str]:
+    def _seen_duplicates(self, entity: str | None = None) -> dict[tuple[str, str, str], str]:
         """Landing files skipped as copies of loaded ones, as landing_registry keys them."""
-        files = [str(p) for p in self.ws.duplicates.glob("*/*.parquet")]
+        files = [str(p) for p in self.ws.duplicates.glob(f"{entity or '*'}/*.parquet")]
         if not files:
             return {}
         rows = duckdb.execute(
@@ -196,11 +196,11 @@ class Ingestor:
         pq.write_table(pa.Table.from_pylist([row]), tmp)
         tmp.replace(target)
 
-    def _load_log(self) -> list[tuple[str, str, str, str, str]]:
-        """(extract, checksum, mapping, source file, file stat) of every committed load; logs
-        written before file_stat existed have none. 0.1–0.7 s at scale 100 (~275 loads): read
-        it once per extract."""
-        files = [str(p) for p in self.ws.loads.rglob("*.parquet")]
+    def _load_log(self, entity: str | None = None) -> list[tuple[str, str, str, str, str]]:
+        """(extract, checksum, mapping, source file, file stat) of every committed load, or of
+        one extract's (all its own step needs: reading every extract's log in each of the 13
+        steps cost a test-scale day ~1.7 s); logs written before file_stat existed have none."""
+        files = [str(p) for p in (self.ws.loads / entity if entity else self.ws.loads).rglob("*.parquet")]
         if not files:
             return []
         log = duckdb.execute("select * from read_parquet(?, union_by_name = true)", [files]).fetch_arrow_table()
@@ -480,8 +480,8 @@ class Ingestor:
         (so a later file's corrections get a later load id and win)."""
         self.remove_uncommitted(entity)
         self.ensure_readable_source(entity)
-        log = self._load_log()
-        known, loaded_files = self.known_checksums(log), self.landing_registry(log)
+        log = self._load_log(entity)
+        known, loaded_files = self.known_checksums(log), self.landing_registry(log, entity)
         started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         jobs, first_seen = [], {}
         for i, path in enumerate(sorted((self.ws.landing / entity).glob("*.csv"))):

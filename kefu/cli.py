@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import json
 import os
@@ -284,14 +285,22 @@ def cmd_dbt(args, ws: Workspace) -> None:
 
 
 def _require_free_port(host: str, port: int, command: str) -> None:
+    if not 1 <= port <= 65535:  # bind() would raise OverflowError, a traceback
+        raise UserError(f"--port {port}: a TCP port is a number from 1 to 65535")
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web servers bind
         try:
             probe.bind((host, port))
         except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise UserError(
+                    f"{host}:{port} is in use ({error.strerror}): is `{command}` already running? "
+                    "Open that one, stop it, or choose another --port"
+                ) from None
+            # an unknown host name, an address not on this machine, a port below 1024 without root
             raise UserError(
-                f"{host}:{port} is in use ({error.strerror}): is `{command}` already running? "
-                "Open that one, stop it, or choose another --port"
+                f"--host {host} --port {port} cannot be served here ({error.strerror or error}): "
+                "127.0.0.1 serves this machine, 0.0.0.0 every interface"
             ) from None
 
 

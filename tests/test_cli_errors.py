@@ -132,3 +132,16 @@ def test_a_command_that_runs_no_pipeline_loads_neither_dagster_nor_dbt(tmp_path,
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "KEFU_HOME": str(tmp_path)}
     )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "args, fragments",
+    [
+        (["bi", "--port", "70000"], ["--port 70000", "1 to 65535"]),
+        (["ui", "--port", "0"], ["--port 0", "1 to 65535"]),
+        (["ui", "--host", "no-such-host.invalid"], ["--host no-such-host.invalid", "cannot be served here"]),
+    ],
+    ids=["port too large", "port zero", "unknown host"],
+)
+def test_a_server_address_that_cannot_be_served_is_one_line(tmp_path, args, fragments):
+    says_in_one_line(kefu(tmp_path, *args), args[0], *fragments)

@@ -162,7 +162,7 @@ class Ingestor:
         again cost a scale-100 daily run ~20 s. Rewriting a file in place with the same size
         and the same nanosecond timestamp would go unnoticed. ``entity``: one extract's only."""
         log = self._load_log(entity) if log is None else log
-        registry = {(entity, source, stat): sha for entity, sha, mapping, source, stat in log if not mapping and stat}
+        registry = {(extract, source, stat): sha for extract, sha, mapping, source, stat in log if not mapping and stat}
         return {**self._seen_duplicates(entity), **registry}
 
     def _seen_duplicates(self, entity: str | None = None) -> dict[tuple[str, str, str], str]:

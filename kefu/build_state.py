@@ -31,7 +31,7 @@ def _warehouse_exists(ws: Workspace) -> bool:
 # Bump when a model changes how it is stored (a table becomes incremental, an incremental
 # model gains its month or fingerprint column): an incremental run cannot read state an
 # older warehouse's tables do not hold, so such a warehouse gets one full rebuild.
-WAREHOUSE_LAYOUT = 10  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
+WAREHOUSE_LAYOUT = 11  # 2: complaint, claim and inspection facts and the complaint bridges kept by month;
 #                     complaint stages carry their unit and day
 #                     3: the six slowest marts kept by month (hotspots, segments, repeat complaints,
 #                     stage timeliness, service-quality dimensions and scores by line)
@@ -47,6 +47,7 @@ WAREHOUSE_LAYOUT = 10  # 2: complaint, claim and inspection facts and the compla
 #                     rating source apart, and the dimension mart gains weighted_rate (#9 §7)
 #                     9: complaints carry original_complaint_id (second complaints, #9 §2)
 #                     10: complaints carry their outcome, compensation and archive day (#11)
+#                     11: complaints carry their responsible department (#9 §4)
 
 
 def _built_with_marker(ws: Workspace) -> Path:

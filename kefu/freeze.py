@@ -36,8 +36,14 @@ from kefu.marts import (
 from kefu.periods import period_months, quarter
 from kefu.workspace import Workspace
 
-MONTHLY = ["kpi_complaint_rate", "kpi_complaint_timeliness", "kpi_satisfaction", "kpi_complaints_by_class"]
-QUARTERLY = ["kpi_assessment_quarterly"]
+MONTHLY = [
+    "kpi_complaint_rate",
+    "kpi_complaint_timeliness",
+    "kpi_satisfaction",
+    "kpi_complaints_by_class",
+    "kpi_complaints_by_department",
+]
+QUARTERLY = ["kpi_assessment_quarterly", "kpi_assessment_department_quarterly"]
 
 
 class FrozenPeriodError(RuntimeError):
@@ -133,7 +139,7 @@ def diff_period(ws: Workspace, period: str, against: str | None = None, limit: i
         if against is not None:
             con.execute(f"attach '{against}' as candidate (read_only)")
         differences = []
-        for mart in MONTHLY + QUARTERLY:
+        for mart in _frozen_marts(con):
             now = mart_sql(ws, mart) if against is None else f"candidate.main.{mart}"
             current = f"(select * from {now} where {period_filter(mart, period)})"
             differences += diff_relations(con, mart, f"frozen.main.{mart}", current, mart_grain()[mart], limit)
@@ -162,13 +168,24 @@ def keep_frozen_periods(ws: Workspace, snapshot: Path) -> list[tuple[str, MartDi
             con.executemany("insert into post_freeze_differences values (?, ?, ?, ?)", rows)
         for period in periods:
             con.execute(f"attach '{frozen_dir(ws) / (period + '.duckdb')}' as frozen (read_only)")
-            for mart in MONTHLY + QUARTERLY:
+            for mart in _frozen_marts(con):
                 con.execute(f"delete from main.{mart} where {period_filter(mart, period)}")
                 con.execute(f"insert into main.{mart} by name select * from frozen.main.{mart}")
             con.execute("detach frozen")
     finally:
         con.close()
     return differences
+
+
+def _frozen_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The marts the attached frozen period holds: a quarter frozen before a mart joined the
+    frozen set (the departments' in 12-07) keeps what it froze, and the new mart's rows of
+    that quarter are published as built."""
+    held = {
+        name
+        for (name,) in con.execute("select table_name from duckdb_tables() where database_name = 'frozen'").fetchall()
+    }
+    return [mart for mart in MONTHLY + QUARTERLY if mart in held]
 
 
 def _require_settled(ws: Workspace, period: str) -> None:

@@ -60,6 +60,15 @@ LINE_LETTERS = ["L", "H", "A", "P", "V"]
 SALES_CHANNELS = ["个险", "银保", "团险", "网销", "电销"]
 COMPLAINT_CHANNELS = ["hotline", "online", "letter", "visit", "email", "regulator"]
 COMPLAINT_CLASSES = ["product", "service", "staff_violation"]
+# 责任部门 (003 §4.2), codes of seeds/departments.csv; the share of each class's complaints each
+# department is responsible for (003 §6.3's examples: terms explained badly at sale, call-centre
+# communication), and a few complaints left unassigned
+DEPARTMENTS = ["sales", "customer_service", "underwriting_claims", "operations", "unassigned"]
+DEPARTMENT_SHARES = {
+    "product": [0.55, 0.05, 0.25, 0.10, 0.05],
+    "service": [0.10, 0.50, 0.25, 0.10, 0.05],
+    "staff_violation": [0.75, 0.15, 0.05, 0.0, 0.05],
+}
 STAGES = ["received", "contacted", "assigned", "investigating", "reported", "plan_approved", "feedback", "closed"]
 # hours before each stage after the first (× a gamma(1.5) draw × the unit's slowness): measured
 # at scale 0.1, a complaint closes in ~5 days on average (reopenings and extensions included),
@@ -482,6 +491,7 @@ class Insurer:
         )
         self._plant_late_complaints()
         self._plant_untold_decisions()
+        self._complaint_departments()
 
     def reason_of_class(self, rng: np.random.Generator, cls: np.ndarray) -> np.ndarray:
         """A random reason (index into self.reason_codes) of each complaint's 003 class."""
@@ -532,6 +542,31 @@ class Insurer:
             "handled_on_time": len(chosen) - 3,
         }
 
+    def _complaint_departments(self) -> None:
+        """The responsible department of each complaint by its class (DEPARTMENT_SHARES; a
+        generator of its own, so the other columns stay as they were). Planted: of 2026-04's
+        complaints at the planted outlet (_plant_untold_decisions), the three closed without
+        telling the complainant the decision are customer service's, the others underwriting
+        and claims'."""
+        rng = self.rng("complaint_departments")
+        u = rng.random(self.n_complaints)
+        self.c_department = np.empty(self.n_complaints, dtype=np.int8)
+        for k, cls in enumerate(COMPLAINT_CLASSES):
+            rows = self.c_class == k
+            self.c_department[rows] = np.searchsorted(np.cumsum(DEPARTMENT_SHARES[cls]), u[rows], side="right")
+        self.c_department = np.minimum(self.c_department, len(DEPARTMENTS) - 1)
+        self.c_department[self.c_planted_prompt] = DEPARTMENTS.index("underwriting_claims")
+        self.c_department[self.c_planted_untold] = DEPARTMENTS.index("customer_service")
+        self.planted["department_complaints"] = {
+            "org_code": PLANT_ORG,
+            "period_month": "2026-04",
+            "customer_service": {"received": len(self.c_planted_untold), "handled_on_time": 0},
+            "underwriting_claims": {
+                "received": len(self.c_planted_prompt) - len(self.c_planted_untold),
+                "handled_on_time": len(self.c_planted_prompt) - len(self.c_planted_untold),
+            },
+        }
+
     def complaint_employee(self, i: np.ndarray) -> np.ndarray:
         return self.staff_at(self.c_org[i], self.c_slot[i], self.c_t[i])
 
@@ -552,6 +587,10 @@ class Insurer:
                     "product_line": _pick(PRODUCT_LINES, self.pol_line[self.c_policy[i]]),
                     "org_code": _pick(self.leaves, self.c_org[i]),
                     "employee_id": _mask(_ids("E", self.complaint_employee(i) + 1, 6), self.c_has_employee[i]),
+                    "responsible_department": _mask(
+                        _pick(DEPARTMENTS, self.c_department[i]),
+                        self.c_department[i] != DEPARTMENTS.index("unassigned"),
+                    ),
                     "customer_name": names(h),
                     "customer_id_no": id_numbers(h),
                     "customer_phone": phones(h),

@@ -359,23 +359,30 @@ def regulator_on_time(landing: Path) -> pd.Series:
     return pd.Series(out, dtype=bool)
 
 
-def complaint_timeliness(landing: Path) -> pd.DataFrame:
-    tree = Tree(landing)
+def _complaint_on_time(landing: Path) -> pd.DataFrame:
+    """Per complaint: handled on time (by the company's deadline and, where the regulator's
+    rule governs it, by the regulator's), and each deadline alone, as 0/1."""
     stages = complaint_stages(landing)
     close = stages[stages.stage == "close"].set_index("complaint_id").on_time
     complaints = extract(landing, "complaints")
     regulator = regulator_on_time(landing)
     company = complaints.complaint_id.map(close).fillna(False).astype(bool)
-    # handled on time: by the company's deadline and, where the regulator's rule governs, by its
     governed = complaints.complaint_id.isin(regulator.index)
     by_regulator = complaints.complaint_id.map(regulator).fillna(False).astype(bool)
-    c = complaints.assign(
-        day=_day(complaints.received_at),
-        n=1,
-        handled=(company & (by_regulator | ~governed)).astype(int),
-        company=company.astype(int),
-        regulator=by_regulator.astype(int),
+    return pd.DataFrame(
+        {
+            "complaint_id": complaints.complaint_id,
+            "handled": (company & (by_regulator | ~governed)).astype(int),
+            "company": company.astype(int),
+            "regulator": by_regulator.astype(int),
+        }
     )
+
+
+def complaint_timeliness(landing: Path) -> pd.DataFrame:
+    tree = Tree(landing)
+    complaints = extract(landing, "complaints")
+    c = complaints.assign(day=_day(complaints.received_at), n=1).merge(_complaint_on_time(landing), on="complaint_id")
     out = _count(
         c[["org_code", "day", "n", "handled", "company", "regulator"]],
         tree,
@@ -399,6 +406,49 @@ def complaints_by_class(landing: Path) -> pd.DataFrame:
         by=("complaint_class",),
         complaints_received=("n", "sum"),
         closed_on_time=("on_time", "sum"),
+    )
+
+
+def _department(complaints: pd.DataFrame) -> pd.Series:
+    """责任部门 as delivered; none: the departments seed's member for it, unassigned."""
+    return complaints.responsible_department.fillna("").replace("", "unassigned")
+
+
+def complaints_by_department(landing: Path) -> pd.DataFrame:
+    """Per unit (rolled up), month and responsible department: complaints received and handled
+    on time (by month of receipt, as complaint_timeliness), and the department's complainants
+    called back and satisfied (by month and unit of the callback, as satisfaction)."""
+    tree = Tree(landing)
+    timeliness = _complaint_on_time(landing)
+    complaints = extract(landing, "complaints")
+    department = dict(zip(complaints.complaint_id, _department(complaints)))
+    c = complaints.assign(day=_day(complaints.received_at), department_code=_department(complaints), n=1)
+    c = c.merge(timeliness, on="complaint_id").assign(reached=0, satisfied=0)
+    answers = seed("satisfaction_answers")
+    satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
+    s = extract(landing, "survey_responses").query("survey_type == 'complaint_callback'")
+    s = s.assign(department_code=s.complaint_id.map(department)).dropna(subset=["department_code"])
+    reached = s.contact_result == "reached"
+    s = s.assign(
+        day=_day(s.surveyed_at),
+        n=0,
+        handled=0,
+        company=0,
+        regulator=0,
+        reached=reached.astype(int),
+        satisfied=(reached & s.overall.isin(satisfied_answers)).astype(int),
+    )
+    columns = ["org_code", "day", "department_code", "n", "handled", "company", "regulator", "reached", "satisfied"]
+    return _count(
+        pd.concat([c[columns], s[columns]]),
+        tree,
+        by=("department_code",),
+        complaints_received=("n", "sum"),
+        handled_on_time=("handled", "sum"),
+        company_on_time=("company", "sum"),
+        regulator_on_time=("regulator", "sum"),
+        respondents_reached=("reached", "sum"),
+        respondents_satisfied=("satisfied", "sum"),
     )
 
 
@@ -866,6 +916,61 @@ def assessment(landing: Path) -> pd.DataFrame:
     )
 
 
+def department_assessment(landing: Path) -> pd.DataFrame:
+    """003 §6.1 per responsible department, unit and quarter: the department's complaints over
+    the unit's policies, its on-time handling and its complainants' satisfaction, judged as a
+    unit is (_judge) but against the department's own rate target and margins
+    (department_targets); a department without a target in force is not judged."""
+
+    def quarter(d: pd.DataFrame) -> pd.DataFrame:
+        month = d.period_month.str[5:7].astype(int)
+        return d.assign(period_quarter=d.period_month.str[:4] + "-Q" + ((month - 1) // 3 + 1).astype(str))
+
+    keys = ["org_code", "department_code", "period_quarter"]
+    policies = (
+        quarter(complaint_rate(landing))
+        .groupby(["org_code", "period_quarter"])
+        .agg(months=("period_month", "nunique"), policies=("denominator", "sum"))
+    )
+    d = quarter(complaints_by_department(landing)).groupby(keys).sum(numeric_only=True)
+    q = d.rename(
+        columns={
+            "complaints_received": "complaints",
+            "handled_on_time": "t_numerator",
+            "respondents_satisfied": "s_numerator",
+            "respondents_reached": "s_denominator",
+        }
+    ).reset_index()
+    q = q.assign(t_denominator=q.complaints).merge(policies.reset_index(), on=["org_code", "period_quarter"])
+    ratio = lambda a, b: (a / b.where(b > 0)).round(9)  # noqa: E731
+    q = q.assign(
+        complaint_rate=ratio(q.complaints, q.policies),
+        timeliness_rate=ratio(q.t_numerator, q.t_denominator),
+        satisfaction_rate=ratio(q.s_numerator, q.s_denominator),
+    )
+    rules = pd.read_csv(SEEDS / "assessment_rules.csv", keep_default_na=False).to_dict("records")
+    targets = pd.read_csv(SEEDS / "department_targets.csv", keep_default_na=False).to_dict("records")
+    tree = Tree(landing)
+    out = []
+    for department, rows in q.groupby("department_code"):
+        figures = rows.set_index(["org_code", "period_quarter"])
+        for row in rows.itertuples():
+            quarter_end = pd.Period(row.period_quarter.replace("-", ""), "Q").end_time.date().isoformat()
+            target = [
+                t
+                for t in targets
+                if t["department_code"] == department
+                and t["effective_from"] <= quarter_end <= (t["effective_to"] or OPEN_END)
+            ]
+            if not target:
+                continue
+            own = {k: target[0][k] for k in ("complaint_rate_target", "rate_margin_up", "rate_margin_down")}
+            verdict, rule = _judge(row, [{**r, **own} for r in rules], tree, figures)
+            bonus = {"up": rule["bonus_up_pct"], "down": -rule["bonus_down_pct"], "steady": 0}.get(verdict)
+            out.append({**row._asdict(), "assessment": verdict, "bonus_float_pct": bonus})
+    return pd.DataFrame(out).drop(columns="Index")
+
+
 def wilson(successes: float, trials: float, z: float) -> tuple[float, float]:
     """The Wilson score interval of successes ÷ trials (textbook form)."""
     p, zz = successes / trials, z * z
@@ -970,6 +1075,8 @@ CHECKS = {
     "kpi_service_quality_score_by_line": service_quality_score_by_line,
     "kpi_staff_service_quality": staff_service_quality,
     "kpi_assessment_quarterly": assessment,
+    "kpi_complaints_by_department": complaints_by_department,
+    "kpi_assessment_department_quarterly": department_assessment,
 }
 # marts without an independent computation yet, and why (each is an owed check, not a pass);
 # tests/test_kpi_completeness.py fails when a mart is in neither CHECKS nor here

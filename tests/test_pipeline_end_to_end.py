@@ -141,6 +141,44 @@ def test_complaints_by_class_match_raw_extracts(built):
     assert head.complaint_class.nunique() > 1 and 0 < head.closed_on_time.sum() < head.complaints_received.sum()
 
 
+def test_complaints_by_department_match_raw_extracts(built):
+    keys = ["org_code", "period_month", "department_code"]
+    columns = [
+        "complaints_received",
+        "handled_on_time",
+        "company_on_time",
+        "regulator_on_time",
+        "respondents_reached",
+        "respondents_satisfied",
+    ]
+    expected = independent.complaints_by_department(built.landing)
+    actual = mart(built, "kpi_complaints_by_department")
+    counted = lambda d: d[d[columns].sum(axis=1) > 0].set_index(keys).sort_index()[columns]  # noqa: E731
+    pd.testing.assert_frame_equal(counted(actual), counted(expected), check_dtype=False)
+    head = actual[actual.org_level == 1]
+    assert set(head.department_code) == {"sales", "customer_service", "underwriting_claims", "operations", "unassigned"}
+    assert 0 < head.handled_on_time.sum() < head.complaints_received.sum() and head.respondents_reached.sum() > 0
+    # every complaint counts under one department: the departments add up to the unit's complaints
+    by_unit = actual.groupby(["org_code", "period_month"]).complaints_received.sum()
+    rate = mart(built, "kpi_complaint_rate").set_index(["org_code", "period_month"]).numerator
+    assert (by_unit == rate.reindex(by_unit.index)).all()
+
+
+def test_department_assessment_matches_raw_extracts_and_the_targets(built):
+    expected = independent.department_assessment(built.landing)
+    actual = mart(built, "kpi_assessment_department_quarterly")
+    keys = ["org_code", "department_code", "period_quarter"]
+    merged = actual.merge(expected, on=keys, how="outer", indicator=True, suffixes=("", "_expected"))
+    assert (merged._merge == "both").all() and len(merged) > 50, merged[merged._merge != "both"][keys].head()
+    assert (merged.assessment == merged.assessment_expected).all()
+    assert (merged.bonus_float_pct.fillna(999) == merged.bonus_float_pct_expected.fillna(999)).all()
+    for column in ("complaint_rate", "timeliness_rate", "satisfaction_rate"):
+        gap = (merged[column] - merged[f"{column}_expected"]).abs()
+        assert ((gap < 1e-9) | (merged[column].isna() & merged[f"{column}_expected"].isna())).all(), column
+    assert "unassigned" not in set(actual.department_code)  # no target: never judged
+    assert {"steady", "not_assessed: insufficient evidence"} <= set(actual.assessment)
+
+
 def test_service_quality_dimensions_match_raw_extracts(built):
     keys = ["org_code", "period_month", "dimension_code"]
     expected = independent.service_quality_dimensions(built.landing)

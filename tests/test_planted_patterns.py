@@ -46,6 +46,21 @@ def test_exactly_the_planted_untold_decisions(built):
     )
 
 
+def test_exactly_the_planted_department_complaints(built):
+    """2026-04's complaints at the planted outlet: the three whose decision was never told are
+    customer service's, the others underwriting and claims'; no other department has one."""
+    plant = planted(built.landing)["department_complaints"]
+    for department in ("sales", "customer_service", "underwriting_claims", "operations", "unassigned"):
+        found = row(
+            built, "kpi_complaints_by_department", plant["org_code"], plant["period_month"], department_code=department
+        )
+        expected = plant.get(department, {"received": 0, "handled_on_time": 0})
+        assert (found["complaints_received"], found["handled_on_time"]) == (
+            expected["received"],
+            expected["handled_on_time"],
+        ), department
+
+
 def test_exactly_the_planted_missing_callbacks(built):
     plant = planted(built.landing)["missing_callbacks"]
     found = row(built, "kpi_new_policy_callbacks", plant["org_code"], plant["period_month"])

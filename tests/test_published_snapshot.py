@@ -125,7 +125,12 @@ def test_every_version_of_every_rule_is_listed_with_the_latest_marked(built):
     for name in VERSIONED:
         found = rows(name)
         column = next(
-            (c for c in ("rule_version", "standard_version", "weight_version", "band_version") if c in found[0]), None
+            (
+                c
+                for c in ("rule_version", "standard_version", "weight_version", "band_version", "target_version")
+                if c in found[0]
+            ),
+            None,
         )
         versions = {r[column] if column else r["effective_from"] for r in found}
         mine = listed[listed.rule_table == name]

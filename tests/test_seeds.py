@@ -20,6 +20,7 @@ VERSIONED = [
     "sq_source_weights",
     "grade_bands",
     "assessment_rules",
+    "department_targets",
     "repeat_complaint_rules",
     "reference_thresholds",
     "settlement_rules",

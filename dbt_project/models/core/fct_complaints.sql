@@ -89,6 +89,8 @@ joined as (
         complaints.employee_id,
         staff.team_code as team_code_at_receipt,
         staff.org_code as employee_org_code_at_receipt,
+        -- 责任部门 (003 §4.2); none delivered: the departments seed's member for it, counted and never judged
+        coalesce(complaints.responsible_department, 'unassigned') as responsible_department,
         complaints.policy_no,
         complaints.customer_key,
         complaints.channel_code,

@@ -16,6 +16,7 @@ renamed as (
         complaint_id,
         org_code,
         employee_id,
+        responsible_department,
         policy_no,
         original_complaint_id,
         {{ pii_hash('customer_id_no') }} as customer_key,

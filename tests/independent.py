@@ -971,6 +971,105 @@ def department_assessment(landing: Path) -> pd.DataFrame:
     return pd.DataFrame(out).drop(columns="Index")
 
 
+def staff_annual_merit(landing: Path) -> pd.DataFrame:
+    """003 §6.2 per employee and year from the extracts and merit_rules: the employee's
+    complaints over the service interactions served, against the company's average, the team's
+    record at the year's end, upheld staff violations."""
+    events = extract(landing, "service_events")
+    events = events.assign(year=events.occurred_at.str[:4].astype(int), month=events.occurred_at.str[:7])
+    covered = events.groupby("year").month.nunique()
+    served = events[events.outcome.isin(["completed", "transferred"]) & (events.employee_id != "")]
+    served = served.groupby(["employee_id", "year"]).size().rename("interactions_served")
+    complaints = extract(landing, "complaints").merge(_complaint_on_time(landing), on="complaint_id")
+    complaints = complaints[complaints.employee_id != ""].assign(year=lambda d: d.received_at.str[:4].astype(int))
+    complaints = complaints.assign(
+        violation=(complaints.complaint_class == "staff_violation")
+        & complaints.outcome.isin(["upheld", "partly_upheld"])
+    )
+    by_complaint = complaints.groupby(["employee_id", "year"]).agg(
+        complaints=("complaint_id", "size"), handled_on_time=("handled", "sum"), upheld_violations=("violation", "sum")
+    )
+    answers = seed("satisfaction_answers")
+    satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
+    callbacks = extract(landing, "survey_responses").query("survey_type == 'complaint_callback'")
+    # the complaint's responsible employee, not the one who made the call
+    callbacks = callbacks.drop(columns="employee_id").merge(
+        complaints[["complaint_id", "employee_id"]], on="complaint_id"
+    )
+    reached = callbacks.contact_result == "reached"
+    callbacks = callbacks.assign(
+        year=callbacks.surveyed_at.str[:4].astype(int),
+        reached=reached.astype(int),
+        satisfied=(reached & callbacks.overall.isin(satisfied_answers)).astype(int),
+    )
+    by_callback = callbacks.groupby(["employee_id", "year"]).agg(
+        respondents_reached=("reached", "sum"), respondents_satisfied=("satisfied", "sum")
+    )
+    q = pd.concat([served, by_complaint, by_callback], axis=1).fillna(0).reset_index()
+    q = q[q.interactions_served.gt(0) | q.complaints.gt(0)]  # a callback alone makes no subject
+    q = q[q.year.isin(covered.index)].assign(months_covered=lambda d: d.year.map(covered))
+    staff = extract(landing, "employees")
+    staff = staff.assign(
+        valid_from=staff.effective_from.where(staff.effective_from != "", staff.hire_date),
+        valid_to=staff.effective_to.replace("", OPEN_END),
+    )
+
+    def assignment(employee_id: str, year: int):
+        mine = staff[
+            (staff.employee_id == employee_id)
+            & (staff.valid_from <= f"{year}-12-31")
+            & (staff.valid_to.str[:4].astype(int) >= year)
+        ]
+        return mine.sort_values("valid_from").iloc[-1][["org_code", "team_code"]] if len(mine) else (None, None)
+
+    q[["org_code", "team_code"]] = [tuple(assignment(e, y)) for e, y in zip(q.employee_id, q.year)]
+    ratio = lambda a, b: a / b.where(b > 0)  # noqa: E731
+    company = q.groupby("year")[["complaints", "interactions_served"]].sum()
+    q["company_complaint_rate"] = q.year.map(ratio(company.complaints, company.interactions_served))
+    teams = q[q.team_code.notna()].groupby(["org_code", "team_code", "year"])[
+        ["complaints", "interactions_served", "handled_on_time"]
+    ]
+    teams = teams.sum()
+    team_rate = ratio(teams.complaints, teams.interactions_served)
+    team_on_time = ratio(teams.handled_on_time, teams.complaints)
+    keys = list(zip(q.org_code, q.team_code, q.year))
+    q["team_complaint_rate"] = [team_rate.get(k) for k in keys]
+    q["team_timeliness_rate"] = [team_on_time.get(k) for k in keys]
+    q = q.assign(
+        complaint_rate=ratio(q.complaints, q.interactions_served),
+        timeliness_rate=ratio(q.handled_on_time, q.complaints),
+        satisfaction_rate=ratio(q.respondents_satisfied, q.respondents_reached),
+    )
+    rules = pd.read_csv(SEEDS / "merit_rules.csv", keep_default_na=False).to_dict("records")
+
+    def result(row) -> str:
+        [rule] = [r for r in rules if r["effective_from"] <= f"{row.year}-12-31" <= (r["effective_to"] or OPEN_END)]
+        met = lambda rate, minimum: pd.isna(rate) or round(rate, 9) >= minimum  # noqa: E731
+        if row.months_covered < 12:
+            return "not_assessed: partial year"
+        if row.upheld_violations > rule["max_upheld_violations"]:
+            return "not_eligible: upheld staff violation"
+        if (
+            pd.notna(row.team_complaint_rate)
+            and pd.notna(row.team_timeliness_rate)
+            and round(row.team_complaint_rate, 9) >= round(rule["team_rate_multiple"] * row.company_complaint_rate, 9)
+            and round(row.team_timeliness_rate, 9) < rule["team_timeliness_below"]
+        ):
+            return "not_eligible: team complaints frequent and handled late"
+        if row.interactions_served < rule["min_business"]:
+            return "not_assessed: insufficient evidence"
+        if (
+            round(row.complaint_rate, 9) <= round(rule["rate_share_of_average"] * row.company_complaint_rate, 9)
+            and met(row.timeliness_rate, rule["timeliness_min"])
+            and met(row.satisfaction_rate, rule["satisfaction_min"])
+        ):
+            return "bonus_points"
+        return "eligible"
+
+    q["merit_result"] = [result(row) for row in q.itertuples()]
+    return q.rename(columns={"year": "year_number"})
+
+
 def wilson(successes: float, trials: float, z: float) -> tuple[float, float]:
     """The Wilson score interval of successes ÷ trials (textbook form)."""
     p, zz = successes / trials, z * z
@@ -1077,6 +1176,7 @@ CHECKS = {
     "kpi_assessment_quarterly": assessment,
     "kpi_complaints_by_department": complaints_by_department,
     "kpi_assessment_department_quarterly": department_assessment,
+    "kpi_staff_annual_merit": staff_annual_merit,
 }
 # marts without an independent computation yet, and why (each is an owed check, not a pass);
 # tests/test_kpi_completeness.py fails when a mart is in neither CHECKS nor here

@@ -10,7 +10,7 @@ import json
 import duckdb
 import pytest
 
-from kefu.freeze import MONTHLY, QUARTERLY, FrozenPeriodError, diff_period, freeze, frozen_dir
+from kefu.freeze import MONTHLY, QUARTERLY, FrozenPeriodError, diff_period, freeze, frozen_dir, keep_frozen_periods
 from kefu.pipeline import run_pipeline
 from kefu.publish import published_hashes
 from kefu.trace import trace
@@ -108,3 +108,26 @@ def test_a_quarter_that_has_not_settled_cannot_be_frozen(built, tmp_path):
         freeze(ws, period, reason="too early")
     assert f"it settles by {settles_on} at the latest (settlement rule ST1" in str(refused.value)
     assert not (frozen_dir(ws) / f"{period}.duckdb").exists()
+
+
+def test_a_quarter_frozen_before_a_mart_joined_the_frozen_set_keeps_what_it_froze(built, tmp_path):
+    """The departments' marts joined the frozen set on 12-08: a quarter frozen before holds no
+    rows of them. Its diff and its publication read what it froze and publish the new marts'
+    rows of the quarter as built."""
+    ws = copy_workspace(built, tmp_path / "ws")
+    with env(KEFU_HOME=str(ws.home)):
+        freeze(ws, "2026-Q2", reason="Q2 bonuses paid")
+    new = ["kpi_complaints_by_department", "kpi_assessment_department_quarterly"]
+    with duckdb.connect(str(frozen_dir(ws) / "2026-Q2.duckdb")) as con:
+        for mart in new:
+            con.execute(f"drop table {mart}")
+    assert diff_period(ws, "2026-Q2") == []
+    snapshot = tmp_path / "snapshot.duckdb"
+    snapshot.write_bytes(ws.published_file.read_bytes())
+    with duckdb.connect(str(snapshot)) as con:  # as a snapshot about to be published: before the list is made
+        con.execute("drop table post_freeze_differences")
+    assert keep_frozen_periods(ws, snapshot) == []
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        kept = {m: con.execute(f"select count(*) from {m}").fetchone()[0] for m in new}
+    with duckdb.connect(str(ws.published_file), read_only=True) as con:
+        assert kept == {m: con.execute(f"select count(*) from {m}").fetchone()[0] for m in new}

@@ -179,6 +179,22 @@ def test_department_assessment_matches_raw_extracts_and_the_targets(built):
     assert {"steady", "not_assessed: insufficient evidence"} <= set(actual.assessment)
 
 
+def test_annual_merit_matches_raw_extracts_and_the_rules(built):
+    expected = independent.staff_annual_merit(built.landing)
+    actual = mart(built, "kpi_staff_annual_merit")
+    keys = ["employee_id", "year_number"]
+    merged = actual.merge(expected, on=keys, how="outer", indicator=True, suffixes=("", "_expected"))
+    assert (merged._merge == "both").all() and len(merged) > 100, merged[merged._merge != "both"][keys].head()
+    for column in ("interactions_served", "complaints", "handled_on_time", "upheld_violations", "respondents_reached"):
+        assert (merged[column] == merged[f"{column}_expected"]).all(), column
+    for column in ("complaint_rate", "company_complaint_rate", "team_complaint_rate", "team_timeliness_rate"):
+        gap = (merged[column] - merged[f"{column}_expected"].astype(float)).abs()
+        assert ((gap < 1e-9) | (merged[column].isna() & merged[f"{column}_expected"].isna())).all(), column
+    assert (merged.team_code.fillna("-") == merged.team_code_expected.fillna("-")).all()
+    assert (merged.merit_result == merged.merit_result_expected).all()
+    assert {"not_assessed: partial year", "not_eligible: upheld staff violation"} <= set(actual.merit_result)
+
+
 def test_service_quality_dimensions_match_raw_extracts(built):
     keys = ["org_code", "period_month", "dimension_code"]
     expected = independent.service_quality_dimensions(built.landing)

@@ -21,6 +21,7 @@ VERSIONED = [
     "grade_bands",
     "assessment_rules",
     "department_targets",
+    "merit_rules",
     "repeat_complaint_rules",
     "reference_thresholds",
     "settlement_rules",

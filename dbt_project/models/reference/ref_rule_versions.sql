@@ -1,7 +1,7 @@
 {#
   规则版本 The versions of every rule the KPIs apply (the versioned seeds: deadlines, the
-  regulator's tiers, commitments, standards, answers, weights, grade bands, assessment and
-  department targets, repeat-complaint, reference and settlement rules), one row per rule and version with its
+  regulator's tiers, commitments, standards, answers, weights, grade bands, assessment,
+  department targets and merit rules, repeat-complaint, reference and settlement rules), one row per rule and version with its
   validity and source, and which version is the latest. A KPI row names the versions that
   produced it (*_rule_versions, weight_version, rule_version …); this is where a reader looks
   them up. The list of rule seeds is the one tests/test_seeds.py holds to versioning.
@@ -20,6 +20,7 @@
     ('grade_bands', 'band_version'),
     ('assessment_rules', 'rule_version'),
     ('department_targets', 'target_version'),
+    ('merit_rules', 'rule_version'),
     ('repeat_complaint_rules', 'rule_version'),
     ('reference_thresholds', 'rule_version'),
     ('settlement_rules', 'rule_version'),

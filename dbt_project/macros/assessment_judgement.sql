@@ -175,3 +175,90 @@ outcome as (
         on {% for key in keys %}judged.{{ key }} = top_class.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
 )
 {%- endmacro %}
+
+
+{# The quarter axis of an assessment: the CTEs months (dim_month) and quarters (quarter_end). #}
+{% macro assessment_quarters() -%}
+months as (
+    select
+        month_start,
+        year_number,
+        quarter_number,
+        month_end
+    from {{ ref('dim_month') }}
+),
+
+quarters as (
+    select
+        year_number,
+        quarter_number,
+        max(month_end) as quarter_end
+    from months
+    group by year_number, quarter_number
+),
+{%- endmacro %}
+
+
+{# The CTE top_class: per subject and quarter (keys) the class of the CTE `classes` with the most
+   complaints (class_complaints; a tie goes to the first class code) and all the subject's
+   complaints (all_complaints), for the training 003 §6.3 calls for. #}
+{% macro top_class_of(classes, keys) -%}
+top_class as (
+    select * from (
+        select
+            {{ classes }}.*,
+            cast(
+                sum({{ classes }}.class_complaints) over (partition by {{ keys | join(', ') }}) as bigint
+            ) as all_complaints,
+            row_number() over (
+                partition by {{ keys | join(', ') }}
+                order by {{ classes }}.class_complaints desc, {{ classes }}.complaint_class asc
+            ) as class_rank
+        from {{ classes }}
+    ) as ranked
+    where class_rank = 1
+)
+{%- endmacro %}
+
+
+{# The columns every assessment publishes from its outcome CTE: the three KPIs with their
+   intervals and bases, the rule, the verdict and the bonus float; then the training ones. #}
+{% macro assessment_columns() -%}
+outcome.months_covered,
+    outcome.complaints,
+    outcome.policies,
+    outcome.complaint_rate,
+    outcome.complaint_rate_low,
+    outcome.complaint_rate_high,
+    outcome.complaint_rate_basis,
+    outcome.complaint_rate_target,
+    outcome.handled_on_time,
+    outcome.complaints_received,
+    outcome.timeliness_rate,
+    outcome.timeliness_low,
+    outcome.timeliness_high,
+    outcome.timeliness_basis,
+    outcome.company_timeliness_rate,
+    outcome.regulator_timeliness_rate,
+    outcome.respondents_satisfied,
+    outcome.respondents_reached,
+    outcome.satisfaction_rate,
+    outcome.satisfaction_low,
+    outcome.satisfaction_high,
+    outcome.satisfaction_basis,
+    outcome.rule_version,
+    outcome.assessment,
+    case outcome.assessment
+        when 'up' then outcome.bonus_up_pct
+        when 'down' then -outcome.bonus_down_pct
+        when 'steady' then 0
+    end as bonus_float_pct
+{%- endmacro %}
+
+
+{% macro assessment_training_columns() -%}
+outcome.top_complaint_class,
+    outcome.top_class_share,
+    outcome.training_needed,
+    case when outcome.training_needed then topics.topic_zh end as training_topic
+{%- endmacro %}

@@ -23,23 +23,7 @@
   most complaints, flagged when it holds training_class_share of at least
   training_min_complaints complaints.
 #}
-with months as (
-    select
-        month_start,
-        year_number,
-        quarter_number,
-        month_end
-    from {{ ref('dim_month') }}
-),
-
-quarters as (
-    select
-        year_number,
-        quarter_number,
-        max(month_end) as quarter_end
-    from months
-    group by year_number, quarter_number
-),
+with {{ assessment_quarters() }}
 
 rate as (
     select
@@ -97,24 +81,7 @@ classes as (
     having sum(c.complaints_received) > 0  -- no complaints: no top class
 ),
 
-top_class as (
-    select * from (
-        select
-            classes.*,
-            cast(
-                sum(classes.class_complaints)
-                    over (partition by classes.org_code, classes.year_number, classes.quarter_number)
-                as bigint
-            )
-                as all_complaints,
-            row_number() over (
-                partition by classes.org_code, classes.year_number, classes.quarter_number
-                order by classes.class_complaints desc, classes.complaint_class asc
-            ) as class_rank
-        from classes
-    ) as ranked
-    where class_rank = 1
-),
+{{ top_class_of('classes', ['org_code', 'year_number', 'quarter_number']) }},
 
 quarterly as (
     select
@@ -184,44 +151,13 @@ select
     ) as period_quarter,
     outcome.year_number,
     outcome.quarter_number,
-    outcome.months_covered,
-    outcome.complaints,
-    outcome.policies,
-    outcome.complaint_rate,
-    outcome.complaint_rate_low,
-    outcome.complaint_rate_high,
-    outcome.complaint_rate_basis,
-    outcome.complaint_rate_target,
-    outcome.handled_on_time,
-    outcome.complaints_received,
-    outcome.timeliness_rate,
-    outcome.timeliness_low,
-    outcome.timeliness_high,
-    outcome.timeliness_basis,
-    outcome.company_timeliness_rate,
-    outcome.regulator_timeliness_rate,
-    outcome.respondents_satisfied,
-    outcome.respondents_reached,
-    outcome.satisfaction_rate,
-    outcome.satisfaction_low,
-    outcome.satisfaction_high,
-    outcome.satisfaction_basis,
-    outcome.rule_version,
-    outcome.assessment,
-    case outcome.assessment
-        when 'up' then outcome.bonus_up_pct
-        when 'down' then -outcome.bonus_down_pct
-        when 'steady' then 0
-    end as bonus_float_pct,
+    {{ assessment_columns() }},
     case outcome.assessment
         when 'up' then 'priority'
         when 'down' then 'disqualified'
         when 'steady' then 'standard'
     end as promotion_flag,
-    outcome.top_complaint_class,
-    outcome.top_class_share,
-    outcome.training_needed,
-    case when outcome.training_needed then topics.topic_zh end as training_topic
+    {{ assessment_training_columns() }}
 from outcome
 left join {{ ref('training_topics') }} as topics
     on outcome.top_complaint_class = topics.complaint_class

@@ -8,6 +8,8 @@
   responsible for the complaint (a callback at the unit that made it), rolled up the
   hierarchy as it stood.
 #}
+{%- set leaf_columns = ['org_code', 'activity_date', 'department_code', 'complaints_received', 'handled_on_time',
+                       'company_on_time', 'regulator_on_time', 'respondents_reached', 'respondents_satisfied'] %}
 with complaints as (
     select
         org_code,
@@ -42,29 +44,10 @@ callbacks as (
 ),
 
 leaf as (
-    select
-        org_code,
-        activity_date,
-        department_code,
-        complaints_received,
-        handled_on_time,
-        company_on_time,
-        regulator_on_time,
-        respondents_reached,
-        respondents_satisfied
-    from complaints
+    -- the same columns in the same order: a union matches them by position
+    select {{ leaf_columns | join(', ') }} from complaints
     union all
-    select
-        org_code,
-        activity_date,
-        department_code,
-        complaints_received,
-        handled_on_time,
-        company_on_time,
-        regulator_on_time,
-        respondents_reached,
-        respondents_satisfied
-    from callbacks
+    select {{ leaf_columns | join(', ') }} from callbacks
 ),
 
 rolled as (

@@ -179,7 +179,7 @@ def keep_frozen_periods(ws: Workspace, snapshot: Path) -> list[tuple[str, MartDi
 
 def _frozen_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The marts the attached frozen period holds: a quarter frozen before a mart joined the
-    frozen set (the departments' in 12-07) keeps what it froze, and the new mart's rows of
+    frozen set (the departments' on 12-08) keeps what it froze, and the new mart's rows of
     that quarter are published as built."""
     held = {
         name

@@ -549,12 +549,10 @@ class Insurer:
         telling the complainant the decision are customer service's, the others underwriting
         and claims'."""
         rng = self.rng("complaint_departments")
-        u = rng.random(self.n_complaints)
         self.c_department = np.empty(self.n_complaints, dtype=np.int8)
         for k, cls in enumerate(COMPLAINT_CLASSES):
             rows = self.c_class == k
-            self.c_department[rows] = np.searchsorted(np.cumsum(DEPARTMENT_SHARES[cls]), u[rows], side="right")
-        self.c_department = np.minimum(self.c_department, len(DEPARTMENTS) - 1)
+            self.c_department[rows] = rng.choice(len(DEPARTMENTS), rows.sum(), p=DEPARTMENT_SHARES[cls])
         self.c_department[self.c_planted_prompt] = DEPARTMENTS.index("underwriting_claims")
         self.c_department[self.c_planted_untold] = DEPARTMENTS.index("customer_service")
         self.planted["department_complaints"] = {

@@ -409,6 +409,16 @@ def complaints_by_class(landing: Path) -> pd.DataFrame:
     )
 
 
+def survey_responses(landing: Path) -> pd.DataFrame:
+    """The survey and callback responses with reached and satisfied as 0/1 ("satisfied": the
+    satisfaction_answers seed)."""
+    answers = seed("satisfaction_answers")
+    satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
+    s = extract(landing, "survey_responses")
+    reached = s.contact_result == "reached"
+    return s.assign(reached=reached.astype(int), satisfied=(reached & s.overall.isin(satisfied_answers)).astype(int))
+
+
 def _department(complaints: pd.DataFrame) -> pd.Series:
     """责任部门 as delivered; none: the departments seed's member for it, unassigned."""
     return complaints.responsible_department.fillna("").replace("", "unassigned")
@@ -424,20 +434,9 @@ def complaints_by_department(landing: Path) -> pd.DataFrame:
     department = dict(zip(complaints.complaint_id, _department(complaints)))
     c = complaints.assign(day=_day(complaints.received_at), department_code=_department(complaints), n=1)
     c = c.merge(timeliness, on="complaint_id").assign(reached=0, satisfied=0)
-    answers = seed("satisfaction_answers")
-    satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
-    s = extract(landing, "survey_responses").query("survey_type == 'complaint_callback'")
+    s = survey_responses(landing).query("survey_type == 'complaint_callback'")
     s = s.assign(department_code=s.complaint_id.map(department)).dropna(subset=["department_code"])
-    reached = s.contact_result == "reached"
-    s = s.assign(
-        day=_day(s.surveyed_at),
-        n=0,
-        handled=0,
-        company=0,
-        regulator=0,
-        reached=reached.astype(int),
-        satisfied=(reached & s.overall.isin(satisfied_answers)).astype(int),
-    )
+    s = s.assign(day=_day(s.surveyed_at), n=0, handled=0, company=0, regulator=0)
     columns = ["org_code", "day", "department_code", "n", "handled", "company", "regulator", "reached", "satisfied"]
     return _count(
         pd.concat([c[columns], s[columns]]),
@@ -538,15 +537,7 @@ def hotspots(landing: Path) -> pd.DataFrame:
 # -- surveys and scores ----------------------------------------------------------------------
 def satisfaction(landing: Path) -> pd.DataFrame:
     tree = Tree(landing)
-    answers = seed("satisfaction_answers")
-    satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
-    s = extract(landing, "survey_responses")
-    reached = s.contact_result == "reached"
-    s = s.assign(
-        day=_day(s.surveyed_at),
-        reached=reached.astype(int),
-        satisfied=(reached & s.overall.isin(satisfied_answers)).astype(int),
-    )
+    s = survey_responses(landing).assign(day=lambda d: _day(d.surveyed_at))
     out = _count(
         s[["org_code", "day", "survey_type", "reached", "satisfied"]],
         tree,
@@ -866,22 +857,24 @@ def quality_inspections(landing: Path) -> pd.DataFrame:
 
 
 # -- the quarterly assessment ------------------------------------------------------------------
+def _quarter_of(d: pd.DataFrame) -> pd.DataFrame:
+    """Monthly rows with their quarter, period_quarter 'YYYY-Qn'."""
+    month = d.period_month.str[5:7].astype(int)
+    return d.assign(period_quarter=d.period_month.str[:4] + "-Q" + ((month - 1) // 3 + 1).astype(str))
+
+
 def assessment(landing: Path) -> pd.DataFrame:
     """003 §6 quarterly assessment from the monthly figures above and the rules seed."""
 
-    def quarter(d: pd.DataFrame) -> pd.DataFrame:
-        month = d.period_month.str[5:7].astype(int)
-        return d.assign(period_quarter=d.period_month.str[:4] + "-Q" + ((month - 1) // 3 + 1).astype(str))
-
     keys = ["org_code", "period_quarter"]
     rate = (
-        quarter(complaint_rate(landing))
+        _quarter_of(complaint_rate(landing))
         .groupby(keys)
         .agg(months=("period_month", "nunique"), complaints=("numerator", "sum"), policies=("denominator", "sum"))
     )
-    on_time = quarter(complaint_timeliness(landing)).groupby(keys)[["numerator", "denominator"]].sum()
+    on_time = _quarter_of(complaint_timeliness(landing)).groupby(keys)[["numerator", "denominator"]].sum()
     sat = satisfaction(landing).query("survey_type == 'complaint_callback'")
-    sat = quarter(sat).groupby(keys)[["numerator", "denominator"]].sum()
+    sat = _quarter_of(sat).groupby(keys)[["numerator", "denominator"]].sum()
     q = rate.join(on_time.add_prefix("t_")).join(sat.add_prefix("s_")).fillna(0).reset_index()
     ratio = lambda a, b: (a / b.where(b > 0)).round(9)  # noqa: E731
     q = q.assign(
@@ -901,7 +894,7 @@ def assessment(landing: Path) -> pd.DataFrame:
 
     complaints = extract(landing, "complaints").assign(day=lambda d: _day(d.received_at), n=1)
     by_class = tree.rollup(complaints[["org_code", "day", "complaint_class", "n"]])
-    by_class = quarter(by_class.assign(period_month=by_class.day.str[:7]))
+    by_class = _quarter_of(by_class.assign(period_month=by_class.day.str[:7]))
     counts = by_class.groupby(keys + ["complaint_class"]).n.sum().reset_index()
     counts = counts.sort_values(keys + ["n", "complaint_class"], ascending=[True, True, False, True])
     top = counts.groupby(keys).head(1).merge(counts.groupby(keys).n.sum().rename("total").reset_index(), on=keys)
@@ -922,17 +915,13 @@ def department_assessment(landing: Path) -> pd.DataFrame:
     unit is (_judge) but against the department's own rate target and margins
     (department_targets); a department without a target in force is not judged."""
 
-    def quarter(d: pd.DataFrame) -> pd.DataFrame:
-        month = d.period_month.str[5:7].astype(int)
-        return d.assign(period_quarter=d.period_month.str[:4] + "-Q" + ((month - 1) // 3 + 1).astype(str))
-
     keys = ["org_code", "department_code", "period_quarter"]
     policies = (
-        quarter(complaint_rate(landing))
+        _quarter_of(complaint_rate(landing))
         .groupby(["org_code", "period_quarter"])
         .agg(months=("period_month", "nunique"), policies=("denominator", "sum"))
     )
-    d = quarter(complaints_by_department(landing)).groupby(keys).sum(numeric_only=True)
+    d = _quarter_of(complaints_by_department(landing)).groupby(keys).sum(numeric_only=True)
     q = d.rename(
         columns={
             "complaints_received": "complaints",
@@ -989,19 +978,12 @@ def staff_annual_merit(landing: Path) -> pd.DataFrame:
     by_complaint = complaints.groupby(["employee_id", "year"]).agg(
         complaints=("complaint_id", "size"), handled_on_time=("handled", "sum"), upheld_violations=("violation", "sum")
     )
-    answers = seed("satisfaction_answers")
-    satisfied_answers = set(answers[answers.is_satisfied == "true"].answer)
-    callbacks = extract(landing, "survey_responses").query("survey_type == 'complaint_callback'")
+    callbacks = survey_responses(landing).query("survey_type == 'complaint_callback'")
     # the complaint's responsible employee, not the one who made the call
     callbacks = callbacks.drop(columns="employee_id").merge(
         complaints[["complaint_id", "employee_id"]], on="complaint_id"
     )
-    reached = callbacks.contact_result == "reached"
-    callbacks = callbacks.assign(
-        year=callbacks.surveyed_at.str[:4].astype(int),
-        reached=reached.astype(int),
-        satisfied=(reached & callbacks.overall.isin(satisfied_answers)).astype(int),
-    )
+    callbacks = callbacks.assign(year=callbacks.surveyed_at.str[:4].astype(int))
     by_callback = callbacks.groupby(["employee_id", "year"]).agg(
         respondents_reached=("reached", "sum"), respondents_satisfied=("satisfied", "sum")
     )

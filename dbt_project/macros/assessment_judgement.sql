@@ -15,7 +15,7 @@
 #}
 {% macro assessment_judgement(keys, own_rate_target=false) -%}
 evidence as (
-    -- per KPI, whose figures judge it: the unit's when they reach the rule's minimum base, the
+    -- per KPI, whose figures judge it: the subject's own (basis unit) when they reach the rule's minimum base, the
     -- parent's under pool_with_parent when theirs do, else none (insufficient evidence)
     select
         {% for kpi, base, minimum in [
@@ -108,7 +108,7 @@ compared as (
 ),
 
 verdicts as (
-    -- one row per unit and quarter, grouped on its key: the grouping keeps this step apart in
+    -- one row per subject and quarter, grouped on its keys: the grouping keeps this step apart in
     -- sqlglot's optimizer (dagster-dbt's column lineage), which otherwise inlined the verdict
     -- into every column that reads it (column lineage over this model: 31 s, now 7 s)
     select

@@ -65,8 +65,7 @@ select
     over_threshold.unresolved_rows,
     over_threshold.load_rows,
     over_threshold.threshold,
-    'load the missing units or staff first (a department: add it to seeds/departments.csv), correct the extract, '
-    || 'or raise reference_thresholds' as to_do
+    'load the missing units or staff first (a department: add it to seeds/departments.csv), correct the extract, or raise reference_thresholds' as to_do  -- noqa: LT05
 from {{ ref('unresolved_references') }} as refs
 inner join over_threshold on refs.extract = over_threshold.extract and refs.load_id = over_threshold.load_id
 order by refs.source_file, refs.source_row
